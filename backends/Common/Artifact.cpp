@@ -1,0 +1,315 @@
+//===- Artifact.cpp - LLVM dialect to object, library and header ----------===//
+#include "backends/Common/Artifact.h"
+
+#include "backends/Common/Manifest_generated.h"
+#include "runtime-stub/include/ds_runtime.h"
+
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/IR/Verifier.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+
+using namespace mlir;
+using namespace mlir::ds;
+
+int32_t mlir::ds::onnxDtypeOf(Type t) {
+  if (t.isF32()) return DS_FLOAT;
+  if (t.isF64()) return DS_DOUBLE;
+  if (t.isF16()) return DS_FLOAT16;
+  if (t.isBF16()) return DS_BFLOAT16;
+  if (t.isInteger(1)) return DS_BOOL;
+  if (auto i = llvm::dyn_cast<IntegerType>(t)) {
+    bool u = i.isUnsigned();
+    switch (i.getWidth()) {
+    case 8: return u ? DS_UINT8 : DS_INT8;
+    case 16: return u ? DS_UINT16 : DS_INT16;
+    case 32: return u ? DS_UINT32 : DS_INT32;
+    case 64: return u ? DS_UINT64 : DS_INT64;
+    default: return 0;
+    }
+  }
+  return 0;
+}
+
+static std::vector<uint8_t> buildManifest(const ArtifactRequest &request) {
+  flatbuffers::FlatBufferBuilder fbb;
+  fbb.ForceDefaults(true);
+  auto tensors = [&](const std::vector<TensorSignature> &list) {
+    std::vector<flatbuffers::Offset<::ds::manifest::TensorInfo>> out;
+    for (const TensorSignature &t : list)
+      out.push_back(::ds::manifest::CreateTensorInfo(
+          fbb, fbb.CreateString(t.name), t.onnxDtype, fbb.CreateVector(t.shape)));
+    return fbb.CreateVector(out);
+  };
+  auto inputs = tensors(request.signature.inputs);
+  auto outputs = tensors(request.signature.outputs);
+  auto model = ::ds::manifest::CreateModel(
+      fbb, DS_ABI_VERSION, fbb.CreateString("deepseek-convert"),
+      fbb.CreateString(request.backend->name().str()), inputs, outputs);
+  ::ds::manifest::FinishModelBuffer(fbb, model);
+  return {fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize()};
+}
+
+/// Adds `int ds_model_run(void *const *buffers)` calling the bare-pointer
+/// graph function, and the manifest symbols the runtime reads.
+static LogicalResult addEntryPoint(llvm::Module &module,
+                                   const ArtifactRequest &request,
+                                   std::string &error) {
+  llvm::Function *graph = module.getFunction(request.graphFunction);
+  if (!graph) {
+    error = "lowered module has no function '" + request.graphFunction + "'";
+    return failure();
+  }
+  size_t numArgs = request.signature.inputs.size() +
+                   request.signature.outputs.size();
+  if (graph->arg_size() != numArgs) {
+    error = "graph function takes " + std::to_string(graph->arg_size()) +
+            " buffers, the signature lists " + std::to_string(numArgs);
+    return failure();
+  }
+  // Internal linkage lets LLVM inline the graph into the entry point.
+  graph->setLinkage(llvm::GlobalValue::InternalLinkage);
+
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::Type *ptrTy = llvm::PointerType::get(ctx, 0);
+  llvm::Type *i32Ty = llvm::Type::getInt32Ty(ctx);
+  auto *entry = llvm::Function::Create(
+      llvm::FunctionType::get(i32Ty, {ptrTy}, false),
+      llvm::GlobalValue::ExternalLinkage, "ds_model_run", module);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));
+  std::vector<llvm::Value *> args;
+  for (size_t i = 0; i < numArgs; ++i) {
+    llvm::Value *slot = b.CreateConstInBoundsGEP1_64(ptrTy, entry->getArg(0), i);
+    args.push_back(b.CreateLoad(ptrTy, slot));
+  }
+  b.CreateCall(graph, args);
+  b.CreateRet(llvm::ConstantInt::get(i32Ty, 0));
+
+  std::vector<uint8_t> manifest = buildManifest(request);
+  auto *data = llvm::ConstantDataArray::get(ctx, llvm::ArrayRef<uint8_t>(manifest));
+  auto *manifestVar = new llvm::GlobalVariable(
+      module, data->getType(), true, llvm::GlobalValue::ExternalLinkage, data,
+      "ds_model_manifest");
+  manifestVar->setAlignment(llvm::Align(8));
+  llvm::Type *i64Ty = llvm::Type::getInt64Ty(ctx);
+  new llvm::GlobalVariable(module, i64Ty, true,
+                           llvm::GlobalValue::ExternalLinkage,
+                           llvm::ConstantInt::get(i64Ty, manifest.size()),
+                           "ds_model_manifest_size");
+  return success();
+}
+
+static std::unique_ptr<llvm::TargetMachine>
+createTargetMachine(const ArtifactRequest &request, std::string &error) {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeAllTargetInfos();
+    llvm::InitializeAllTargets();
+    llvm::InitializeAllTargetMCs();
+    llvm::InitializeAllAsmPrinters();
+  });
+  std::string triple = request.backend->triple().str();
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  llvm::TargetOptions options;
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+      triple, request.backend->resolveCPU(request.target),
+      request.backend->resolveFeatures(request.target), options,
+      llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+  if (!tm)
+    error = "cannot create a target machine for " + triple;
+  return tm;
+}
+
+static void optimize(llvm::Module &module, llvm::TargetMachine &tm) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PipelineTuningOptions tuning;
+  tuning.LoopVectorization = true;
+  tuning.SLPVectorization = true;
+  llvm::PassBuilder pb(&tm, tuning);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3)
+      .run(module, mam);
+}
+
+static LogicalResult writeCodegen(llvm::Module &module, llvm::TargetMachine &tm,
+                                  llvm::CodeGenFileType type,
+                                  const std::string &path, std::string &error) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+  if (ec) {
+    error = "cannot write " + path + ": " + ec.message();
+    return failure();
+  }
+  llvm::legacy::PassManager pm;
+  if (tm.addPassesToEmitFile(pm, os, nullptr, type)) {
+    error = "the target cannot emit this file type";
+    return failure();
+  }
+  pm.run(module);
+  os.flush();
+  if (os.has_error()) {
+    error = "error writing " + path;
+    return failure();
+  }
+  return success();
+}
+
+/// Links one object into a shared library with the system compiler driver,
+/// which knows where the C library and the linker are.
+static LogicalResult linkSharedLibrary(const std::string &object,
+                                       const std::string &output,
+                                       std::string &error) {
+  std::string driver;
+  for (const char *name : {"cc", "gcc", "clang", "clang-19"}) {
+    if (auto path = llvm::sys::findProgramByName(name)) {
+      driver = *path;
+      break;
+    }
+  }
+  if (driver.empty()) {
+    error = "no C compiler driver (cc, gcc or clang) found to link the "
+            "shared library; use --emit obj or install gcc";
+    return failure();
+  }
+  llvm::SmallVector<llvm::StringRef> args = {
+      driver, "-shared", "-nostartfiles", "-Wl,--build-id=none",
+      "-Wl,-z,noexecstack", "-o", output, object, "-lm"};
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(driver, args, std::nullopt, {}, 0, 0,
+                                     &message);
+  if (rc != 0) {
+    error = "linking " + output + " with " + driver + " failed" +
+            (message.empty() ? "" : ": " + message);
+    return failure();
+  }
+  return success();
+}
+
+LogicalResult mlir::ds::emitArtifact(ModuleOp module,
+                                     const ArtifactRequest &request,
+                                     const std::string &outputPath,
+                                     std::string &error) {
+  registerBuiltinDialectTranslation(*module.getContext());
+  registerLLVMDialectTranslation(*module.getContext());
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext, "deepseek_model");
+  if (!llvmModule) {
+    error = "translation to LLVM IR failed";
+    return failure();
+  }
+  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(request, error);
+  if (!tm)
+    return failure();
+  llvmModule->setDataLayout(tm->createDataLayout());
+  llvmModule->setTargetTriple(tm->getTargetTriple().str());
+  if (failed(addEntryPoint(*llvmModule, request, error)))
+    return failure();
+  std::string verifyMessage;
+  llvm::raw_string_ostream verifyStream(verifyMessage);
+  if (llvm::verifyModule(*llvmModule, &verifyStream)) {
+    error = "generated LLVM IR is invalid: " + verifyMessage;
+    return failure();
+  }
+  optimize(*llvmModule, *tm);
+
+  switch (request.kind) {
+  case EmitKind::LLVMIR: {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(outputPath, ec, llvm::sys::fs::OF_Text);
+    if (ec) {
+      error = "cannot write " + outputPath + ": " + ec.message();
+      return failure();
+    }
+    llvmModule->print(os, nullptr);
+    return success();
+  }
+  case EmitKind::Assembly:
+    return writeCodegen(*llvmModule, *tm, llvm::CodeGenFileType::AssemblyFile,
+                        outputPath, error);
+  case EmitKind::Object:
+    return writeCodegen(*llvmModule, *tm, llvm::CodeGenFileType::ObjectFile,
+                        outputPath, error);
+  case EmitKind::SharedLibrary: {
+    std::string object = outputPath + ".o";
+    if (failed(writeCodegen(*llvmModule, *tm,
+                            llvm::CodeGenFileType::ObjectFile, object, error)))
+      return failure();
+    LogicalResult linked = linkSharedLibrary(object, outputPath, error);
+    llvm::sys::fs::remove(object);
+    return linked;
+  }
+  }
+  return failure();
+}
+
+static std::string cTypeOf(int32_t dtype) {
+  switch (dtype) {
+  case DS_FLOAT: return "float";
+  case DS_DOUBLE: return "double";
+  case DS_INT8: return "int8_t";
+  case DS_UINT8: return "uint8_t";
+  case DS_INT16: return "int16_t";
+  case DS_UINT16: return "uint16_t";
+  case DS_INT32: return "int32_t";
+  case DS_UINT32: return "uint32_t";
+  case DS_INT64: return "int64_t";
+  case DS_UINT64: return "uint64_t";
+  case DS_BOOL: return "bool";
+  default: return "uint16_t"; // float16 / bfloat16 bit patterns
+  }
+}
+
+std::string mlir::ds::generateModelHeader(const ModelSignature &signature) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << "/* Generated by deepseek-convert. Do not edit. */\n"
+     << "#ifndef DEEPSEEK_MODEL_H\n#define DEEPSEEK_MODEL_H\n\n"
+     << "#include <stdbool.h>\n#include <stdint.h>\n\n"
+     << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
+     << "/* Runs the model. `buffers` holds the inputs, then the outputs, as\n"
+     << " * dense row-major arrays in the order below. Returns 0. */\n"
+     << "int ds_model_run(void *const *buffers);\n\n";
+  auto describe = [&](const char *kind, size_t index, const TensorSignature &t) {
+    int64_t count = 1;
+    os << "/* " << kind << " " << index << ": '" << t.name << "' "
+       << cTypeOf(t.onnxDtype) << "[";
+    for (size_t i = 0; i < t.shape.size(); ++i) {
+      os << (i ? "][" : "") << t.shape[i];
+      count *= t.shape[i];
+    }
+    os << "] */\n#define DS_" << kind << "_" << index << "_NUM_ELEMENTS "
+       << count << "\n";
+  };
+  for (size_t i = 0; i < signature.inputs.size(); ++i)
+    describe("INPUT", i, signature.inputs[i]);
+  for (size_t i = 0; i < signature.outputs.size(); ++i)
+    describe("OUTPUT", i, signature.outputs[i]);
+  os << "#define DS_NUM_INPUTS " << signature.inputs.size() << "\n"
+     << "#define DS_NUM_OUTPUTS " << signature.outputs.size() << "\n\n"
+     << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* DEEPSEEK_MODEL_H */\n";
+  return s;
+}

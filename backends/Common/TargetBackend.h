@@ -1,0 +1,59 @@
+//===- TargetBackend.h - the per-target code generation interface -*- C++ -*-===//
+//
+// A backend turns linalg-on-tensors IR into LLVM dialect for one target and
+// names the LLVM target it compiles for. Backends register by name; the
+// driver looks them up from --target.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DS_BACKENDS_COMMON_TARGETBACKEND_H
+#define DS_BACKENDS_COMMON_TARGETBACKEND_H
+
+#include "llvm/ADT/StringRef.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class OpPassManager;
+namespace ds {
+
+struct TargetOptions {
+  /// LLVM CPU name; empty means the backend's default (the host CPU for the
+  /// target the compiler runs on).
+  std::string cpu;
+  /// Extra LLVM subtarget features, "+avx512f,-fma" style.
+  std::string features;
+};
+
+class TargetBackend {
+public:
+  virtual ~TargetBackend() = default;
+  /// The --target name.
+  virtual llvm::StringRef name() const = 0;
+  /// LLVM target triple of the generated code.
+  virtual llvm::StringRef triple() const = 0;
+  /// The CPU to compile for, `options.cpu` resolved against the default.
+  virtual std::string resolveCPU(const TargetOptions &options) const = 0;
+  /// Subtarget features for `options` (host features when compiling for
+  /// the host CPU).
+  virtual std::string resolveFeatures(const TargetOptions &options) const = 0;
+  /// linalg/tensor/arith/math on tensors -> LLVM dialect.
+  virtual void buildCodegenPipeline(OpPassManager &pm,
+                                    const TargetOptions &options) const = 0;
+};
+
+/// Registers every backend built into this binary; safe to call repeatedly.
+void registerAllTargetBackends();
+void registerTargetBackend(std::unique_ptr<TargetBackend> backend);
+/// nullptr when no backend has that name.
+const TargetBackend *lookupTargetBackend(llvm::StringRef name);
+std::vector<std::string> registeredTargetNames();
+
+/// Factories of the built-in backends (one per backends/<target>/ library).
+std::unique_ptr<TargetBackend> createX86Backend();
+
+} // namespace ds
+} // namespace mlir
+
+#endif

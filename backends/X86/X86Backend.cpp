@@ -1,0 +1,59 @@
+//===- X86Backend.cpp - x86-64 code generation ----------------------------===//
+#include "backends/Common/CPUPipeline.h"
+#include "backends/Common/TargetBackend.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+
+using namespace mlir;
+using namespace mlir::ds;
+
+namespace {
+class X86Backend final : public TargetBackend {
+public:
+  llvm::StringRef name() const override { return "x86_64"; }
+  llvm::StringRef triple() const override { return "x86_64-unknown-linux-gnu"; }
+
+  bool compilesForHost(const TargetOptions &options) const {
+    llvm::Triple host(llvm::sys::getProcessTriple());
+    return host.getArch() == llvm::Triple::x86_64 &&
+           (options.cpu.empty() || options.cpu == "native" ||
+            options.cpu == "host");
+  }
+
+  std::string resolveCPU(const TargetOptions &options) const override {
+    if (compilesForHost(options))
+      return llvm::sys::getHostCPUName().str();
+    // Off the host, a portable x86-64 baseline unless told otherwise.
+    return options.cpu.empty() ? "x86-64" : options.cpu;
+  }
+
+  std::string resolveFeatures(const TargetOptions &options) const override {
+    std::string features;
+    if (compilesForHost(options)) {
+      // Only what this machine really has (hypervisors hide some features
+      // the CPU name implies).
+      llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+      std::vector<std::string> list;
+      for (auto &f : host)
+        list.push_back((f.getValue() ? "+" : "-") + f.getKey().str());
+      std::sort(list.begin(), list.end());
+      for (const std::string &f : list)
+        features += (features.empty() ? "" : ",") + f;
+    }
+    if (!options.features.empty())
+      features += (features.empty() ? "" : ",") + options.features;
+    return features;
+  }
+
+  void buildCodegenPipeline(OpPassManager &pm,
+                            const TargetOptions &) const override {
+    buildCPUCodegenPipeline(pm, {});
+  }
+};
+} // namespace
+
+std::unique_ptr<TargetBackend> mlir::ds::createX86Backend() {
+  return std::make_unique<X86Backend>();
+}

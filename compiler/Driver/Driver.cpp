@@ -1,0 +1,256 @@
+//===- Driver.cpp - compile an ONNX model into an artifact ----------------===//
+#include "compiler/Driver/Driver.h"
+
+#include "backends/Common/Artifact.h"
+#include "backends/Common/TargetBackend.h"
+#include "compiler/Import/ONNX/ONNXImporter.h"
+#include "compiler/Pipelines/Pipelines.h"
+#include "compiler/Support/AtomicOutput.h"
+#include "dialects/Graph/IR/GraphOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <map>
+
+using namespace mlir;
+using namespace mlir::ds;
+
+namespace {
+
+/// Prints each diagnostic as one line on stderr; importer messages already
+/// name the file, node and op, and pass errors get the node from the
+/// location.
+void printDiagnostic(Diagnostic &diag) {
+  llvm::raw_ostream &os = llvm::errs();
+  os << "deepseek-convert: "
+     << (diag.getSeverity() == DiagnosticSeverity::Error ? "error: "
+                                                          : "warning: ");
+  if (auto name = llvm::dyn_cast<NameLoc>(diag.getLocation());
+      name && !StringRef(diag.str()).starts_with("node '"))
+    os << "node '" << name.getName().getValue() << "': ";
+  os << diag.str() << "\n";
+}
+
+ModelSignature signatureOf(func::FuncOp func) {
+  ModelSignature sig;
+  auto describe = [](Type type, DictionaryAttr attrs, size_t index,
+                     const char *kind) {
+    auto tensor = llvm::cast<RankedTensorType>(type);
+    TensorSignature t;
+    auto name = attrs ? attrs.getAs<StringAttr>("ds.name") : StringAttr();
+    t.name = name ? name.str() : std::string(kind) + std::to_string(index);
+    t.onnxDtype = onnxDtypeOf(tensor.getElementType());
+    t.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
+    return t;
+  };
+  for (unsigned i = 0; i < func.getNumArguments(); ++i)
+    sig.inputs.push_back(describe(func.getArgumentTypes()[i],
+                                  func.getArgAttrDict(i), i, "input_"));
+  for (unsigned i = 0; i < func.getNumResults(); ++i)
+    sig.outputs.push_back(describe(func.getResultTypes()[i],
+                                   func.getResultAttrDict(i), i, "output_"));
+  return sig;
+}
+
+/// Op counts and constant bytes of the dsg graph, for the report.
+llvm::json::Object graphSummary(ModuleOp module) {
+  std::map<std::string, int64_t> ops;
+  int64_t weightBytes = 0, weightCount = 0;
+  module.walk([&](Operation *op) {
+    if (op->getDialect() && op->getDialect()->getNamespace() == "dsg")
+      ops[op->getName().getStringRef().str()]++;
+    if (auto c = llvm::dyn_cast<graph::ConstantOp>(op)) {
+      auto type = llvm::cast<ShapedType>(c.getType());
+      unsigned bits = type.getElementTypeBitWidth();
+      weightBytes += type.getNumElements() * std::max(1u, bits / 8);
+      ++weightCount;
+    }
+  });
+  llvm::json::Object counts;
+  int64_t total = 0;
+  for (auto &[name, count] : ops) {
+    counts[name] = count;
+    total += count;
+  }
+  return llvm::json::Object{{"ops", total},
+                            {"ops_by_kind", std::move(counts)},
+                            {"constants", weightCount},
+                            {"constant_bytes", weightBytes}};
+}
+
+llvm::json::Array tensorsJson(const std::vector<TensorSignature> &list) {
+  llvm::json::Array out;
+  for (const TensorSignature &t : list) {
+    llvm::json::Array shape;
+    for (int64_t d : t.shape)
+      shape.push_back(d);
+    out.push_back(llvm::json::Object{
+        {"name", t.name}, {"dtype", t.onnxDtype}, {"shape", std::move(shape)}});
+  }
+  return out;
+}
+
+bool writeText(const std::string &path, const std::string &text) {
+  std::string error;
+  if (::ds::support::writeFileAtomically(path, text.data(), text.size(), error))
+    return true;
+  llvm::errs() << "deepseek-convert: error: " << error << "\n";
+  return false;
+}
+
+class StageTimer {
+public:
+  void start() { begin = std::chrono::steady_clock::now(); }
+  void stop(StringRef stage) {
+    double ms = std::chrono::duration<double, std::milli>(
+                    std::chrono::steady_clock::now() - begin)
+                    .count();
+    timings[stage] = std::round(ms * 10) / 10;
+  }
+  llvm::json::Object timings;
+
+private:
+  std::chrono::steady_clock::time_point begin;
+};
+
+} // namespace
+
+CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
+  registerAllTargetBackends();
+  const TargetBackend *backend = lookupTargetBackend(options.target);
+  if (!backend) {
+    std::string names;
+    for (const std::string &n : registeredTargetNames())
+      names += (names.empty() ? "" : ", ") + n;
+    llvm::errs() << "deepseek-convert: error: unknown target '"
+                 << options.target << "' (available: " << names << ")\n";
+    return CompileStatus::BadInput;
+  }
+  static const std::map<std::string, std::pair<EmitKind, const char *>> kinds = {
+      {"llvm", {EmitKind::LLVMIR, "model.ll"}},
+      {"asm", {EmitKind::Assembly, "model.s"}},
+      {"obj", {EmitKind::Object, "model.o"}},
+      {"lib", {EmitKind::SharedLibrary, "model.so"}}};
+  if (options.emit != "mlir" && !kinds.count(options.emit)) {
+    llvm::errs() << "deepseek-convert: error: unknown --emit '" << options.emit
+                 << "' (mlir, llvm, asm, obj or lib)\n";
+    return CompileStatus::BadInput;
+  }
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<graph::GraphDialect>();
+  MLIRContext context(registry);
+  context.disableMultithreading();
+  ScopedDiagnosticHandler diagnostics(&context, [](Diagnostic &diag) {
+    printDiagnostic(diag);
+    return success();
+  });
+
+  StageTimer timer;
+  timer.start();
+  auto imported = importONNXModel(context, options.inputPath, {});
+  if (failed(imported))
+    return CompileStatus::BadInput;
+  OwningOpRef<ModuleOp> module = std::move(*imported);
+  timer.stop("import");
+  auto func = *module->getOps<func::FuncOp>().begin();
+  ModelSignature signature = signatureOf(func);
+  llvm::json::Object imported_summary = graphSummary(*module);
+
+  ::ds::support::StagingDirectory staging;
+  std::string error;
+  if (!staging.create(options.outputDir, error)) {
+    llvm::errs() << "deepseek-convert: error: " << error << "\n";
+    return CompileStatus::BadInput;
+  }
+  auto stagedPath = [&](StringRef file) {
+    llvm::SmallString<256> p(staging.path());
+    llvm::sys::path::append(p, file);
+    return std::string(p);
+  };
+
+  timer.start();
+  PassManager graphPM(&context);
+  buildGraphOptimizationPipeline(graphPM, {});
+  if (failed(graphPM.run(*module)))
+    return CompileStatus::CompileFailure;
+  timer.stop("graph_passes");
+  llvm::json::Object optimized_summary = graphSummary(*module);
+
+  std::string artifact;
+  if (options.emit == "mlir") {
+    artifact = "model.mlir";
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    module->print(os);
+    if (!writeText(stagedPath(artifact), text))
+      return CompileStatus::CompileFailure;
+  } else {
+    timer.start();
+    PassManager lowerPM(&context);
+    buildGraphToLinalgPipeline(lowerPM);
+    TargetOptions targetOptions{options.cpu, options.features};
+    backend->buildCodegenPipeline(lowerPM, targetOptions);
+    if (failed(lowerPM.run(*module))) {
+      llvm::errs() << "deepseek-convert: error: lowering " << options.inputPath
+                   << " for " << backend->name() << " failed\n";
+      return CompileStatus::CompileFailure;
+    }
+    timer.stop("lowering");
+
+    timer.start();
+    auto [kind, fileName] = kinds.at(options.emit);
+    artifact = fileName;
+    ArtifactRequest request;
+    request.backend = backend;
+    request.target = targetOptions;
+    request.signature = signature;
+    request.kind = kind;
+    if (failed(emitArtifact(*module, request, stagedPath(artifact), error))) {
+      llvm::errs() << "deepseek-convert: error: " << error << "\n";
+      return CompileStatus::CompileFailure;
+    }
+    timer.stop("codegen");
+    if (!writeText(stagedPath("model.h"), generateModelHeader(signature)))
+      return CompileStatus::CompileFailure;
+  }
+
+  TargetOptions resolved{options.cpu, options.features};
+  llvm::json::Object report{
+      {"producer", "deepseek-convert"},
+      {"input", options.inputPath},
+      {"target", backend->name()},
+      {"cpu", backend->resolveCPU(resolved)},
+      {"artifact", artifact},
+      {"inputs", tensorsJson(signature.inputs)},
+      {"outputs", tensorsJson(signature.outputs)},
+      {"imported", std::move(imported_summary)},
+      {"optimized", std::move(optimized_summary)},
+      // The only field that differs between identical compilations.
+      {"compile_ms", std::move(timer.timings)}};
+  std::string reportText;
+  llvm::raw_string_ostream reportStream(reportText);
+  reportStream << llvm::formatv("{0:2}", llvm::json::Value(std::move(report)))
+               << "\n";
+  if (!writeText(stagedPath("report.json"), reportText))
+    return CompileStatus::CompileFailure;
+  if (!staging.commit(error)) {
+    llvm::errs() << "deepseek-convert: error: " << error << "\n";
+    return CompileStatus::CompileFailure;
+  }
+  if (!options.reportPath.empty() && !writeText(options.reportPath, reportText))
+    return CompileStatus::CompileFailure;
+  return CompileStatus::Success;
+}

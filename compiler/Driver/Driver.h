@@ -1,0 +1,36 @@
+//===- Driver.h - compile an ONNX model into an artifact --------*- C++ -*-===//
+#ifndef DS_COMPILER_DRIVER_DRIVER_H
+#define DS_COMPILER_DRIVER_DRIVER_H
+
+#include <string>
+
+namespace mlir::ds {
+
+/// What the tools ask for; mirrors the deepseek-convert command line.
+struct CompileOptions {
+  std::string inputPath;
+  std::string outputDir;
+  std::string target = "x86_64";
+  std::string cpu;      // empty: the backend default (host CPU)
+  std::string features; // extra LLVM subtarget features
+  /// mlir (dsg after graph passes), llvm, asm, obj or lib.
+  std::string emit = "lib";
+  /// Extra copy of report.json, if non-empty.
+  std::string reportPath;
+};
+
+/// Exit codes, documented in --help and README.
+enum class CompileStatus : int {
+  Success = 0,
+  CompileFailure = 1, // the compiler failed on a model it accepted
+  BadInput = 2,       // bad options, unreadable/invalid/unsupported model
+};
+
+/// Imports, optimizes, lowers and emits. Errors go to stderr, one line each,
+/// naming the file, node and op where there is one. On failure nothing is
+/// left at options.outputDir (output is staged and renamed into place).
+CompileStatus compileModel(const CompileOptions &options);
+
+} // namespace mlir::ds
+
+#endif

@@ -1,0 +1,133 @@
+//===- ImporterImpl.h - shared state of the ONNX importer -------*- C++ -*-===//
+//
+// Private to compiler/Import/ONNX: the per-node view handlers work through,
+// and the handler table keyed by (op type, since-opset).
+//
+//===----------------------------------------------------------------------===//
+#ifndef DS_COMPILER_IMPORT_ONNX_IMPORTERIMPL_H
+#define DS_COMPILER_IMPORT_ONNX_IMPORTERIMPL_H
+
+#include "dialects/Graph/IR/GraphOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir::ds::onnx_import {
+
+/// ONNX element type code -> MLIR element type (unsigned ONNX types become
+/// `ui*`), or null for types dsg has no use for (strings, complex).
+Type elementTypeFor(MLIRContext *ctx, int32_t onnxType);
+
+/// A TensorProto's data as an attribute; reports problems via `error`.
+/// `baseDir` is where external data may live.
+FailureOr<DenseElementsAttr> tensorToAttr(MLIRContext *ctx,
+                                          const onnx::TensorProto &tensor,
+                                          const std::string &baseDir,
+                                          std::string &error);
+
+/// Everything a handler needs about the node it imports.
+class NodeImporter {
+public:
+  NodeImporter(const onnx::NodeProto &node, int64_t opset, OpBuilder &builder,
+               Location loc, const std::string &file,
+               std::vector<Value> inputs,
+               std::vector<std::optional<RankedTensorType>> declaredOutputs)
+      : node(node), opset(opset), b(builder), loc(loc), file(file),
+        inputs(std::move(inputs)), declared(std::move(declaredOutputs)),
+        outputs(node.output_size()) {}
+
+  const onnx::NodeProto &node;
+  const int64_t opset;
+  OpBuilder &b;
+  const Location loc;
+
+  /// An error naming the node, its op, the opset and the file.
+  InFlightDiagnostic error();
+
+  // Inputs. Missing optional inputs ("" names) are null values.
+  size_t numInputs() const { return inputs.size(); }
+  bool hasInput(size_t i) const { return i < inputs.size() && inputs[i]; }
+  Value input(size_t i) const { return hasInput(i) ? inputs[i] : Value(); }
+  RankedTensorType inputType(size_t i) const {
+    return llvm::cast<RankedTensorType>(input(i).getType());
+  }
+  /// A compile-time constant input, or null.
+  DenseElementsAttr constantInput(size_t i) const;
+  /// A constant integer input as int64 values.
+  std::optional<std::vector<int64_t>> constantInts(size_t i) const;
+
+  // Attributes.
+  bool hasAttr(StringRef name) const { return findAttr(name) != nullptr; }
+  int64_t attrInt(StringRef name, int64_t fallback) const;
+  float attrFloat(StringRef name, float fallback) const;
+  std::string attrString(StringRef name, StringRef fallback) const;
+  std::optional<std::vector<int64_t>> attrInts(StringRef name) const;
+  std::optional<std::vector<float>> attrFloats(StringRef name) const;
+  const onnx::AttributeProto *findAttr(StringRef name) const;
+
+  // Outputs.
+  size_t numOutputs() const { return outputs.size(); }
+  bool wantsOutput(size_t i) const {
+    return i < (size_t)node.output_size() && !node.output(i).empty();
+  }
+  /// The output type ONNX shape inference (or the model) declares, if static.
+  std::optional<RankedTensorType> declaredType(size_t i) const {
+    return i < declared.size() ? declared[i] : std::nullopt;
+  }
+  /// `computed` when given; else the declared static type; else an error.
+  FailureOr<RankedTensorType>
+  outputType(size_t i, std::optional<RankedTensorType> computed = std::nullopt);
+  void setOutput(size_t i, Value v) { outputs[i] = v; }
+  const std::vector<Value> &results() const { return outputs; }
+
+  /// Normalizes a possibly negative axis against `rank`, or reports.
+  FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+
+  /// Creates `OpTy` and folds it when its operands are constants.
+  template <typename OpTy, typename... Args>
+  Value create(Args &&...args) {
+    return b.createOrFold<OpTy>(loc, std::forward<Args>(args)...);
+  }
+  /// A dsg.constant.
+  Value constant(DenseElementsAttr value) {
+    return b.create<graph::ConstantOp>(loc, value);
+  }
+
+private:
+  const std::string &file;
+  std::vector<Value> inputs;
+  std::vector<std::optional<RankedTensorType>> declared;
+  std::vector<Value> outputs;
+};
+
+using OpHandler = std::function<LogicalResult(NodeImporter &)>;
+
+/// Handlers by op type, each list sorted by since-opset.
+class HandlerTable {
+public:
+  void add(StringRef opType, int64_t sinceVersion, OpHandler handler) {
+    table[opType.str()][sinceVersion] = std::move(handler);
+  }
+  /// The handler for the newest since-version <= opset, or null.
+  const OpHandler *lookup(StringRef opType, int64_t opset) const;
+
+private:
+  std::map<std::string, std::map<int64_t, OpHandler>> table;
+};
+
+/// The table of every op the importer supports (OpHandlers.cpp).
+const HandlerTable &handlerTable();
+
+} // namespace mlir::ds::onnx_import
+
+#endif

@@ -1,0 +1,629 @@
+//===- ONNXImporter.cpp - ONNX ModelProto to dsg --------------------------===//
+//
+// Parse with protobuf, validate with the ONNX checker, infer shapes with
+// ONNX's own inference, then walk the (topologically sorted) nodes once and
+// hand each to the handler registered for its op and opset.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Import/ONNX/ONNXImporter.h"
+
+#include "compiler/Import/ONNX/ImporterImpl.h"
+#include "compiler/Support/PathSafety.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/StringSet.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/Support/Path.h"
+
+#include <onnx/checker.h>
+#include <onnx/defs/schema.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <fstream>
+#include <sstream>
+
+using namespace mlir;
+using namespace mlir::ds;
+using namespace mlir::ds::onnx_import;
+
+//===----------------------------------------------------------------------===//
+// Types and tensors
+//===----------------------------------------------------------------------===//
+
+Type onnx_import::elementTypeFor(MLIRContext *ctx, int32_t t) {
+  Builder b(ctx);
+  using TP = onnx::TensorProto;
+  switch (t) {
+  case TP::FLOAT: return b.getF32Type();
+  case TP::DOUBLE: return b.getF64Type();
+  case TP::FLOAT16: return b.getF16Type();
+  case TP::BFLOAT16: return b.getBF16Type();
+  case TP::BOOL: return b.getI1Type();
+  case TP::INT8: return b.getI8Type();
+  case TP::INT16: return b.getI16Type();
+  case TP::INT32: return b.getI32Type();
+  case TP::INT64: return b.getI64Type();
+  case TP::UINT8: return IntegerType::get(ctx, 8, IntegerType::Unsigned);
+  case TP::UINT16: return IntegerType::get(ctx, 16, IntegerType::Unsigned);
+  case TP::UINT32: return IntegerType::get(ctx, 32, IntegerType::Unsigned);
+  case TP::UINT64: return IntegerType::get(ctx, 64, IntegerType::Unsigned);
+  default: return nullptr;
+  }
+}
+
+static std::string dtypeName(int32_t t) {
+  return onnx::TensorProto::DataType_IsValid(t)
+             ? onnx::TensorProto::DataType_Name(
+                   static_cast<onnx::TensorProto::DataType>(t))
+             : "type " + std::to_string(t);
+}
+
+/// Reads external data named by `tensor` from inside `baseDir` only.
+static bool readExternalData(const onnx::TensorProto &tensor,
+                             const std::string &baseDir, std::string &bytes,
+                             std::string &error) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto &entry : tensor.external_data()) {
+    try {
+      if (entry.key() == "location")
+        location = entry.value();
+      else if (entry.key() == "offset")
+        offset = std::stoll(entry.value());
+      else if (entry.key() == "length")
+        length = std::stoll(entry.value());
+    } catch (const std::exception &) {
+      error = "external data field '" + entry.key() + "' is not a number";
+      return false;
+    }
+  }
+  std::string path;
+  if (!::ds::support::resolveInside(baseDir, location, path, error)) {
+    error = "external data '" + location + "': " + error;
+    return false;
+  }
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(0, std::ios::end);
+  int64_t size = in.tellg();
+  if (!in || offset < 0 || offset > size ||
+      (length >= 0 && offset + length > size)) {
+    error = "external data '" + location + "' is shorter than the tensor needs";
+    return false;
+  }
+  if (length < 0)
+    length = size - offset;
+  bytes.resize(length);
+  in.seekg(offset);
+  in.read(bytes.data(), length);
+  if (!in) {
+    error = "cannot read external data '" + location + "'";
+    return false;
+  }
+  return true;
+}
+
+FailureOr<DenseElementsAttr>
+onnx_import::tensorToAttr(MLIRContext *ctx, const onnx::TensorProto &tensor,
+                          const std::string &baseDir, std::string &error) {
+  Type elt = elementTypeFor(ctx, tensor.data_type());
+  if (!elt) {
+    error = "tensor '" + tensor.name() + "' has unsupported element type " +
+            dtypeName(tensor.data_type());
+    return failure();
+  }
+  SmallVector<int64_t> shape;
+  int64_t count = 1;
+  for (int64_t d : tensor.dims()) {
+    // Reject absurd shapes before anything is allocated for them.
+    if (d < 0 || (d > 0 && count > (int64_t(1) << 40) / d)) {
+      error = "tensor '" + tensor.name() + "' has an invalid shape";
+      return failure();
+    }
+    shape.push_back(d);
+    count *= d;
+  }
+  auto type = RankedTensorType::get(shape, elt);
+  unsigned width = elt.getIntOrFloatBitWidth();
+  size_t eltBytes = width == 1 ? 1 : width / 8;
+
+  std::string external;
+  const std::string *raw = nullptr;
+  if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
+    if (!readExternalData(tensor, baseDir, external, error)) {
+      error = "tensor '" + tensor.name() + "': " + error;
+      return failure();
+    }
+    raw = &external;
+  } else if (tensor.has_raw_data()) {
+    raw = &tensor.raw_data();
+  }
+
+  if (raw) {
+    if (raw->size() != count * eltBytes) {
+      error = "tensor '" + tensor.name() + "' holds " +
+              std::to_string(raw->size()) + " bytes, its shape needs " +
+              std::to_string(count * eltBytes);
+      return failure();
+    }
+    if (width == 1) {
+      // MLIR packs i1 data in bits; ONNX stores one byte per bool.
+      SmallVector<bool> bits;
+      for (char c : *raw)
+        bits.push_back(c != 0);
+      return DenseElementsAttr::get(type, bits);
+    }
+    return DenseElementsAttr::getFromRawBuffer(
+        type, ArrayRef<char>(raw->data(), raw->size()));
+  }
+
+  // Typed fields: which one holds the data depends on the element type.
+  auto mismatch = [&](size_t have) {
+    error = "tensor '" + tensor.name() + "' holds " + std::to_string(have) +
+            " values, its shape needs " + std::to_string(count);
+    return failure();
+  };
+  using TP = onnx::TensorProto;
+  switch (tensor.data_type()) {
+  case TP::FLOAT: {
+    if (tensor.float_data_size() != count)
+      return mismatch(tensor.float_data_size());
+    return DenseElementsAttr::get(
+        type, ArrayRef<float>(tensor.float_data().data(), count));
+  }
+  case TP::DOUBLE: {
+    if (tensor.double_data_size() != count)
+      return mismatch(tensor.double_data_size());
+    return DenseElementsAttr::get(
+        type, ArrayRef<double>(tensor.double_data().data(), count));
+  }
+  case TP::INT64: {
+    if (tensor.int64_data_size() != count)
+      return mismatch(tensor.int64_data_size());
+    return DenseElementsAttr::get(
+        type, ArrayRef<int64_t>(tensor.int64_data().data(), count));
+  }
+  case TP::UINT32:
+  case TP::UINT64: {
+    if (tensor.uint64_data_size() != count)
+      return mismatch(tensor.uint64_data_size());
+    SmallVector<APInt> values;
+    for (uint64_t v : tensor.uint64_data())
+      values.push_back(APInt(width, v));
+    return DenseElementsAttr::get(type, values);
+  }
+  default: {
+    // int32_data carries every narrower type, float16 and bfloat16 as bits.
+    if (tensor.int32_data_size() != count)
+      return mismatch(tensor.int32_data_size());
+    if (width == 1) {
+      SmallVector<bool> bits;
+      for (int32_t v : tensor.int32_data())
+        bits.push_back(v != 0);
+      return DenseElementsAttr::get(type, bits);
+    }
+    std::vector<char> bytes(count * eltBytes);
+    for (int64_t i = 0; i < count; ++i) {
+      uint64_t v = static_cast<uint32_t>(tensor.int32_data(i));
+      std::memcpy(bytes.data() + i * eltBytes, &v, eltBytes);
+    }
+    return DenseElementsAttr::getFromRawBuffer(type, bytes);
+  }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// NodeImporter
+//===----------------------------------------------------------------------===//
+
+InFlightDiagnostic NodeImporter::error() {
+  std::string name = node.name().empty() ? "<unnamed>" : node.name();
+  return emitError(loc) << "node '" << name << "' (" << node.op_type()
+                        << ", opset " << opset << ") in " << file << ": ";
+}
+
+DenseElementsAttr NodeImporter::constantInput(size_t i) const {
+  DenseElementsAttr attr;
+  if (hasInput(i) && matchPattern(input(i), m_Constant(&attr)))
+    return attr;
+  return nullptr;
+}
+
+std::optional<std::vector<int64_t>>
+NodeImporter::constantInts(size_t i) const {
+  DenseElementsAttr attr = constantInput(i);
+  if (!attr || !llvm::isa<IntegerType>(attr.getElementType()))
+    return std::nullopt;
+  std::vector<int64_t> values;
+  for (const APInt &v : attr.getValues<APInt>())
+    values.push_back(v.getSExtValue());
+  return values;
+}
+
+const onnx::AttributeProto *NodeImporter::findAttr(StringRef name) const {
+  for (const auto &a : node.attribute())
+    if (a.name() == name)
+      return &a;
+  return nullptr;
+}
+
+int64_t NodeImporter::attrInt(StringRef name, int64_t fallback) const {
+  const auto *a = findAttr(name);
+  return a ? a->i() : fallback;
+}
+
+float NodeImporter::attrFloat(StringRef name, float fallback) const {
+  const auto *a = findAttr(name);
+  return a ? a->f() : fallback;
+}
+
+std::string NodeImporter::attrString(StringRef name, StringRef fallback) const {
+  const auto *a = findAttr(name);
+  return a ? a->s() : fallback.str();
+}
+
+std::optional<std::vector<int64_t>>
+NodeImporter::attrInts(StringRef name) const {
+  const auto *a = findAttr(name);
+  if (!a)
+    return std::nullopt;
+  return std::vector<int64_t>(a->ints().begin(), a->ints().end());
+}
+
+std::optional<std::vector<float>>
+NodeImporter::attrFloats(StringRef name) const {
+  const auto *a = findAttr(name);
+  if (!a)
+    return std::nullopt;
+  return std::vector<float>(a->floats().begin(), a->floats().end());
+}
+
+FailureOr<RankedTensorType>
+NodeImporter::outputType(size_t i, std::optional<RankedTensorType> computed) {
+  if (computed)
+    return *computed;
+  if (auto d = declaredType(i))
+    return *d;
+  error() << "cannot determine a static shape for output '" << node.output(i)
+          << "'";
+  return failure();
+}
+
+FailureOr<int64_t> NodeImporter::normalizeAxis(int64_t axis, int64_t rank) {
+  int64_t n = axis < 0 ? axis + rank : axis;
+  if (n < 0 || n >= std::max<int64_t>(rank, 1)) {
+    error() << "axis " << axis << " is out of range for rank " << rank;
+    return failure();
+  }
+  return n;
+}
+
+const OpHandler *HandlerTable::lookup(StringRef opType, int64_t opset) const {
+  auto it = table.find(opType.str());
+  if (it == table.end())
+    return nullptr;
+  auto version = it->second.upper_bound(opset);
+  if (version == it->second.begin())
+    return nullptr;
+  return &std::prev(version)->second;
+}
+
+//===----------------------------------------------------------------------===//
+// The model walk
+//===----------------------------------------------------------------------===//
+
+namespace {
+class ModelImporter {
+public:
+  ModelImporter(MLIRContext &ctx, const std::string &path,
+                const ImportOptions &options)
+      : ctx(ctx), path(path), options(options),
+        baseDir(llvm::sys::path::parent_path(path).str()) {
+    if (baseDir.empty())
+      baseDir = ".";
+  }
+
+  FailureOr<OwningOpRef<ModuleOp>> run();
+
+private:
+  LogicalResult parse();
+  LogicalResult validate();
+  FailureOr<RankedTensorType> staticType(const onnx::TypeProto &type,
+                                         const std::string &what);
+  std::optional<RankedTensorType> inferredType(const std::string &name);
+  Location nodeLoc(const onnx::NodeProto &node, size_t index);
+  LogicalResult checkSupported();
+
+  MLIRContext &ctx;
+  std::string path;
+  const ImportOptions &options;
+  std::string baseDir;
+  onnx::ModelProto model;
+  int64_t opset = 0;
+  llvm::StringMap<const onnx::TypeProto *> valueTypes;
+};
+} // namespace
+
+LogicalResult ModelImporter::parse() {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    emitError(UnknownLoc::get(&ctx)) << path << ": cannot open the file";
+    return failure();
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string bytes = buffer.str();
+  if (bytes.empty()) {
+    emitError(UnknownLoc::get(&ctx)) << path << ": the file is empty";
+    return failure();
+  }
+  if (!model.ParseFromString(bytes) || !model.has_graph()) {
+    emitError(UnknownLoc::get(&ctx))
+        << path << ": not a valid ONNX model (protobuf parse failed or the "
+        << "file is truncated)";
+    return failure();
+  }
+  for (const auto &import : model.opset_import())
+    if (import.domain().empty() || import.domain() == "ai.onnx")
+      opset = import.version();
+  if (opset == 0) {
+    emitError(UnknownLoc::get(&ctx))
+        << path << ": the model imports no default-domain opset";
+    return failure();
+  }
+  return success();
+}
+
+LogicalResult ModelImporter::validate() {
+  // The checker in libonnx 1.12 knows opsets up to 17; newer models are
+  // checked op by op by the handlers instead.
+  constexpr int64_t kNewestCheckedOpset = 17;
+  try {
+    if (opset <= kNewestCheckedOpset)
+      onnx::checker::check_model(model);
+  } catch (const std::exception &e) {
+    std::string what = e.what();
+    emitError(UnknownLoc::get(&ctx))
+        << path << ": the ONNX checker rejects the model: "
+        << StringRef(what).split('\n').first;
+    return failure();
+  }
+  try {
+    onnx::ShapeInferenceOptions inference(/*check_type=*/false,
+                                          /*error_mode=*/0,
+                                          /*enable_data_propagation=*/true);
+    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
+                                       inference);
+  } catch (const std::exception &) {
+    // Inference is a helper, not a gate: handlers compute what it missed
+    // and report what nobody could.
+  }
+  const onnx::GraphProto &graph = model.graph();
+  for (const auto &v : graph.input())
+    valueTypes[v.name()] = &v.type();
+  for (const auto &v : graph.value_info())
+    valueTypes[v.name()] = &v.type();
+  for (const auto &v : graph.output())
+    valueTypes[v.name()] = &v.type();
+  return success();
+}
+
+FailureOr<RankedTensorType>
+ModelImporter::staticType(const onnx::TypeProto &type, const std::string &what) {
+  if (!type.has_tensor_type()) {
+    emitError(UnknownLoc::get(&ctx))
+        << path << ": " << what
+        << " is not a tensor (sequences, maps and optionals are unsupported)";
+    return failure();
+  }
+  const auto &tensor = type.tensor_type();
+  Type elt = elementTypeFor(&ctx, tensor.elem_type());
+  if (!elt) {
+    emitError(UnknownLoc::get(&ctx)) << path << ": " << what
+                                     << " has unsupported element type "
+                                     << dtypeName(tensor.elem_type());
+    return failure();
+  }
+  if (!tensor.has_shape()) {
+    emitError(UnknownLoc::get(&ctx)) << path << ": " << what
+                                     << " has no shape";
+    return failure();
+  }
+  SmallVector<int64_t> shape;
+  for (const auto &dim : tensor.shape().dim()) {
+    if (!dim.has_dim_value() || dim.dim_value() < 0) {
+      emitError(UnknownLoc::get(&ctx))
+          << path << ": " << what << " has a dynamic dimension '"
+          << dim.dim_param()
+          << "'; dynamic shapes are not supported yet";
+      return failure();
+    }
+    shape.push_back(dim.dim_value());
+  }
+  return RankedTensorType::get(shape, elt);
+}
+
+std::optional<RankedTensorType>
+ModelImporter::inferredType(const std::string &name) {
+  auto it = valueTypes.find(name);
+  if (it == valueTypes.end() || !it->second->has_tensor_type())
+    return std::nullopt;
+  const auto &tensor = it->second->tensor_type();
+  Type elt = elementTypeFor(&ctx, tensor.elem_type());
+  if (!elt || !tensor.has_shape())
+    return std::nullopt;
+  SmallVector<int64_t> shape;
+  for (const auto &dim : tensor.shape().dim()) {
+    if (!dim.has_dim_value())
+      return std::nullopt;
+    shape.push_back(dim.dim_value());
+  }
+  return RankedTensorType::get(shape, elt);
+}
+
+Location ModelImporter::nodeLoc(const onnx::NodeProto &node, size_t index) {
+  std::string name = node.name().empty()
+                         ? node.op_type() + "_" + std::to_string(index)
+                         : node.name();
+  return NameLoc::get(StringAttr::get(&ctx, name),
+                      FileLineColLoc::get(&ctx, path, 0, 0));
+}
+
+LogicalResult ModelImporter::checkSupported() {
+  // Report every unsupported op at once: a user fixing a model wants the
+  // whole list, not one op per attempt.
+  bool ok = true;
+  for (const auto &node : model.graph().node()) {
+    bool known = node.domain().empty() || node.domain() == "ai.onnx";
+    if (known && handlerTable().lookup(node.op_type(), opset))
+      continue;
+    ok = false;
+    std::string name = node.name().empty() ? "<unnamed>" : node.name();
+    emitError(UnknownLoc::get(&ctx))
+        << "unsupported op '"
+        << (node.domain().empty() ? "" : node.domain() + ".") << node.op_type()
+        << "' (node '" << name << "', opset " << opset << ") in " << path;
+  }
+  return success(ok);
+}
+
+FailureOr<OwningOpRef<ModuleOp>> ModelImporter::run() {
+  if (failed(parse()) || failed(validate()) || failed(checkSupported()))
+    return failure();
+  ctx.loadDialect<graph::GraphDialect, func::FuncDialect>();
+  const onnx::GraphProto &graph = model.graph();
+
+  OpBuilder b(&ctx);
+  Location fileLoc = FileLineColLoc::get(&ctx, path, 0, 0);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  llvm::StringMap<Value> values;
+
+  // Initializers first: a graph input with an initializer of the same name
+  // (IR version < 4 models) is a constant, not a runtime input.
+  b.setInsertionPointToEnd(module->getBody());
+  std::vector<std::pair<std::string, DenseElementsAttr>> initializers;
+  llvm::StringSet<> initializerNames;
+  for (const auto &tensor : graph.initializer()) {
+    std::string error;
+    auto attr = tensorToAttr(&ctx, tensor, baseDir, error);
+    if (failed(attr)) {
+      emitError(fileLoc) << path << ": " << error;
+      return failure();
+    }
+    initializers.emplace_back(tensor.name(), *attr);
+    initializerNames.insert(tensor.name());
+  }
+
+  SmallVector<Type> argTypes;
+  SmallVector<std::string> argNames;
+  for (const auto &input : graph.input()) {
+    if (initializerNames.contains(input.name()))
+      continue;
+    auto type = staticType(input.type(), "input '" + input.name() + "'");
+    if (failed(type))
+      return failure();
+    argTypes.push_back(*type);
+    argNames.push_back(input.name());
+  }
+  SmallVector<Type> resultTypes;
+  for (const auto &output : graph.output()) {
+    auto type = staticType(output.type(), "output '" + output.name() + "'");
+    if (failed(type))
+      return failure();
+    resultTypes.push_back(*type);
+  }
+
+  auto func = b.create<func::FuncOp>(fileLoc, options.functionName,
+                                     b.getFunctionType(argTypes, resultTypes));
+  for (auto [i, name] : llvm::enumerate(argNames))
+    func.setArgAttr(i, "ds.name", b.getStringAttr(name));
+  for (auto [i, output] : llvm::enumerate(graph.output()))
+    func.setResultAttr(i, "ds.name", b.getStringAttr(output.name()));
+  Block *body = func.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  for (auto [i, name] : llvm::enumerate(argNames))
+    values[name] = body->getArgument(i);
+  for (auto &[name, attr] : initializers)
+    values[name] = b.create<graph::ConstantOp>(
+        NameLoc::get(StringAttr::get(&ctx, name), fileLoc), attr);
+
+  for (auto [index, node] : llvm::enumerate(graph.node())) {
+    Location loc = nodeLoc(node, index);
+    std::vector<Value> inputs;
+    for (const std::string &name : node.input()) {
+      if (name.empty()) {
+        inputs.push_back(nullptr);
+        continue;
+      }
+      auto it = values.find(name);
+      if (it == values.end()) {
+        emitError(loc) << "node '" << node.name() << "' (" << node.op_type()
+                       << ") in " << path << ": input '" << name
+                       << "' is not produced by any earlier node";
+        return failure();
+      }
+      inputs.push_back(it->second);
+    }
+    std::vector<std::optional<RankedTensorType>> declared;
+    for (const std::string &name : node.output())
+      declared.push_back(inferredType(name));
+    NodeImporter importer(node, opset, b, loc, path, std::move(inputs),
+                          std::move(declared));
+    const OpHandler *handler = handlerTable().lookup(node.op_type(), opset);
+    if (failed((*handler)(importer)))
+      return failure();
+    for (auto [i, name] : llvm::enumerate(node.output())) {
+      if (name.empty())
+        continue;
+      Value v = importer.results()[i];
+      if (!v) {
+        importer.error() << "output '" << name << "' is not supported";
+        return failure();
+      }
+      values[name] = v;
+    }
+  }
+
+  SmallVector<Value> results;
+  for (auto [i, output] : llvm::enumerate(graph.output())) {
+    auto it = values.find(output.name());
+    if (it == values.end()) {
+      emitError(fileLoc) << path << ": graph output '" << output.name()
+                         << "' is not produced by any node";
+      return failure();
+    }
+    Value v = it->second;
+    if (v.getType() != resultTypes[i]) {
+      auto vt = llvm::cast<RankedTensorType>(v.getType());
+      auto rt = llvm::cast<RankedTensorType>(resultTypes[i]);
+      if (vt.getElementType() != rt.getElementType() ||
+          vt.getNumElements() != rt.getNumElements()) {
+        emitError(fileLoc) << path << ": graph output '" << output.name()
+                           << "' is declared " << rt << " but computed as "
+                           << vt;
+        return failure();
+      }
+      v = b.create<graph::ReshapeOp>(fileLoc, rt, v);
+    }
+    results.push_back(v);
+  }
+  b.create<func::ReturnOp>(fileLoc, results);
+  if (failed(verify(*module)))
+    return failure();
+  return module;
+}
+
+FailureOr<OwningOpRef<ModuleOp>>
+mlir::ds::importONNXModel(MLIRContext &context, const std::string &path,
+                          const ImportOptions &options) {
+  // protobuf and libonnx throw; nothing may escape into MLIR code.
+  try {
+    ModelImporter importer(context, path, options);
+    return importer.run();
+  } catch (const std::exception &e) {
+    emitError(UnknownLoc::get(&context))
+        << path << ": cannot import the model: " << e.what();
+    return failure();
+  }
+}

@@ -1,0 +1,29 @@
+//===- ONNXImporter.h - ONNX ModelProto to dsg ------------------*- C++ -*-===//
+#ifndef DS_COMPILER_IMPORT_ONNX_ONNXIMPORTER_H
+#define DS_COMPILER_IMPORT_ONNX_ONNXIMPORTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <string>
+
+namespace mlir::ds {
+
+struct ImportOptions {
+  /// Name of the generated graph function.
+  std::string functionName = "main_graph";
+};
+
+/// Reads an ONNX model file and builds a module holding one function in the
+/// dsg dialect. Graph inputs and outputs keep their ONNX names in the
+/// `ds.name` argument and result attributes. Every problem (malformed file,
+/// failed checks, each unsupported op) is reported through the context's
+/// diagnostics, naming the file, node and op; failure means the model was
+/// rejected, not that the compiler broke.
+FailureOr<OwningOpRef<ModuleOp>> importONNXModel(MLIRContext &context,
+                                                 const std::string &path,
+                                                 const ImportOptions &options);
+
+} // namespace mlir::ds
+
+#endif

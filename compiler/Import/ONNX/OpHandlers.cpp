@@ -1,0 +1,1209 @@
+//===- OpHandlers.cpp - one handler per (ONNX op, since-opset) ------------===//
+//
+// Each handler maps one ONNX node to dsg ops. Attributes that ONNX moved to
+// inputs in later opsets get separate handlers, keyed by the opset that made
+// the change. Result types come from our own shape rules where they are
+// cheap and from ONNX shape inference otherwise.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Import/ONNX/ImporterImpl.h"
+
+#include "mlir/IR/Matchers.h"
+
+#include <cmath>
+#include <numeric>
+
+using namespace mlir;
+using namespace mlir::ds;
+using namespace mlir::ds::onnx_import;
+namespace g = mlir::ds::graph;
+
+namespace {
+
+RankedTensorType withShape(RankedTensorType t, ArrayRef<int64_t> shape) {
+  return RankedTensorType::get(shape, t.getElementType());
+}
+
+RankedTensorType withElement(RankedTensorType t, Type elt) {
+  return RankedTensorType::get(t.getShape(), elt);
+}
+
+/// A scalar-like tensor constant of `type` holding `value`.
+DenseElementsAttr splat(RankedTensorType type, double value) {
+  Type elt = type.getElementType();
+  if (llvm::isa<FloatType>(elt))
+    return DenseElementsAttr::get(type, FloatAttr::get(elt, value).getValue());
+  return DenseElementsAttr::get(
+      type, APInt(elt.getIntOrFloatBitWidth(), (int64_t)value, true));
+}
+
+Value scalarConstant(NodeImporter &n, Type elt, double value) {
+  return n.constant(splat(RankedTensorType::get({}, elt), value));
+}
+
+FailureOr<RankedTensorType> broadcastType(NodeImporter &n, ValueRange values,
+                                          Type elt) {
+  SmallVector<int64_t> shape;
+  for (Value v : values) {
+    auto next = g::broadcastShapes(
+        shape, llvm::cast<RankedTensorType>(v.getType()).getShape());
+    if (failed(next)) {
+      n.error() << "operand shapes are not broadcast-compatible";
+      return failure();
+    }
+    shape = *next;
+  }
+  return RankedTensorType::get(shape, elt);
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+template <typename OpTy>
+LogicalResult unary(NodeImporter &n) {
+  n.setOutput(0, n.create<OpTy>(n.inputType(0), n.input(0)));
+  return success();
+}
+
+template <typename OpTy, bool Compare = false>
+LogicalResult binary(NodeImporter &n) {
+  Type elt = Compare ? n.b.getI1Type() : n.inputType(0).getElementType();
+  auto type = broadcastType(n, {n.input(0), n.input(1)}, elt);
+  if (failed(type))
+    return failure();
+  n.setOutput(0, n.create<OpTy>(*type, n.input(0), n.input(1)));
+  return success();
+}
+
+/// Max, Min, Sum, Mean: a left fold over any number of inputs.
+template <typename OpTy>
+LogicalResult variadic(NodeImporter &n, bool mean = false) {
+  Value acc = n.input(0);
+  Type elt = n.inputType(0).getElementType();
+  for (size_t i = 1; i < n.numInputs(); ++i) {
+    auto type = broadcastType(n, {acc, n.input(i)}, elt);
+    if (failed(type))
+      return failure();
+    acc = n.create<OpTy>(*type, acc, n.input(i));
+  }
+  if (mean && n.numInputs() > 1) {
+    Value count = scalarConstant(n, elt, n.numInputs());
+    acc = n.create<g::DivOp>(acc.getType(), acc, count);
+  }
+  n.setOutput(0, acc);
+  return success();
+}
+
+LogicalResult importMod(NodeImporter &n) {
+  auto type = broadcastType(n, {n.input(0), n.input(1)},
+                            n.inputType(0).getElementType());
+  if (failed(type))
+    return failure();
+  n.setOutput(0, n.create<g::ModOp>(*type, n.input(0), n.input(1),
+                                    n.attrInt("fmod", 0) != 0));
+  return success();
+}
+
+LogicalResult importBitShift(NodeImporter &n) {
+  auto type = broadcastType(n, {n.input(0), n.input(1)},
+                            n.inputType(0).getElementType());
+  if (failed(type))
+    return failure();
+  n.setOutput(0, n.create<g::BitShiftOp>(*type, n.input(0), n.input(1),
+                                         n.attrString("direction", "") == "LEFT"));
+  return success();
+}
+
+LogicalResult importWhere(NodeImporter &n) {
+  auto type = broadcastType(n, {n.input(0), n.input(1), n.input(2)},
+                            n.inputType(1).getElementType());
+  if (failed(type))
+    return failure();
+  n.setOutput(0, n.create<g::WhereOp>(*type, n.input(0), n.input(1), n.input(2)));
+  return success();
+}
+
+LogicalResult importPRelu(NodeImporter &n) {
+  return binary<g::PReluOp>(n);
+}
+
+template <typename OpTy>
+LogicalResult unaryWithAlpha(NodeImporter &n, float fallback) {
+  n.setOutput(0, n.create<OpTy>(n.inputType(0), n.input(0),
+                                n.b.getF32FloatAttr(n.attrFloat("alpha", fallback))));
+  return success();
+}
+
+LogicalResult importClip(NodeImporter &n) {
+  Type elt = n.inputType(0).getElementType();
+  Value lo, hi;
+  if (n.opset < 11) {
+    // Bounds were attributes before opset 11.
+    if (n.hasAttr("min"))
+      lo = scalarConstant(n, elt, n.attrFloat("min", 0));
+    if (n.hasAttr("max"))
+      hi = scalarConstant(n, elt, n.attrFloat("max", 0));
+  } else {
+    lo = n.input(1);
+    hi = n.input(2);
+  }
+  n.setOutput(0, n.create<g::ClipOp>(n.inputType(0), n.input(0), lo, hi));
+  return success();
+}
+
+LogicalResult importCast(NodeImporter &n) {
+  Type elt = elementTypeFor(n.b.getContext(), n.attrInt("to", 0));
+  if (!elt)
+    return n.error() << "cast to unsupported element type " << n.attrInt("to", 0);
+  n.setOutput(0, n.create<g::CastOp>(withElement(n.inputType(0), elt), n.input(0)));
+  return success();
+}
+
+LogicalResult importCastLike(NodeImporter &n) {
+  Type elt = n.inputType(1).getElementType();
+  n.setOutput(0, n.create<g::CastOp>(withElement(n.inputType(0), elt), n.input(0)));
+  return success();
+}
+
+LogicalResult importIdentity(NodeImporter &n) {
+  n.setOutput(0, n.input(0));
+  return success();
+}
+
+LogicalResult importDropout(NodeImporter &n) {
+  // Inference: the identity, and an all-true mask if anyone asks for it.
+  n.setOutput(0, n.input(0));
+  if (n.wantsOutput(1)) {
+    auto maskType = withElement(n.inputType(0), n.b.getI1Type());
+    n.setOutput(1, n.constant(DenseElementsAttr::get(maskType, true)));
+  }
+  return success();
+}
+
+LogicalResult importIsInf(NodeImporter &n) {
+  auto type = withElement(n.inputType(0), n.b.getI1Type());
+  n.setOutput(0, n.create<g::IsInfOp>(type, n.input(0),
+                                      n.attrInt("detect_negative", 1) != 0,
+                                      n.attrInt("detect_positive", 1) != 0));
+  return success();
+}
+
+LogicalResult importIsNaN(NodeImporter &n) {
+  auto type = withElement(n.inputType(0), n.b.getI1Type());
+  n.setOutput(0, n.create<g::IsNaNOp>(type, n.input(0)));
+  return success();
+}
+
+LogicalResult importGelu(NodeImporter &n) {
+  n.setOutput(0, n.create<g::GeluOp>(n.inputType(0), n.input(0),
+                                     n.attrString("approximate", "none") == "tanh"));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Linear algebra, convolution, pooling
+//===----------------------------------------------------------------------===//
+
+LogicalResult importMatMul(NodeImporter &n) {
+  auto lhs = n.inputType(0), rhs = n.inputType(1);
+  if (lhs.getRank() < 1 || rhs.getRank() < 1)
+    return n.error() << "MatMul operands must have rank >= 1";
+  SmallVector<int64_t> batchL(lhs.getShape().drop_back(std::min<int64_t>(2, lhs.getRank())));
+  SmallVector<int64_t> batchR(rhs.getShape().drop_back(std::min<int64_t>(2, rhs.getRank())));
+  auto batch = g::broadcastShapes(batchL, batchR);
+  if (failed(batch))
+    return n.error() << "MatMul batch dimensions do not broadcast";
+  SmallVector<int64_t> shape(*batch);
+  if (lhs.getRank() > 1)
+    shape.push_back(lhs.getShape()[lhs.getRank() - 2]);
+  if (rhs.getRank() > 1)
+    shape.push_back(rhs.getShape().back());
+  n.setOutput(0, n.create<g::MatMulOp>(withShape(lhs, shape), n.input(0), n.input(1)));
+  return success();
+}
+
+LogicalResult importGemm(NodeImporter &n) {
+  auto a = n.inputType(0), b = n.inputType(1);
+  if (a.getRank() != 2 || b.getRank() != 2)
+    return n.error() << "Gemm operands must be 2-D";
+  bool transA = n.attrInt("transA", 0), transB = n.attrInt("transB", 0);
+  int64_t m = a.getShape()[transA ? 1 : 0];
+  int64_t nn = b.getShape()[transB ? 0 : 1];
+  n.setOutput(0, n.create<g::GemmOp>(
+                     withShape(a, {m, nn}), n.input(0), n.input(1), n.input(2),
+                     n.b.getF32FloatAttr(n.attrFloat("alpha", 1.0f)),
+                     n.b.getF32FloatAttr(n.attrFloat("beta", 1.0f)),
+                     n.b.getBoolAttr(transA), n.b.getBoolAttr(transB)));
+  return success();
+}
+
+/// Spatial attributes shared by Conv and the pools, with auto_pad resolved.
+struct WindowAttrs {
+  SmallVector<int64_t> kernel, strides, dilations, pads;
+};
+
+FailureOr<WindowAttrs> windowAttrs(NodeImporter &n, ArrayRef<int64_t> inShape,
+                                   ArrayRef<int64_t> kernel) {
+  size_t spatial = inShape.size() - 2;
+  WindowAttrs w;
+  w.kernel.assign(kernel.begin(), kernel.end());
+  auto get = [&](StringRef name, size_t count,
+                 int64_t fallback) -> FailureOr<SmallVector<int64_t>> {
+    auto v = n.attrInts(name);
+    if (!v)
+      return SmallVector<int64_t>(count, fallback);
+    if (v->size() != count) {
+      n.error() << "attribute '" << name << "' needs " << count << " values";
+      return failure();
+    }
+    return SmallVector<int64_t>(v->begin(), v->end());
+  };
+  auto strides = get("strides", spatial, 1);
+  auto dilations = get("dilations", spatial, 1);
+  auto pads = get("pads", 2 * spatial, 0);
+  if (failed(strides) || failed(dilations) || failed(pads))
+    return failure();
+  w.strides = *strides;
+  w.dilations = *dilations;
+  w.pads = *pads;
+  for (size_t i = 0; i < spatial; ++i)
+    if (w.strides[i] < 1 || w.dilations[i] < 1 || w.kernel[i] < 1) {
+      n.error() << "strides, dilations and kernel sizes must be positive";
+      return failure();
+    }
+  std::string autoPad = n.attrString("auto_pad", "NOTSET");
+  if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    for (size_t i = 0; i < spatial; ++i) {
+      int64_t in = inShape[2 + i];
+      int64_t out = (in + w.strides[i] - 1) / w.strides[i];
+      int64_t window = (w.kernel[i] - 1) * w.dilations[i] + 1;
+      int64_t total = std::max<int64_t>(0, (out - 1) * w.strides[i] + window - in);
+      int64_t small = total / 2, large = total - small;
+      w.pads[i] = autoPad == "SAME_UPPER" ? small : large;
+      w.pads[spatial + i] = autoPad == "SAME_UPPER" ? large : small;
+    }
+  } else if (autoPad == "VALID") {
+    std::fill(w.pads.begin(), w.pads.end(), 0);
+  } else if (autoPad != "NOTSET") {
+    n.error() << "unknown auto_pad '" << autoPad << "'";
+    return failure();
+  }
+  return w;
+}
+
+/// Output spatial size of a window op (floor, or ceil when `ceil`).
+int64_t windowOutput(int64_t in, int64_t padBegin, int64_t padEnd, int64_t kernel,
+                     int64_t stride, int64_t dilation, bool ceil) {
+  int64_t span = in + padBegin + padEnd - ((kernel - 1) * dilation + 1);
+  if (span < 0)
+    return 0;
+  int64_t out = (ceil ? (span + stride - 1) / stride : span / stride) + 1;
+  // A last window that would start inside the end padding is dropped.
+  if (ceil && (out - 1) * stride >= in + padBegin)
+    --out;
+  return out;
+}
+
+LogicalResult importConv(NodeImporter &n) {
+  auto in = n.inputType(0), w = n.inputType(1);
+  if (in.getRank() < 3 || w.getRank() != in.getRank())
+    return n.error() << "Conv needs input and weight of the same rank >= 3";
+  auto attrs = windowAttrs(n, in.getShape(), w.getShape().drop_front(2));
+  if (failed(attrs))
+    return failure();
+  SmallVector<int64_t> shape = {in.getShape()[0], w.getShape()[0]};
+  size_t spatial = in.getRank() - 2;
+  for (size_t i = 0; i < spatial; ++i)
+    shape.push_back(windowOutput(in.getShape()[2 + i], attrs->pads[i],
+                                 attrs->pads[spatial + i], attrs->kernel[i],
+                                 attrs->strides[i], attrs->dilations[i], false));
+  n.setOutput(0, n.create<g::ConvOp>(
+                     withShape(in, shape), n.input(0), n.input(1), n.input(2),
+                     n.b.getDenseI64ArrayAttr(attrs->strides),
+                     n.b.getDenseI64ArrayAttr(attrs->pads),
+                     n.b.getDenseI64ArrayAttr(attrs->dilations),
+                     n.b.getI64IntegerAttr(n.attrInt("group", 1))));
+  return success();
+}
+
+LogicalResult importBatchNorm(NodeImporter &n) {
+  if (n.attrInt("training_mode", 0) != 0 || n.wantsOutput(1))
+    return n.error() << "training-mode BatchNormalization is not supported";
+  n.setOutput(0, n.create<g::BatchNormOp>(
+                     n.inputType(0), n.input(0), n.input(1), n.input(2),
+                     n.input(3), n.input(4),
+                     n.b.getF32FloatAttr(n.attrFloat("epsilon", 1e-5f))));
+  return success();
+}
+
+template <typename PoolOp>
+LogicalResult importPool(NodeImporter &n) {
+  auto in = n.inputType(0);
+  if (in.getRank() < 3)
+    return n.error() << "pooling needs an input of rank >= 3";
+  if (n.wantsOutput(1))
+    return n.error() << "the Indices output of MaxPool is not supported";
+  auto kernel = n.attrInts("kernel_shape");
+  if (!kernel || (int64_t)kernel->size() != in.getRank() - 2)
+    return n.error() << "kernel_shape needs one value per spatial axis";
+  auto attrs = windowAttrs(n, in.getShape(), *kernel);
+  if (failed(attrs))
+    return failure();
+  bool ceil = n.attrInt("ceil_mode", 0) != 0;
+  SmallVector<int64_t> shape(in.getShape().take_front(2));
+  size_t spatial = in.getRank() - 2;
+  for (size_t i = 0; i < spatial; ++i)
+    shape.push_back(windowOutput(in.getShape()[2 + i], attrs->pads[i],
+                                 attrs->pads[spatial + i], attrs->kernel[i],
+                                 attrs->strides[i], attrs->dilations[i], ceil));
+  auto type = withShape(in, shape);
+  auto k = n.b.getDenseI64ArrayAttr(attrs->kernel);
+  auto s = n.b.getDenseI64ArrayAttr(attrs->strides);
+  auto p = n.b.getDenseI64ArrayAttr(attrs->pads);
+  auto d = n.b.getDenseI64ArrayAttr(attrs->dilations);
+  if constexpr (std::is_same_v<PoolOp, g::AveragePoolOp>)
+    n.setOutput(0, n.create<g::AveragePoolOp>(
+                       type, n.input(0), k, s, p, d,
+                       n.b.getBoolAttr(n.attrInt("count_include_pad", 0) != 0)));
+  else
+    n.setOutput(0, n.create<g::MaxPoolOp>(type, n.input(0), k, s, p, d));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions and normalization
+//===----------------------------------------------------------------------===//
+
+/// The reduced axes: from the attribute (old opsets) or the second input.
+FailureOr<SmallVector<int64_t>> reduceAxes(NodeImporter &n, bool axesAsInput) {
+  int64_t rank = n.inputType(0).getRank();
+  std::optional<std::vector<int64_t>> axes;
+  if (axesAsInput) {
+    if (n.hasInput(1)) {
+      axes = n.constantInts(1);
+      if (!axes) {
+        n.error() << "reduction axes must be a compile-time constant";
+        return failure();
+      }
+    }
+  } else {
+    axes = n.attrInts("axes");
+  }
+  SmallVector<int64_t> result;
+  if (!axes || axes->empty()) {
+    if (n.attrInt("noop_with_empty_axes", 0))
+      return result;
+    for (int64_t d = 0; d < rank; ++d)
+      result.push_back(d);
+    return result;
+  }
+  for (int64_t a : *axes) {
+    auto axis = n.normalizeAxis(a, rank);
+    if (failed(axis))
+      return failure();
+    result.push_back(*axis);
+  }
+  llvm::sort(result);
+  result.erase(std::unique(result.begin(), result.end()), result.end());
+  return result;
+}
+
+RankedTensorType reducedType(RankedTensorType in, ArrayRef<int64_t> axes,
+                             bool keepdims) {
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < in.getRank(); ++d) {
+    if (!llvm::is_contained(axes, d))
+      shape.push_back(in.getShape()[d]);
+    else if (keepdims)
+      shape.push_back(1);
+  }
+  return withShape(in, shape);
+}
+
+template <typename ReduceOp>
+Value buildReduce(NodeImporter &n, Value input, ArrayRef<int64_t> axes,
+                  bool keepdims) {
+  auto type = reducedType(llvm::cast<RankedTensorType>(input.getType()), axes,
+                          keepdims);
+  return n.create<ReduceOp>(type, input, n.b.getDenseI64ArrayAttr(axes),
+                            n.b.getBoolAttr(keepdims));
+}
+
+/// ReduceX and the composite reductions (L1, L2, LogSum, ...): `pre` maps
+/// the input elementwise, `post` maps the reduced result.
+enum class Composite { None, L1, L2, SumSquare, LogSum, LogSumExp };
+
+template <typename ReduceOp, Composite Kind = Composite::None>
+LogicalResult importReduce(NodeImporter &n, bool axesAsInput) {
+  auto axes = reduceAxes(n, axesAsInput);
+  if (failed(axes))
+    return failure();
+  bool keepdims = n.attrInt("keepdims", 1) != 0;
+  Value x = n.input(0);
+  auto type = n.inputType(0);
+  if (axes->empty()) {
+    // noop_with_empty_axes: only the elementwise part of a composite.
+    if constexpr (Kind == Composite::L1 || Kind == Composite::L2)
+      x = n.create<g::AbsOp>(type, x);
+    else if constexpr (Kind == Composite::SumSquare)
+      x = n.create<g::MulOp>(type, x, x);
+    else if constexpr (Kind == Composite::LogSum)
+      x = n.create<g::LogOp>(type, x);
+    n.setOutput(0, x);
+    return success();
+  }
+  if constexpr (Kind == Composite::L1)
+    x = n.create<g::AbsOp>(type, x);
+  if constexpr (Kind == Composite::L2 || Kind == Composite::SumSquare)
+    x = n.create<g::MulOp>(type, x, x);
+  if constexpr (Kind == Composite::LogSumExp) {
+    // log(sum(exp(x - max))) + max, stable for large inputs.
+    Value max = buildReduce<g::ReduceMaxOp>(n, x, *axes, true);
+    Value shifted = n.create<g::SubOp>(type, x, max);
+    Value sum = buildReduce<g::ReduceSumOp>(
+        n, n.create<g::ExpOp>(type, shifted), *axes, true);
+    Value result = n.create<g::AddOp>(sum.getType(),
+                                      n.create<g::LogOp>(sum.getType(), sum), max);
+    if (!keepdims)
+      result = n.create<g::ReshapeOp>(reducedType(type, *axes, false), result);
+    n.setOutput(0, result);
+    return success();
+  }
+  Value r = buildReduce<ReduceOp>(n, x, *axes, keepdims);
+  if constexpr (Kind == Composite::L2)
+    r = n.create<g::SqrtOp>(r.getType(), r);
+  if constexpr (Kind == Composite::LogSum)
+    r = n.create<g::LogOp>(r.getType(), r);
+  n.setOutput(0, r);
+  return success();
+}
+
+LogicalResult importArgMax(NodeImporter &n, bool min) {
+  auto in = n.inputType(0);
+  auto axis = n.normalizeAxis(n.attrInt("axis", 0), in.getRank());
+  if (failed(axis))
+    return failure();
+  bool keepdims = n.attrInt("keepdims", 1) != 0;
+  auto type = withElement(reducedType(in, {*axis}, keepdims), n.b.getI64Type());
+  n.setOutput(0, n.create<g::ArgMaxOp>(type, n.input(0), *axis, keepdims,
+                                       n.attrInt("select_last_index", 0) != 0,
+                                       min));
+  return success();
+}
+
+LogicalResult importSoftmax(NodeImporter &n, bool log) {
+  auto in = n.inputType(0);
+  int64_t rank = in.getRank();
+  if (n.opset >= 13) {
+    auto axis = n.normalizeAxis(n.attrInt("axis", -1), rank);
+    if (failed(axis))
+      return failure();
+    n.setOutput(0, n.create<g::SoftmaxOp>(in, n.input(0), *axis, log));
+    return success();
+  }
+  // Before opset 13 the input is coerced to 2-D at `axis`.
+  auto axis = n.normalizeAxis(n.attrInt("axis", 1), rank);
+  if (failed(axis))
+    return failure();
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < rank; ++d)
+    (d < *axis ? outer : inner) *= in.getShape()[d];
+  auto flat = withShape(in, {outer, inner});
+  Value x = n.create<g::ReshapeOp>(flat, n.input(0));
+  Value y = n.create<g::SoftmaxOp>(flat, x, 1, log);
+  n.setOutput(0, n.create<g::ReshapeOp>(in, y));
+  return success();
+}
+
+LogicalResult importLayerNorm(NodeImporter &n) {
+  if (n.wantsOutput(1) || n.wantsOutput(2))
+    return n.error() << "the Mean and InvStdDev outputs are not supported";
+  auto in = n.inputType(0);
+  auto axis = n.normalizeAxis(n.attrInt("axis", -1), in.getRank());
+  if (failed(axis))
+    return failure();
+  n.setOutput(0, n.create<g::LayerNormOp>(
+                     in, n.input(0), n.input(1), n.input(2), n.b.getI64IntegerAttr(*axis),
+                     n.b.getF32FloatAttr(n.attrFloat("epsilon", 1e-5f))));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Shapes and data movement
+//===----------------------------------------------------------------------===//
+
+LogicalResult reshapeTo(NodeImporter &n, Value input,
+                        std::optional<RankedTensorType> computed) {
+  auto type = n.outputType(0, computed);
+  if (failed(type))
+    return failure();
+  auto in = llvm::cast<RankedTensorType>(input.getType());
+  if (type->getNumElements() != in.getNumElements())
+    return n.error() << "cannot reshape " << in << " to " << *type;
+  n.setOutput(0, n.create<g::ReshapeOp>(withElement(*type, in.getElementType()),
+                                        input));
+  return success();
+}
+
+LogicalResult importReshape(NodeImporter &n) {
+  auto in = n.inputType(0);
+  auto target = n.constantInts(1);
+  if (!target)
+    return reshapeTo(n, n.input(0), std::nullopt);
+  bool allowZero = n.attrInt("allowzero", 0) != 0;
+  SmallVector<int64_t> shape;
+  int64_t known = 1, inferred = -1;
+  for (auto [i, d] : llvm::enumerate(*target)) {
+    if (d == 0 && !allowZero) {
+      if ((int64_t)i >= in.getRank())
+        return n.error() << "reshape dim " << i << " copies a missing input dim";
+      d = in.getShape()[i];
+    }
+    if (d == -1) {
+      if (inferred >= 0)
+        return n.error() << "reshape has more than one -1";
+      inferred = i;
+      shape.push_back(1);
+      continue;
+    }
+    if (d < 0)
+      return n.error() << "reshape dim " << d << " is invalid";
+    known *= d;
+    shape.push_back(d);
+  }
+  if (inferred >= 0) {
+    if (known == 0 || in.getNumElements() % known != 0)
+      return n.error() << "cannot infer the -1 dim of reshape";
+    shape[inferred] = in.getNumElements() / known;
+  }
+  return reshapeTo(n, n.input(0), withShape(in, shape));
+}
+
+LogicalResult importFlatten(NodeImporter &n) {
+  auto in = n.inputType(0);
+  int64_t rank = in.getRank();
+  int64_t axis = n.attrInt("axis", 1);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis > rank)
+    return n.error() << "axis is out of range";
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < rank; ++d)
+    (d < axis ? outer : inner) *= in.getShape()[d];
+  return reshapeTo(n, n.input(0), withShape(in, {outer, inner}));
+}
+
+LogicalResult importSqueeze(NodeImporter &n, bool axesAsInput) {
+  auto in = n.inputType(0);
+  std::optional<std::vector<int64_t>> axes =
+      axesAsInput ? (n.hasInput(1) ? n.constantInts(1) : std::vector<int64_t>{})
+                  : n.attrInts("axes");
+  if (axesAsInput && n.hasInput(1) && !axes)
+    return reshapeTo(n, n.input(0), std::nullopt);
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < in.getRank(); ++d) {
+    bool listed = false;
+    if (axes)
+      for (int64_t a : *axes)
+        listed |= (a < 0 ? a + in.getRank() : a) == d;
+    bool squeeze = axes && !axes->empty() ? listed : in.getShape()[d] == 1;
+    if (squeeze && in.getShape()[d] != 1)
+      return n.error() << "cannot squeeze dim " << d << " of size "
+                       << in.getShape()[d];
+    if (!squeeze)
+      shape.push_back(in.getShape()[d]);
+  }
+  return reshapeTo(n, n.input(0), withShape(in, shape));
+}
+
+LogicalResult importUnsqueeze(NodeImporter &n, bool axesAsInput) {
+  auto in = n.inputType(0);
+  auto axes = axesAsInput ? n.constantInts(1) : n.attrInts("axes");
+  if (!axes)
+    return reshapeTo(n, n.input(0), std::nullopt);
+  int64_t rank = in.getRank() + axes->size();
+  SmallVector<bool> inserted(rank, false);
+  for (int64_t a : *axes) {
+    int64_t axis = a < 0 ? a + rank : a;
+    if (axis < 0 || axis >= rank || inserted[axis])
+      return n.error() << "invalid unsqueeze axis " << a;
+    inserted[axis] = true;
+  }
+  SmallVector<int64_t> shape;
+  size_t next = 0;
+  for (int64_t d = 0; d < rank; ++d)
+    shape.push_back(inserted[d] ? 1 : in.getShape()[next++]);
+  return reshapeTo(n, n.input(0), withShape(in, shape));
+}
+
+LogicalResult importTranspose(NodeImporter &n) {
+  auto in = n.inputType(0);
+  SmallVector<int64_t> perm;
+  if (auto p = n.attrInts("perm"))
+    perm.assign(p->begin(), p->end());
+  else
+    for (int64_t d = in.getRank() - 1; d >= 0; --d)
+      perm.push_back(d);
+  if ((int64_t)perm.size() != in.getRank())
+    return n.error() << "perm needs one entry per dimension";
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= in.getRank())
+      return n.error() << "perm entry " << p << " is out of range";
+    shape.push_back(in.getShape()[p]);
+  }
+  n.setOutput(0, n.create<g::TransposeOp>(withShape(in, shape), n.input(0),
+                                          n.b.getDenseI64ArrayAttr(perm)));
+  return success();
+}
+
+LogicalResult importConcat(NodeImporter &n) {
+  auto first = n.inputType(0);
+  auto axis = n.normalizeAxis(n.attrInt("axis", 0), first.getRank());
+  if (failed(axis))
+    return failure();
+  SmallVector<Value> inputs;
+  SmallVector<int64_t> shape(first.getShape());
+  shape[*axis] = 0;
+  for (size_t i = 0; i < n.numInputs(); ++i) {
+    if (!n.hasInput(i))
+      continue;
+    auto t = n.inputType(i);
+    if (t.getRank() != first.getRank())
+      return n.error() << "Concat inputs differ in rank";
+    shape[*axis] += t.getShape()[*axis];
+    inputs.push_back(n.input(i));
+  }
+  n.setOutput(0, n.create<g::ConcatOp>(withShape(first, shape), inputs, *axis));
+  return success();
+}
+
+LogicalResult importGather(NodeImporter &n) {
+  auto data = n.inputType(0), indices = n.inputType(1);
+  auto axis = n.normalizeAxis(n.attrInt("axis", 0), data.getRank());
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> shape(data.getShape().take_front(*axis));
+  llvm::append_range(shape, indices.getShape());
+  llvm::append_range(shape, data.getShape().drop_front(*axis + 1));
+  n.setOutput(0, n.create<g::GatherOp>(withShape(data, shape), n.input(0),
+                                       n.input(1), *axis));
+  return success();
+}
+
+LogicalResult importGatherElements(NodeImporter &n) {
+  auto data = n.inputType(0);
+  auto axis = n.normalizeAxis(n.attrInt("axis", 0), data.getRank());
+  if (failed(axis))
+    return failure();
+  n.setOutput(0, n.create<g::GatherElementsOp>(
+                     withShape(data, n.inputType(1).getShape()), n.input(0),
+                     n.input(1), *axis));
+  return success();
+}
+
+/// Builds a dsg.slice from ONNX-style starts/ends/axes/steps, clamping as
+/// ONNX specifies.
+LogicalResult buildSlice(NodeImporter &n, Value input, size_t outputIndex,
+                         ArrayRef<int64_t> starts, ArrayRef<int64_t> ends,
+                         ArrayRef<int64_t> axes, ArrayRef<int64_t> steps) {
+  auto in = llvm::cast<RankedTensorType>(input.getType());
+  int64_t rank = in.getRank();
+  SmallVector<int64_t> first(rank, 0), step(rank, 1), shape(in.getShape());
+  for (size_t i = 0; i < starts.size(); ++i) {
+    int64_t a = axes.empty() ? i : axes[i];
+    if (a < 0)
+      a += rank;
+    if (a < 0 || a >= rank)
+      return n.error() << "slice axis " << axes[i] << " is out of range";
+    int64_t dim = in.getShape()[a];
+    int64_t s = starts[i], e = ends[i], st = steps.empty() ? 1 : steps[i];
+    if (st == 0)
+      return n.error() << "slice step must not be 0";
+    if (s < 0)
+      s += dim;
+    if (e < 0)
+      e += dim;
+    int64_t count;
+    if (st > 0) {
+      s = std::clamp<int64_t>(s, 0, dim);
+      e = std::clamp<int64_t>(e, 0, dim);
+      count = e > s ? (e - s + st - 1) / st : 0;
+    } else {
+      s = std::clamp<int64_t>(s, 0, dim - 1);
+      e = std::clamp<int64_t>(e, -1, dim - 1);
+      count = s > e ? (s - e + (-st) - 1) / (-st) : 0;
+    }
+    first[a] = count ? s : 0;
+    step[a] = st;
+    shape[a] = count;
+  }
+  n.setOutput(outputIndex,
+              n.create<g::SliceOp>(withShape(in, shape), input,
+                                   n.b.getDenseI64ArrayAttr(first),
+                                   n.b.getDenseI64ArrayAttr(step)));
+  return success();
+}
+
+LogicalResult importSlice(NodeImporter &n) {
+  if (n.opset < 10) {
+    auto starts = n.attrInts("starts"), ends = n.attrInts("ends");
+    if (!starts || !ends || starts->size() != ends->size())
+      return n.error() << "starts and ends must have the same length";
+    auto axes = n.attrInts("axes").value_or(std::vector<int64_t>{});
+    return buildSlice(n, n.input(0), 0, *starts, *ends, axes, {});
+  }
+  auto starts = n.constantInts(1), ends = n.constantInts(2);
+  std::optional<std::vector<int64_t>> axes = std::vector<int64_t>{};
+  std::optional<std::vector<int64_t>> steps = std::vector<int64_t>{};
+  if (n.hasInput(3))
+    axes = n.constantInts(3);
+  if (n.hasInput(4))
+    steps = n.constantInts(4);
+  if (!starts || !ends || !axes || !steps)
+    return n.error() << "slice starts, ends, axes and steps must be "
+                        "compile-time constants";
+  if (starts->size() != ends->size() ||
+      (!axes->empty() && axes->size() != starts->size()) ||
+      (!steps->empty() && steps->size() != starts->size()))
+    return n.error() << "starts, ends, axes and steps differ in length";
+  return buildSlice(n, n.input(0), 0, *starts, *ends, *axes, *steps);
+}
+
+LogicalResult importSplit(NodeImporter &n) {
+  auto in = n.inputType(0);
+  auto axis = n.normalizeAxis(n.attrInt("axis", 0), in.getRank());
+  if (failed(axis))
+    return failure();
+  int64_t dim = in.getShape()[*axis];
+  int64_t outputs = n.numOutputs();
+  std::optional<std::vector<int64_t>> sizes;
+  if (n.opset >= 13 && n.hasInput(1)) {
+    sizes = n.constantInts(1);
+    if (!sizes)
+      return n.error() << "split sizes must be a compile-time constant";
+  } else if (n.opset < 13) {
+    sizes = n.attrInts("split");
+  }
+  if (!sizes || sizes->empty()) {
+    // Equal parts; with num_outputs (opset 18) the last may be smaller.
+    int64_t parts = n.attrInt("num_outputs", outputs);
+    int64_t chunk = (dim + parts - 1) / parts;
+    sizes = std::vector<int64_t>();
+    for (int64_t i = 0, left = dim; i < parts; ++i, left -= chunk)
+      sizes->push_back(std::min(chunk, left));
+  }
+  if ((int64_t)sizes->size() != outputs)
+    return n.error() << "split produces " << sizes->size() << " parts for "
+                     << outputs << " outputs";
+  int64_t offset = 0;
+  for (int64_t i = 0; i < outputs; ++i) {
+    int64_t end = offset + (*sizes)[i];
+    if (failed(buildSlice(n, n.input(0), i, {offset}, {end}, {*axis}, {1})))
+      return failure();
+    offset = end;
+  }
+  if (offset != dim)
+    return n.error() << "split sizes add up to " << offset << ", not " << dim;
+  return success();
+}
+
+LogicalResult importShape(NodeImporter &n) {
+  auto in = n.inputType(0);
+  int64_t rank = in.getRank();
+  int64_t start = n.attrInt("start", 0), end = n.attrInt("end", rank);
+  if (start < 0)
+    start += rank;
+  if (end < 0)
+    end += rank;
+  start = std::clamp<int64_t>(start, 0, rank);
+  end = std::clamp<int64_t>(end, start, rank);
+  SmallVector<int64_t> dims(in.getShape().slice(start, end - start));
+  auto type = RankedTensorType::get({(int64_t)dims.size()}, n.b.getI64Type());
+  n.setOutput(0, n.constant(DenseElementsAttr::get(type, ArrayRef<int64_t>(dims))));
+  return success();
+}
+
+LogicalResult importSize(NodeImporter &n) {
+  auto type = RankedTensorType::get({}, n.b.getI64Type());
+  n.setOutput(0, n.constant(DenseElementsAttr::get(
+                     type, ArrayRef<int64_t>{n.inputType(0).getNumElements()})));
+  return success();
+}
+
+LogicalResult importConstant(NodeImporter &n) {
+  MLIRContext *ctx = n.b.getContext();
+  Builder &b = n.b;
+  if (const auto *a = n.findAttr("value")) {
+    std::string error;
+    auto attr = tensorToAttr(ctx, a->t(), /*baseDir=*/"", error);
+    if (failed(attr))
+      return n.error() << error;
+    n.setOutput(0, n.constant(*attr));
+    return success();
+  }
+  if (const auto *a = n.findAttr("value_float")) {
+    n.setOutput(0, n.constant(DenseElementsAttr::get(
+                       RankedTensorType::get({}, b.getF32Type()), a->f())));
+    return success();
+  }
+  if (const auto *a = n.findAttr("value_int")) {
+    n.setOutput(0, n.constant(DenseElementsAttr::get(
+                       RankedTensorType::get({}, b.getI64Type()), a->i())));
+    return success();
+  }
+  if (auto v = n.attrFloats("value_floats")) {
+    auto type = RankedTensorType::get({(int64_t)v->size()}, b.getF32Type());
+    n.setOutput(0, n.constant(DenseElementsAttr::get(type, ArrayRef<float>(*v))));
+    return success();
+  }
+  if (auto v = n.attrInts("value_ints")) {
+    auto type = RankedTensorType::get({(int64_t)v->size()}, b.getI64Type());
+    n.setOutput(0, n.constant(DenseElementsAttr::get(type, ArrayRef<int64_t>(*v))));
+    return success();
+  }
+  return n.error() << "only tensor, float and int constants are supported";
+}
+
+LogicalResult importConstantOfShape(NodeImporter &n) {
+  std::optional<RankedTensorType> computed;
+  Type elt = n.b.getF32Type();
+  DenseElementsAttr value;
+  if (const auto *a = n.findAttr("value")) {
+    std::string error;
+    auto attr = tensorToAttr(n.b.getContext(), a->t(), "", error);
+    if (failed(attr) || attr->getNumElements() != 1)
+      return n.error() << "value must be a one-element tensor";
+    value = *attr;
+    elt = value.getElementType();
+  }
+  if (auto shape = n.constantInts(0))
+    computed = RankedTensorType::get(SmallVector<int64_t>(shape->begin(), shape->end()), elt);
+  auto type = n.outputType(0, computed);
+  if (failed(type))
+    return failure();
+  if (value)
+    n.setOutput(0, n.constant(DenseElementsAttr::get(
+                       *type, *value.getValues<Attribute>().begin())));
+  else
+    n.setOutput(0, n.constant(splat(*type, 0.0)));
+  return success();
+}
+
+LogicalResult importExpand(NodeImporter &n) {
+  auto in = n.inputType(0);
+  std::optional<RankedTensorType> computed;
+  if (auto shape = n.constantInts(1)) {
+    auto bc = g::broadcastShapes(in.getShape(), *shape);
+    if (failed(bc))
+      return n.error() << "input does not broadcast to the requested shape";
+    computed = withShape(in, *bc);
+  }
+  auto type = n.outputType(0, computed);
+  if (failed(type))
+    return failure();
+  n.setOutput(0, n.create<g::ExpandOp>(*type, n.input(0)));
+  return success();
+}
+
+LogicalResult importTile(NodeImporter &n) {
+  auto in = n.inputType(0);
+  std::optional<RankedTensorType> computed;
+  if (auto repeats = n.constantInts(1)) {
+    if ((int64_t)repeats->size() != in.getRank())
+      return n.error() << "repeats needs one value per dimension";
+    SmallVector<int64_t> shape;
+    for (int64_t d = 0; d < in.getRank(); ++d)
+      shape.push_back(in.getShape()[d] * (*repeats)[d]);
+    computed = withShape(in, shape);
+  }
+  auto type = n.outputType(0, computed);
+  if (failed(type))
+    return failure();
+  n.setOutput(0, n.create<g::TileOp>(*type, n.input(0)));
+  return success();
+}
+
+LogicalResult importPad(NodeImporter &n) {
+  auto in = n.inputType(0);
+  int64_t rank = in.getRank();
+  Type elt = in.getElementType();
+  std::optional<std::vector<int64_t>> pads;
+  double value = 0;
+  if (n.opset < 11) {
+    pads = n.attrInts("pads");
+    value = n.attrFloat("value", 0);
+  } else {
+    pads = n.constantInts(1);
+    if (n.hasInput(2)) {
+      DenseElementsAttr v = n.constantInput(2);
+      if (!v)
+        return n.error() << "the pad value must be a compile-time constant";
+      auto first = *v.getValues<Attribute>().begin();
+      if (auto f = llvm::dyn_cast<FloatAttr>(first))
+        value = f.getValueAsDouble();
+      else
+        value = llvm::cast<IntegerAttr>(first).getInt();
+    }
+  }
+  if (!pads)
+    return n.error() << "pads must be a compile-time constant";
+  std::vector<int64_t> full(2 * rank, 0);
+  if (n.opset >= 18 && n.hasInput(3)) {
+    auto axes = n.constantInts(3);
+    if (!axes || pads->size() != 2 * axes->size())
+      return n.error() << "pad axes must be constant and match the pads";
+    for (size_t i = 0; i < axes->size(); ++i) {
+      int64_t a = (*axes)[i] < 0 ? (*axes)[i] + rank : (*axes)[i];
+      full[a] = (*pads)[i];
+      full[rank + a] = (*pads)[axes->size() + i];
+    }
+  } else {
+    if ((int64_t)pads->size() != 2 * rank)
+      return n.error() << "pads needs two values per dimension";
+    full = *pads;
+  }
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (full[d] < 0 || full[rank + d] < 0)
+      return n.error() << "negative pads are not supported";
+    shape.push_back(in.getShape()[d] + full[d] + full[rank + d]);
+  }
+  std::string mode = n.attrString("mode", "constant");
+  if (mode == "wrap")
+    return n.error() << "pad mode 'wrap' is not supported";
+  TypedAttr padValue = llvm::isa<FloatType>(elt)
+                           ? TypedAttr(n.b.getFloatAttr(elt, value))
+                           : TypedAttr(n.b.getIntegerAttr(
+                                 IntegerType::get(n.b.getContext(),
+                                                  elt.getIntOrFloatBitWidth()),
+                                 (int64_t)value));
+  n.setOutput(0, n.create<g::PadOp>(withShape(in, shape), n.input(0),
+                                    n.b.getDenseI64ArrayAttr(full),
+                                    n.b.getStringAttr(mode), padValue));
+  return success();
+}
+
+LogicalResult importRange(NodeImporter &n) {
+  DenseElementsAttr start = n.constantInput(0), limit = n.constantInput(1),
+                    delta = n.constantInput(2);
+  if (!start || !limit || !delta)
+    return n.error() << "Range needs compile-time constant start, limit and "
+                        "delta (dynamic shapes are not supported yet)";
+  Type elt = start.getElementType();
+  auto scalar = [](DenseElementsAttr a) -> double {
+    Attribute v = *a.getValues<Attribute>().begin();
+    if (auto f = llvm::dyn_cast<FloatAttr>(v))
+      return f.getValueAsDouble();
+    return (double)llvm::cast<IntegerAttr>(v).getInt();
+  };
+  double s = scalar(start), l = scalar(limit), d = scalar(delta);
+  if (d == 0)
+    return n.error() << "Range delta must not be 0";
+  int64_t count = std::max<int64_t>(0, (int64_t)std::ceil((l - s) / d));
+  auto type = RankedTensorType::get({count}, elt);
+  SmallVector<Attribute> values;
+  for (int64_t i = 0; i < count; ++i) {
+    if (llvm::isa<FloatType>(elt))
+      values.push_back(n.b.getFloatAttr(elt, s + i * d));
+    else
+      values.push_back(n.b.getIntegerAttr(elt, (int64_t)s + i * (int64_t)d));
+  }
+  n.setOutput(0, n.constant(DenseElementsAttr::get(type, values)));
+  return success();
+}
+
+LogicalResult importTrilu(NodeImporter &n) {
+  int64_t k = 0;
+  if (n.hasInput(1)) {
+    auto v = n.constantInts(1);
+    if (!v || v->size() != 1)
+      return n.error() << "k must be a compile-time constant";
+    k = (*v)[0];
+  }
+  if (n.inputType(0).getRank() < 2)
+    return n.error() << "Trilu needs rank >= 2";
+  n.setOutput(0, n.create<g::TriluOp>(n.inputType(0), n.input(0), k,
+                                      n.attrInt("upper", 1) != 0));
+  return success();
+}
+
+LogicalResult importCumSum(NodeImporter &n) {
+  auto axisValues = n.constantInts(1);
+  if (!axisValues || axisValues->size() != 1)
+    return n.error() << "the CumSum axis must be a compile-time constant";
+  auto axis = n.normalizeAxis((*axisValues)[0], n.inputType(0).getRank());
+  if (failed(axis))
+    return failure();
+  n.setOutput(0, n.create<g::CumSumOp>(n.inputType(0), n.input(0), *axis,
+                                       n.attrInt("exclusive", 0) != 0,
+                                       n.attrInt("reverse", 0) != 0));
+  return success();
+}
+
+LogicalResult importGlobalPool(NodeImporter &n, bool max) {
+  auto in = n.inputType(0);
+  SmallVector<int64_t> axes;
+  for (int64_t d = 2; d < in.getRank(); ++d)
+    axes.push_back(d);
+  n.setOutput(0, max ? buildReduce<g::ReduceMaxOp>(n, n.input(0), axes, true)
+                     : buildReduce<g::ReduceMeanOp>(n, n.input(0), axes, true));
+  return success();
+}
+
+HandlerTable buildTable() {
+  HandlerTable t;
+  // Elementwise unary.
+  t.add("Abs", 1, unary<g::AbsOp>);
+  t.add("Neg", 1, unary<g::NegOp>);
+  t.add("Sqrt", 1, unary<g::SqrtOp>);
+  t.add("Exp", 1, unary<g::ExpOp>);
+  t.add("Log", 1, unary<g::LogOp>);
+  t.add("Erf", 9, unary<g::ErfOp>);
+  t.add("Relu", 1, unary<g::ReluOp>);
+  t.add("Sigmoid", 1, unary<g::SigmoidOp>);
+  t.add("Tanh", 1, unary<g::TanhOp>);
+  t.add("Reciprocal", 1, unary<g::ReciprocalOp>);
+  t.add("Floor", 1, unary<g::FloorOp>);
+  t.add("Ceil", 1, unary<g::CeilOp>);
+  t.add("Round", 11, unary<g::RoundOp>);
+  t.add("Sign", 9, unary<g::SignOp>);
+  t.add("Sin", 7, unary<g::SinOp>);
+  t.add("Cos", 7, unary<g::CosOp>);
+  t.add("Tan", 7, unary<g::TanOp>);
+  t.add("Asin", 7, unary<g::AsinOp>);
+  t.add("Acos", 7, unary<g::AcosOp>);
+  t.add("Atan", 7, unary<g::AtanOp>);
+  t.add("Sinh", 9, unary<g::SinhOp>);
+  t.add("Cosh", 9, unary<g::CoshOp>);
+  t.add("Asinh", 9, unary<g::AsinhOp>);
+  t.add("Acosh", 9, unary<g::AcoshOp>);
+  t.add("Atanh", 9, unary<g::AtanhOp>);
+  t.add("Softplus", 1, unary<g::SoftplusOp>);
+  t.add("Softsign", 1, unary<g::SoftsignOp>);
+  t.add("Not", 1, unary<g::NotOp>);
+  t.add("HardSwish", 14, unary<g::HardSwishOp>);
+  t.add("IsNaN", 9, importIsNaN);
+  t.add("IsInf", 10, importIsInf);
+  t.add("Gelu", 20, importGelu);
+  t.add("LeakyRelu", 1, [](NodeImporter &n) { return unaryWithAlpha<g::LeakyReluOp>(n, 0.01f); });
+  t.add("Elu", 1, [](NodeImporter &n) { return unaryWithAlpha<g::EluOp>(n, 1.0f); });
+  t.add("Celu", 12, [](NodeImporter &n) { return unaryWithAlpha<g::CeluOp>(n, 1.0f); });
+  t.add("ThresholdedRelu", 10, [](NodeImporter &n) {
+    return unaryWithAlpha<g::ThresholdedReluOp>(n, 1.0f);
+  });
+  t.add("Selu", 1, [](NodeImporter &n) {
+    n.setOutput(0, n.create<g::SeluOp>(
+                       n.inputType(0), n.input(0),
+                       n.b.getF32FloatAttr(n.attrFloat("alpha", 1.67326319217681884765625f)),
+                       n.b.getF32FloatAttr(n.attrFloat("gamma", 1.05070102214813232421875f))));
+    return success();
+  });
+  t.add("HardSigmoid", 1, [](NodeImporter &n) {
+    n.setOutput(0, n.create<g::HardSigmoidOp>(
+                       n.inputType(0), n.input(0),
+                       n.b.getF32FloatAttr(n.attrFloat("alpha", 0.2f)),
+                       n.b.getF32FloatAttr(n.attrFloat("beta", 0.5f))));
+    return success();
+  });
+  t.add("Shrink", 9, [](NodeImporter &n) {
+    n.setOutput(0, n.create<g::ShrinkOp>(
+                       n.inputType(0), n.input(0),
+                       n.b.getF32FloatAttr(n.attrFloat("bias", 0.0f)),
+                       n.b.getF32FloatAttr(n.attrFloat("lambd", 0.5f))));
+    return success();
+  });
+  t.add("Cast", 1, importCast);
+  t.add("CastLike", 15, importCastLike);
+  t.add("Identity", 1, importIdentity);
+  t.add("Dropout", 1, importDropout);
+  t.add("Clip", 1, importClip);
+
+  // Elementwise binary and variadic.
+  t.add("Add", 7, binary<g::AddOp>);
+  t.add("Sub", 7, binary<g::SubOp>);
+  t.add("Mul", 7, binary<g::MulOp>);
+  t.add("Div", 7, binary<g::DivOp>);
+  t.add("Pow", 7, binary<g::PowOp>);
+  t.add("And", 7, binary<g::AndOp>);
+  t.add("Or", 7, binary<g::OrOp>);
+  t.add("Xor", 7, binary<g::XorOp>);
+  t.add("Equal", 7, binary<g::EqualOp, true>);
+  t.add("Less", 7, binary<g::LessOp, true>);
+  t.add("LessOrEqual", 12, binary<g::LessOrEqualOp, true>);
+  t.add("Greater", 7, binary<g::GreaterOp, true>);
+  t.add("GreaterOrEqual", 12, binary<g::GreaterOrEqualOp, true>);
+  t.add("PRelu", 7, importPRelu);
+  t.add("Mod", 10, importMod);
+  t.add("BitShift", 11, importBitShift);
+  t.add("Where", 9, importWhere);
+  t.add("Max", 8, [](NodeImporter &n) { return variadic<g::MaxOp>(n); });
+  t.add("Min", 8, [](NodeImporter &n) { return variadic<g::MinOp>(n); });
+  t.add("Sum", 8, [](NodeImporter &n) { return variadic<g::AddOp>(n); });
+  t.add("Mean", 8, [](NodeImporter &n) { return variadic<g::AddOp>(n, true); });
+
+  // Linear algebra, convolution, pooling, normalization.
+  t.add("MatMul", 1, importMatMul);
+  t.add("Gemm", 7, importGemm);
+  t.add("Conv", 1, importConv);
+  t.add("BatchNormalization", 7, importBatchNorm);
+  t.add("MaxPool", 1, importPool<g::MaxPoolOp>);
+  t.add("AveragePool", 1, importPool<g::AveragePoolOp>);
+  t.add("GlobalAveragePool", 1, [](NodeImporter &n) { return importGlobalPool(n, false); });
+  t.add("GlobalMaxPool", 1, [](NodeImporter &n) { return importGlobalPool(n, true); });
+  t.add("Softmax", 1, [](NodeImporter &n) { return importSoftmax(n, false); });
+  t.add("LogSoftmax", 1, [](NodeImporter &n) { return importSoftmax(n, true); });
+  t.add("LayerNormalization", 17, importLayerNorm);
+
+  // Reductions: ReduceSum took axes as an input at opset 13, the rest at 18.
+  auto reduce = [&](StringRef name, int64_t inputSince, auto fn) {
+    t.add(name, 1, [fn](NodeImporter &n) { return fn(n, false); });
+    t.add(name, inputSince, [fn](NodeImporter &n) { return fn(n, true); });
+  };
+  reduce("ReduceSum", 13, importReduce<g::ReduceSumOp>);
+  reduce("ReduceMean", 18, importReduce<g::ReduceMeanOp>);
+  reduce("ReduceMax", 18, importReduce<g::ReduceMaxOp>);
+  reduce("ReduceMin", 18, importReduce<g::ReduceMinOp>);
+  reduce("ReduceProd", 18, importReduce<g::ReduceProdOp>);
+  reduce("ReduceL1", 18, importReduce<g::ReduceSumOp, Composite::L1>);
+  reduce("ReduceL2", 18, importReduce<g::ReduceSumOp, Composite::L2>);
+  reduce("ReduceSumSquare", 18, importReduce<g::ReduceSumOp, Composite::SumSquare>);
+  reduce("ReduceLogSum", 18, importReduce<g::ReduceSumOp, Composite::LogSum>);
+  reduce("ReduceLogSumExp", 18, importReduce<g::ReduceSumOp, Composite::LogSumExp>);
+  t.add("ArgMax", 1, [](NodeImporter &n) { return importArgMax(n, false); });
+  t.add("ArgMin", 1, [](NodeImporter &n) { return importArgMax(n, true); });
+
+  // Shapes and data movement.
+  t.add("Reshape", 5, importReshape);
+  t.add("Flatten", 1, importFlatten);
+  t.add("Squeeze", 1, [](NodeImporter &n) { return importSqueeze(n, false); });
+  t.add("Squeeze", 13, [](NodeImporter &n) { return importSqueeze(n, true); });
+  t.add("Unsqueeze", 1, [](NodeImporter &n) { return importUnsqueeze(n, false); });
+  t.add("Unsqueeze", 13, [](NodeImporter &n) { return importUnsqueeze(n, true); });
+  t.add("Transpose", 1, importTranspose);
+  t.add("Concat", 4, importConcat);
+  t.add("Gather", 1, importGather);
+  t.add("GatherElements", 11, importGatherElements);
+  t.add("Slice", 1, importSlice);
+  t.add("Split", 2, importSplit);
+  t.add("Shape", 1, importShape);
+  t.add("Size", 1, importSize);
+  t.add("Constant", 1, importConstant);
+  t.add("ConstantOfShape", 9, importConstantOfShape);
+  t.add("Expand", 8, importExpand);
+  t.add("Tile", 6, importTile);
+  t.add("Pad", 2, importPad);
+  t.add("Range", 11, importRange);
+  t.add("Trilu", 14, importTrilu);
+  t.add("CumSum", 11, importCumSum);
+  return t;
+}
+
+} // namespace
+
+const HandlerTable &mlir::ds::onnx_import::handlerTable() {
+  static const HandlerTable table = buildTable();
+  return table;
+}

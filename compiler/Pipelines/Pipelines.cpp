@@ -1,0 +1,42 @@
+//===- Pipelines.cpp - target-independent pass pipelines ------------------===//
+#include "compiler/Pipelines/Pipelines.h"
+
+#include "passes/Conversion/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void mlir::ds::buildGraphOptimizationPipeline(
+    OpPassManager &pm, const GraphPipelineOptions &options) {
+  // Canonicalization runs the dsg folders: shape arithmetic that the
+  // importer left behind collapses into constants.
+  pm.addPass(createCanonicalizerPass());
+  if (options.optimize)
+    pm.addPass(createCSEPass());
+  pm.addPass(createSymbolDCEPass());
+}
+
+void mlir::ds::buildGraphToLinalgPipeline(OpPassManager &pm) {
+  pm.addPass(createConvertGraphToLinalgPass());
+  OpPassManager &fn = pm.nest<func::FuncOp>();
+  fn.addPass(createCanonicalizerPass());
+  // Elementwise chains (bias, activation, broadcasts) become one loop nest
+  // before bufferization, so no intermediate buffer is ever allocated.
+  fn.addPass(createLinalgElementwiseOpFusionPass());
+  fn.addPass(createCSEPass());
+}
+
+void mlir::ds::registerPipelines() {
+  PassPipelineRegistration<>(
+      "ds-graph-optimize", "dsg graph cleanup (folding, CSE, DCE)",
+      [](OpPassManager &pm) { buildGraphOptimizationPipeline(pm, {}); });
+  PassPipelineRegistration<>(
+      "ds-graph-to-linalg-pipeline",
+      "Lower dsg to fused linalg on tensors",
+      [](OpPassManager &pm) { buildGraphToLinalgPipeline(pm); });
+}

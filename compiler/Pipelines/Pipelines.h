@@ -1,0 +1,33 @@
+//===- Pipelines.h - target-independent pass pipelines ----------*- C++ -*-===//
+//
+// The stages every compilation runs before a backend takes over: graph
+// cleanup on dsg, then the lowering to linalg on tensors.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DS_COMPILER_PIPELINES_PIPELINES_H
+#define DS_COMPILER_PIPELINES_PIPELINES_H
+
+namespace mlir {
+class OpPassManager;
+namespace ds {
+
+struct GraphPipelineOptions {
+  // Graph-level rewrites beyond canonicalization (fusion lands here).
+  bool optimize = true;
+};
+
+/// dsg -> dsg: folding, dead-node removal, common subexpressions.
+void buildGraphOptimizationPipeline(OpPassManager &pm,
+                                    const GraphPipelineOptions &options);
+
+/// dsg -> linalg/tensor/arith/math on tensors, elementwise producers fused
+/// into their consumers.
+void buildGraphToLinalgPipeline(OpPassManager &pm);
+
+/// Registers the pipelines above with the pass registry, for deepseek-opt.
+void registerPipelines();
+
+} // namespace ds
+} // namespace mlir
+
+#endif

@@ -1,0 +1,543 @@
+//===- GraphOps.cpp - dsg verifiers and folders ---------------------------===//
+#include "dialects/Graph/IR/GraphOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace mlir::ds::graph;
+
+#define GET_OP_CLASSES
+#include "dialects/Graph/IR/GraphOps.cpp.inc"
+
+FailureOr<SmallVector<int64_t>>
+mlir::ds::graph::broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
+  size_t rank = std::max(a.size(), b.size());
+  SmallVector<int64_t> out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da != db && da != 1 && db != 1)
+      return failure();
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+static RankedTensorType rankedType(Value v) {
+  return llvm::cast<RankedTensorType>(v.getType());
+}
+
+/// Checks that `result` has the broadcast shape of `operands`.
+static LogicalResult verifyBroadcastResult(Operation *op, ValueRange operands,
+                                           Value result) {
+  SmallVector<int64_t> shape;
+  for (Value v : operands) {
+    auto next = broadcastShapes(shape, rankedType(v).getShape());
+    if (failed(next))
+      return op->emitOpError("operand shapes are not broadcast-compatible");
+    shape = *next;
+  }
+  if (rankedType(result).getShape() != ArrayRef<int64_t>(shape))
+    return op->emitOpError("result shape does not match the broadcast shape "
+                           "of the operands");
+  return success();
+}
+
+static bool isComparison(Operation *op) {
+  return isa<EqualOp, LessOp, LessOrEqualOp, GreaterOp, GreaterOrEqualOp>(op);
+}
+
+static LogicalResult verifyBinary(Operation *op) {
+  Value lhs = op->getOperand(0), rhs = op->getOperand(1);
+  Value result = op->getResult(0);
+  Type lhsElt = rankedType(lhs).getElementType();
+  if (!isa<PowOp, BitShiftOp>(op) &&
+      lhsElt != rankedType(rhs).getElementType())
+    return op->emitOpError("operand element types differ");
+  Type resultElt = rankedType(result).getElementType();
+  if (isComparison(op)) {
+    if (!resultElt.isInteger(1))
+      return op->emitOpError("comparison result must be i1");
+  } else if (resultElt != lhsElt) {
+    return op->emitOpError("result element type must match the lhs");
+  }
+  return verifyBroadcastResult(op, {lhs, rhs}, result);
+}
+
+#define DS_BINARY_VERIFIER(OP)                                                 \
+  LogicalResult OP::verify() { return verifyBinary(getOperation()); }
+DS_BINARY_VERIFIER(AddOp)
+DS_BINARY_VERIFIER(SubOp)
+DS_BINARY_VERIFIER(MulOp)
+DS_BINARY_VERIFIER(DivOp)
+DS_BINARY_VERIFIER(PowOp)
+DS_BINARY_VERIFIER(MaxOp)
+DS_BINARY_VERIFIER(MinOp)
+DS_BINARY_VERIFIER(AndOp)
+DS_BINARY_VERIFIER(OrOp)
+DS_BINARY_VERIFIER(XorOp)
+DS_BINARY_VERIFIER(EqualOp)
+DS_BINARY_VERIFIER(LessOp)
+DS_BINARY_VERIFIER(LessOrEqualOp)
+DS_BINARY_VERIFIER(GreaterOp)
+DS_BINARY_VERIFIER(GreaterOrEqualOp)
+DS_BINARY_VERIFIER(PReluOp)
+DS_BINARY_VERIFIER(ModOp)
+DS_BINARY_VERIFIER(BitShiftOp)
+#undef DS_BINARY_VERIFIER
+
+LogicalResult WhereOp::verify() {
+  if (getLhs().getType().getElementType() !=
+          getRhs().getType().getElementType() ||
+      getResult().getType().getElementType() !=
+          getLhs().getType().getElementType())
+    return emitOpError("value operands and result must share an element type");
+  return verifyBroadcastResult(*this, {getCondition(), getLhs(), getRhs()},
+                               getResult());
+}
+
+LogicalResult ClipOp::verify() {
+  if (getInput().getType() != getResult().getType())
+    return emitOpError("result type must match the input type");
+  for (Value bound : {getMin(), getMax()})
+    if (bound && rankedType(bound).getNumElements() != 1)
+      return emitOpError("bounds must hold a single element");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Constant folding helpers
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConstantOp::verify() {
+  if (!isa<RankedTensorType>(getValue().getType()))
+    return emitOpError("value must be a ranked tensor");
+  return success();
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+/// Folds a binary op on two dense constants of the result's shape (or
+/// splats), element by element. Small shape computations (Shape -> Mul ->
+/// Reshape) are what this is for.
+template <typename IntFn, typename FloatFn>
+static Attribute foldBinary(Attribute lhsAttr, Attribute rhsAttr,
+                            RankedTensorType resultType, IntFn intFn,
+                            FloatFn floatFn) {
+  auto lhs = llvm::dyn_cast_or_null<DenseElementsAttr>(lhsAttr);
+  auto rhs = llvm::dyn_cast_or_null<DenseElementsAttr>(rhsAttr);
+  if (!lhs || !rhs || resultType.getNumElements() > 4096)
+    return {};
+  auto fits = [&](DenseElementsAttr a) {
+    return a.isSplat() || a.getType().getShape() == resultType.getShape();
+  };
+  if (!fits(lhs) || !fits(rhs))
+    return {};
+  int64_t n = resultType.getNumElements();
+  Type elt = resultType.getElementType();
+  if (auto intType = llvm::dyn_cast<IntegerType>(elt)) {
+    if (!intType.isSignless())
+      return {};
+    auto l = lhs.getValues<APInt>(), r = rhs.getValues<APInt>();
+    SmallVector<APInt> out;
+    for (int64_t i = 0; i < n; ++i) {
+      std::optional<APInt> v = intFn(l[lhs.isSplat() ? 0 : i],
+                                     r[rhs.isSplat() ? 0 : i]);
+      if (!v)
+        return {};
+      out.push_back(*v);
+    }
+    return DenseElementsAttr::get(resultType, out);
+  }
+  if (llvm::isa<FloatType>(elt)) {
+    auto l = lhs.getValues<APFloat>(), r = rhs.getValues<APFloat>();
+    SmallVector<APFloat> out;
+    for (int64_t i = 0; i < n; ++i)
+      out.push_back(floatFn(l[lhs.isSplat() ? 0 : i], r[rhs.isSplat() ? 0 : i]));
+    return DenseElementsAttr::get(resultType, out);
+  }
+  return {};
+}
+
+OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
+  return foldBinary(
+      adaptor.getLhs(), adaptor.getRhs(), getType(),
+      [](const APInt &a, const APInt &b) -> std::optional<APInt> { return a + b; },
+      [](const APFloat &a, const APFloat &b) { return a + b; });
+}
+OpFoldResult SubOp::fold(FoldAdaptor adaptor) {
+  return foldBinary(
+      adaptor.getLhs(), adaptor.getRhs(), getType(),
+      [](const APInt &a, const APInt &b) -> std::optional<APInt> { return a - b; },
+      [](const APFloat &a, const APFloat &b) { return a - b; });
+}
+OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
+  return foldBinary(
+      adaptor.getLhs(), adaptor.getRhs(), getType(),
+      [](const APInt &a, const APInt &b) -> std::optional<APInt> { return a * b; },
+      [](const APFloat &a, const APFloat &b) { return a * b; });
+}
+OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
+  return foldBinary(
+      adaptor.getLhs(), adaptor.getRhs(), getType(),
+      [](const APInt &a, const APInt &b) -> std::optional<APInt> {
+        if (b.isZero())
+          return std::nullopt;
+        return a.sdiv(b);
+      },
+      [](const APFloat &a, const APFloat &b) { return a / b; });
+}
+
+OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  auto input = llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+  if (!input || getType().getNumElements() > 4096)
+    return {};
+  auto srcInt = llvm::dyn_cast<IntegerType>(input.getElementType());
+  auto dstInt = llvm::dyn_cast<IntegerType>(getType().getElementType());
+  // Only the integer shape arithmetic that feeds Reshape and friends.
+  if (!srcInt || !dstInt || !srcInt.isSignless() || !dstInt.isSignless() ||
+      dstInt.getWidth() == 1 || srcInt.getWidth() == 1)
+    return {};
+  return input.mapValues(dstInt, [&](const APInt &v) {
+    return v.sextOrTrunc(dstInt.getWidth());
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// Linear algebra and convolution
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatMulOp::verify() {
+  auto lhs = getLhs().getType(), rhs = getRhs().getType();
+  if (lhs.getRank() < 1 || rhs.getRank() < 1)
+    return emitOpError("operands must have rank >= 1");
+  int64_t kl = lhs.getShape().back();
+  int64_t kr = rhs.getRank() == 1 ? rhs.getShape()[0]
+                                  : rhs.getShape()[rhs.getRank() - 2];
+  if (kl != kr)
+    return emitOpError("contraction dimensions differ: ") << kl << " vs " << kr;
+  if (lhs.getElementType() != rhs.getElementType())
+    return emitOpError("operand element types differ");
+  return success();
+}
+
+LogicalResult GemmOp::verify() {
+  auto a = getA().getType(), b = getB().getType();
+  if (a.getRank() != 2 || b.getRank() != 2 || getType().getRank() != 2)
+    return emitOpError("A, B and the result must be 2-D");
+  int64_t m = a.getShape()[getTransA() ? 1 : 0];
+  int64_t ka = a.getShape()[getTransA() ? 0 : 1];
+  int64_t kb = b.getShape()[getTransB() ? 1 : 0];
+  int64_t n = b.getShape()[getTransB() ? 0 : 1];
+  if (ka != kb)
+    return emitOpError("contraction dimensions differ: ") << ka << " vs " << kb;
+  if (getType().getShape() != ArrayRef<int64_t>{m, n})
+    return emitOpError("result must be [") << m << ", " << n << "]";
+  if (getC()) {
+    auto bc = broadcastShapes(getC().getType().getShape(), {m, n});
+    if (failed(bc) || *bc != SmallVector<int64_t>{m, n})
+      return emitOpError("C does not broadcast to [") << m << ", " << n << "]";
+  }
+  return success();
+}
+
+LogicalResult ConvOp::verify() {
+  auto in = getInput().getType(), w = getWeight().getType();
+  int64_t rank = in.getRank();
+  if (rank < 3 || w.getRank() != rank || getType().getRank() != rank)
+    return emitOpError("input, weight and result must have the same rank >= 3");
+  size_t spatial = rank - 2;
+  if (getStrides().size() != spatial || getDilations().size() != spatial ||
+      getPads().size() != 2 * spatial)
+    return emitOpError("strides and dilations need one value per spatial axis "
+                       "and pads two");
+  int64_t group = getGroup();
+  if (group < 1 || in.getShape()[1] % group != 0 || w.getShape()[0] % group)
+    return emitOpError("channels are not divisible by group ") << group;
+  if (in.getShape()[1] / group != w.getShape()[1])
+    return emitOpError("weight has ")
+           << w.getShape()[1] << " input channels per group, input has "
+           << in.getShape()[1] / group;
+  if (getType().getShape()[1] != w.getShape()[0])
+    return emitOpError("result channels must equal the weight's output channels");
+  if (getBias() && (getBias().getType().getRank() != 1 ||
+                    getBias().getType().getShape()[0] != w.getShape()[0]))
+    return emitOpError("bias must be 1-D with one value per output channel");
+  for (size_t i = 0; i < spatial; ++i) {
+    int64_t size = in.getShape()[2 + i] + getPads()[i] + getPads()[spatial + i];
+    int64_t window = (w.getShape()[2 + i] - 1) * getDilations()[i] + 1;
+    int64_t expected = (size - window) / getStrides()[i] + 1;
+    if (getStrides()[i] < 1 || getDilations()[i] < 1 ||
+        getType().getShape()[2 + i] != expected)
+      return emitOpError("spatial dim ") << i << " of the result must be "
+                                         << expected;
+  }
+  return success();
+}
+
+LogicalResult BatchNormOp::verify() {
+  auto in = getInput().getType();
+  if (in.getRank() < 2)
+    return emitOpError("input must have rank >= 2");
+  int64_t c = in.getShape()[1];
+  for (Value v : {getScale(), getBias(), getMean(), getVariance()})
+    if (rankedType(v).getShape() != ArrayRef<int64_t>{c})
+      return emitOpError("scale, bias, mean and variance must be [") << c << "]";
+  if (getType() != in)
+    return emitOpError("result type must match the input");
+  return success();
+}
+
+template <typename Pool>
+static LogicalResult verifyPool(Pool op) {
+  auto in = op.getInput().getType();
+  size_t spatial = in.getRank() - 2;
+  if (in.getRank() < 3 || op.getKernelShape().size() != spatial ||
+      op.getStrides().size() != spatial || op.getDilations().size() != spatial ||
+      op.getPads().size() != 2 * spatial)
+    return op.emitOpError("kernel_shape, strides and dilations need one value "
+                          "per spatial axis and pads two");
+  for (size_t i = 0; i < spatial; ++i)
+    if (op.getKernelShape()[i] < 1 || op.getStrides()[i] < 1 ||
+        op.getDilations()[i] < 1)
+      return op.emitOpError("kernel, strides and dilations must be positive");
+  return success();
+}
+LogicalResult MaxPoolOp::verify() { return verifyPool(*this); }
+LogicalResult AveragePoolOp::verify() { return verifyPool(*this); }
+
+//===----------------------------------------------------------------------===//
+// Normalization and reductions
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyAxis(Operation *op, int64_t axis, int64_t rank) {
+  if (axis < 0 || axis >= std::max<int64_t>(rank, 1))
+    return op->emitOpError("axis ") << axis << " is out of range for rank "
+                                    << rank;
+  return success();
+}
+
+LogicalResult SoftmaxOp::verify() {
+  return verifyAxis(*this, getAxis(), getType().getRank());
+}
+
+LogicalResult LayerNormOp::verify() {
+  return verifyAxis(*this, getAxis(), getType().getRank());
+}
+
+LogicalResult CumSumOp::verify() {
+  return verifyAxis(*this, getAxis(), getType().getRank());
+}
+
+template <typename Reduce>
+static LogicalResult verifyReduce(Reduce op) {
+  auto in = op.getInput().getType();
+  ArrayRef<int64_t> axes = op.getAxes();
+  for (size_t i = 0; i < axes.size(); ++i)
+    if (axes[i] < 0 || axes[i] >= in.getRank() || (i && axes[i] <= axes[i - 1]))
+      return op.emitOpError("axes must be sorted, unique and in [0, rank)");
+  SmallVector<int64_t> expected;
+  for (int64_t d = 0; d < in.getRank(); ++d) {
+    if (!llvm::is_contained(axes, d))
+      expected.push_back(in.getShape()[d]);
+    else if (op.getKeepdims())
+      expected.push_back(1);
+  }
+  if (op.getType().getShape() != ArrayRef<int64_t>(expected))
+    return op.emitOpError("result shape does not match the reduction");
+  return success();
+}
+LogicalResult ReduceSumOp::verify() { return verifyReduce(*this); }
+LogicalResult ReduceMeanOp::verify() { return verifyReduce(*this); }
+LogicalResult ReduceMaxOp::verify() { return verifyReduce(*this); }
+LogicalResult ReduceMinOp::verify() { return verifyReduce(*this); }
+LogicalResult ReduceProdOp::verify() { return verifyReduce(*this); }
+
+LogicalResult ArgMaxOp::verify() {
+  return verifyAxis(*this, getAxis(), getInput().getType().getRank());
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReshapeOp::verify() {
+  if (getInput().getType().getNumElements() != getType().getNumElements())
+    return emitOpError("element count changes from ")
+           << getInput().getType().getNumElements() << " to "
+           << getType().getNumElements();
+  if (getInput().getType().getElementType() != getType().getElementType())
+    return emitOpError("element type changes");
+  return success();
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  if (auto dense = llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput()))
+    return dense.reshape(getType());
+  return {};
+}
+
+LogicalResult TransposeOp::verify() {
+  auto in = getInput().getType();
+  ArrayRef<int64_t> perm = getPerm();
+  if ((int64_t)perm.size() != in.getRank())
+    return emitOpError("perm must have one entry per dimension");
+  SmallVector<bool> seen(perm.size(), false);
+  for (int64_t p : perm) {
+    if (p < 0 || p >= in.getRank() || seen[p])
+      return emitOpError("perm is not a permutation");
+    seen[p] = true;
+  }
+  for (size_t i = 0; i < perm.size(); ++i)
+    if (getType().getShape()[i] != in.getShape()[perm[i]])
+      return emitOpError("result dim ") << i << " must be input dim " << perm[i];
+  return success();
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor) {
+  for (auto [i, p] : llvm::enumerate(getPerm()))
+    if ((int64_t)i != p)
+      return {};
+  return getInput();
+}
+
+LogicalResult ConcatOp::verify() {
+  int64_t rank = getType().getRank();
+  if (failed(verifyAxis(*this, getAxis(), rank)))
+    return failure();
+  int64_t total = 0;
+  for (Value v : getInputs()) {
+    auto t = rankedType(v);
+    if (t.getRank() != rank || t.getElementType() != getType().getElementType())
+      return emitOpError("inputs must match the result's rank and element type");
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != getAxis() && t.getShape()[d] != getType().getShape()[d])
+        return emitOpError("inputs differ outside the concatenation axis");
+    total += t.getShape()[getAxis()];
+  }
+  if (total != getType().getShape()[getAxis()])
+    return emitOpError("result size along the axis must be ") << total;
+  return success();
+}
+
+OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
+  if (getInputs().size() == 1 && getInputs()[0].getType() == getType())
+    return getInputs()[0];
+  if (getType().getRank() != 1 || getType().getNumElements() > 4096)
+    return {};
+  SmallVector<Attribute> values;
+  for (Attribute a : adaptor.getInputs()) {
+    auto dense = llvm::dyn_cast_or_null<DenseElementsAttr>(a);
+    if (!dense)
+      return {};
+    llvm::append_range(values, dense.getValues<Attribute>());
+  }
+  return DenseElementsAttr::get(getType(), values);
+}
+
+LogicalResult SliceOp::verify() {
+  auto in = getInput().getType();
+  if ((int64_t)getStarts().size() != in.getRank() ||
+      (int64_t)getSteps().size() != in.getRank() ||
+      getType().getRank() != in.getRank())
+    return emitOpError("starts and steps need one value per dimension");
+  for (int64_t d = 0; d < in.getRank(); ++d) {
+    int64_t n = getType().getShape()[d];
+    if (n == 0)
+      continue;
+    int64_t first = getStarts()[d], last = first + (n - 1) * getSteps()[d];
+    if (getSteps()[d] == 0 || first < 0 || first >= in.getShape()[d] ||
+        last < 0 || last >= in.getShape()[d])
+      return emitOpError("dim ") << d << " reads outside the input";
+  }
+  return success();
+}
+
+OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
+  auto dense = llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+  if (!dense || getType().getRank() != 1)
+    return {};
+  auto values = dense.getValues<Attribute>();
+  SmallVector<Attribute> out;
+  for (int64_t i = 0; i < getType().getShape()[0]; ++i)
+    out.push_back(values[getStarts()[0] + i * getSteps()[0]]);
+  return DenseElementsAttr::get(getType(), out);
+}
+
+LogicalResult GatherOp::verify() {
+  auto data = getData().getType(), indices = getIndices().getType();
+  if (failed(verifyAxis(*this, getAxis(), data.getRank())))
+    return failure();
+  SmallVector<int64_t> expected(data.getShape().take_front(getAxis()));
+  llvm::append_range(expected, indices.getShape());
+  llvm::append_range(expected, data.getShape().drop_front(getAxis() + 1));
+  if (getType().getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError("result shape must be data[:axis] + indices + data[axis+1:]");
+  return success();
+}
+
+OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
+  auto data = llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getData());
+  auto indices = llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getIndices());
+  if (!data || !indices || getData().getType().getRank() != 1)
+    return {};
+  auto values = data.getValues<Attribute>();
+  int64_t n = data.getNumElements();
+  SmallVector<Attribute> out;
+  for (const APInt &index : indices.getValues<APInt>()) {
+    int64_t i = index.getSExtValue();
+    if (i < 0)
+      i += n;
+    if (i < 0 || i >= n)
+      return {};
+    out.push_back(values[i]);
+  }
+  return DenseElementsAttr::get(getType(), out);
+}
+
+LogicalResult GatherElementsOp::verify() {
+  if (getIndices().getType().getShape() != getType().getShape())
+    return emitOpError("result shape must equal the indices shape");
+  return verifyAxis(*this, getAxis(), getData().getType().getRank());
+}
+
+LogicalResult ExpandOp::verify() {
+  auto bc = broadcastShapes(getInput().getType().getShape(),
+                            getType().getShape());
+  if (failed(bc) || ArrayRef<int64_t>(*bc) != getType().getShape())
+    return emitOpError("input does not broadcast to the result shape");
+  return success();
+}
+
+LogicalResult TileOp::verify() {
+  auto in = getInput().getType();
+  if (in.getRank() != getType().getRank())
+    return emitOpError("rank changes");
+  for (int64_t d = 0; d < in.getRank(); ++d) {
+    int64_t size = in.getShape()[d], out = getType().getShape()[d];
+    if (size == 0 ? out != 0 : out % size != 0)
+      return emitOpError("result dim ") << d << " is not a multiple of the input";
+  }
+  return success();
+}
+
+LogicalResult PadOp::verify() {
+  auto in = getInput().getType();
+  if ((int64_t)getPads().size() != 2 * in.getRank())
+    return emitOpError("pads need a begin and an end per dimension");
+  if (getMode() != "constant" && getMode() != "reflect" && getMode() != "edge")
+    return emitOpError("mode must be constant, reflect or edge");
+  for (int64_t d = 0; d < in.getRank(); ++d)
+    if (in.getShape()[d] + getPads()[d] + getPads()[in.getRank() + d] !=
+        getType().getShape()[d])
+      return emitOpError("result dim ") << d << " does not match the pads";
+  return success();
+}

@@ -1,0 +1,20 @@
+//===- GraphOps.h - dsg ops -------------------------------------*- C++ -*-===//
+#ifndef DS_DIALECTS_GRAPH_IR_GRAPHOPS_H
+#define DS_DIALECTS_GRAPH_IR_GRAPHOPS_H
+
+#include "dialects/Graph/IR/GraphDialect.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#define GET_OP_CLASSES
+#include "dialects/Graph/IR/GraphOps.h.inc"
+
+namespace mlir::ds::graph {
+/// The numpy broadcast of two static shapes, or failure when incompatible.
+FailureOr<SmallVector<int64_t>> broadcastShapes(ArrayRef<int64_t> a,
+                                                ArrayRef<int64_t> b);
+} // namespace mlir::ds::graph
+
+#endif

@@ -1,0 +1,1740 @@
+//===- GraphToLinalg.cpp - lower dsg to linalg/tensor/arith/math ----------===//
+//
+// Each dsg op becomes destination-passing IR on tensors: linalg.generic for
+// elementwise math, contractions, windows and reductions (so upstream tiling,
+// fusion and vectorization apply), tensor ops for data movement. Broadcasting
+// is expressed in indexing maps, never by materializing expanded tensors.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Conversion/Passes.h"
+
+#include "dialects/Graph/IR/GraphOps.h"
+#include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/Transforms/DialectConversion.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+
+namespace mlir::ds {
+#define GEN_PASS_DEF_CONVERTGRAPHTOLINALGPASS
+#include "passes/Conversion/Passes.h.inc"
+} // namespace mlir::ds
+
+using namespace mlir;
+using namespace mlir::ds;
+namespace g = mlir::ds::graph;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Small IR-building helpers
+//===----------------------------------------------------------------------===//
+
+using BodyFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
+RankedTensorType tensorType(Value v) {
+  return llvm::cast<RankedTensorType>(v.getType());
+}
+
+bool isUnsignedTensor(Value v) {
+  return tensorType(v).getElementType().isUnsignedInteger();
+}
+
+/// Signless form of a possibly unsigned element type.
+Type signless(Type t) {
+  if (auto i = llvm::dyn_cast<IntegerType>(t))
+    return IntegerType::get(t.getContext(), i.getWidth());
+  return t;
+}
+
+Value scalarConst(OpBuilder &b, Location loc, Type type, double v) {
+  if (llvm::isa<FloatType>(type))
+    return b.create<arith::ConstantOp>(loc, b.getFloatAttr(type, v));
+  return b.create<arith::ConstantOp>(loc, b.getIntegerAttr(type, (int64_t)v));
+}
+
+/// The largest (or lowest) finite-or-infinite value of `type`, the identity
+/// of max/min reductions.
+Value extremeConst(OpBuilder &b, Location loc, Type type, bool lowest) {
+  if (auto f = llvm::dyn_cast<FloatType>(type))
+    return b.create<arith::ConstantOp>(
+        loc, b.getFloatAttr(type, APFloat::getInf(f.getFloatSemantics(), lowest)));
+  unsigned w = type.getIntOrFloatBitWidth();
+  APInt v = lowest ? APInt::getSignedMinValue(w) : APInt::getSignedMaxValue(w);
+  if (w == 1)
+    v = APInt(1, lowest ? 0 : 1);
+  return b.create<arith::ConstantOp>(loc, b.getIntegerAttr(type, v));
+}
+
+Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type) {
+  return b.create<tensor::EmptyOp>(loc, type.getShape(), type.getElementType());
+}
+
+Value filledTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                   Value scalar) {
+  return b.create<linalg::FillOp>(loc, scalar, emptyTensor(b, loc, type))
+      .getResult(0);
+}
+
+/// Indexing map reading `operandShape` broadcast numpy-style into a loop
+/// nest over `resultShape` (trailing dimensions aligned).
+AffineMap broadcastMap(MLIRContext *ctx, ArrayRef<int64_t> operandShape,
+                       ArrayRef<int64_t> resultShape) {
+  SmallVector<AffineExpr> exprs;
+  size_t offset = resultShape.size() - operandShape.size();
+  for (auto [i, size] : llvm::enumerate(operandShape)) {
+    if (size == 1 && resultShape[offset + i] != 1)
+      exprs.push_back(getAffineConstantExpr(0, ctx));
+    else
+      exprs.push_back(getAffineDimExpr(offset + i, ctx));
+  }
+  return AffineMap::get(resultShape.size(), 0, exprs, ctx);
+}
+
+/// A linalg.generic computing `body` elementwise over `resultType`, with the
+/// inputs broadcast into it.
+Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
+                       ValueRange inputs, BodyFn body) {
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineMap> maps;
+  for (Value in : inputs)
+    maps.push_back(
+        broadcastMap(ctx, tensorType(in).getShape(), resultType.getShape()));
+  maps.push_back(b.getMultiDimIdentityMap(resultType.getRank()));
+  SmallVector<utils::IteratorType> iterators(resultType.getRank(),
+                                             utils::IteratorType::parallel);
+  auto generic = b.create<linalg::GenericOp>(
+      loc, TypeRange{resultType}, inputs,
+      ValueRange{emptyTensor(b, loc, resultType)}, maps, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value v = body(nb, nloc, args.drop_back());
+        nb.create<linalg::YieldOp>(nloc, v);
+      });
+  return generic.getResult(0);
+}
+
+/// Reshapes a static tensor through a 1-D collapse and expand, which covers
+/// every reshape (including to and from rank 0) with upstream ops only.
+Value reshapeTensor(OpBuilder &b, Location loc, Value input,
+                    RankedTensorType resultType) {
+  auto inType = tensorType(input);
+  if (inType == resultType)
+    return input;
+  auto flatType = RankedTensorType::get({inType.getNumElements()},
+                                        inType.getElementType());
+  Value flat = input;
+  if (inType.getRank() == 0) {
+    flat = b.create<tensor::ExpandShapeOp>(loc, flatType, input,
+                                           ArrayRef<ReassociationIndices>{});
+  } else if (inType.getRank() != 1) {
+    ReassociationIndices all;
+    for (int64_t i = 0; i < inType.getRank(); ++i)
+      all.push_back(i);
+    flat = b.create<tensor::CollapseShapeOp>(loc, flatType, input,
+                                             ArrayRef<ReassociationIndices>{all});
+  }
+  if (resultType.getRank() == 0)
+    return b.create<tensor::CollapseShapeOp>(loc, resultType, flat,
+                                             ArrayRef<ReassociationIndices>{});
+  if (resultType.getRank() == 1)
+    return flat;
+  ReassociationIndices all;
+  for (int64_t i = 0; i < resultType.getRank(); ++i)
+    all.push_back(i);
+  return b.create<tensor::ExpandShapeOp>(loc, resultType, flat,
+                                         ArrayRef<ReassociationIndices>{all});
+}
+
+/// Reduces `input` over `axes` with `combine`, starting from `init`; the
+/// result drops the reduced dimensions (keepdims is a reshape afterwards).
+Value buildReduction(OpBuilder &b, Location loc, Value input,
+                     ArrayRef<int64_t> axes, Value init,
+                     function_ref<Value(OpBuilder &, Location, Value, Value)>
+                         combine) {
+  auto inType = tensorType(input);
+  MLIRContext *ctx = b.getContext();
+  SmallVector<int64_t> outShape;
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<utils::IteratorType> iterators;
+  for (int64_t d = 0; d < inType.getRank(); ++d) {
+    bool reduced = llvm::is_contained(axes, d);
+    iterators.push_back(reduced ? utils::IteratorType::reduction
+                                : utils::IteratorType::parallel);
+    if (!reduced) {
+      outShape.push_back(inType.getShape()[d]);
+      outExprs.push_back(getAffineDimExpr(d, ctx));
+    }
+  }
+  auto outType = RankedTensorType::get(outShape, inType.getElementType());
+  SmallVector<AffineMap> maps = {
+      b.getMultiDimIdentityMap(inType.getRank()),
+      AffineMap::get(inType.getRank(), 0, outExprs, ctx)};
+  return b
+      .create<linalg::GenericOp>(
+          loc, TypeRange{outType}, ValueRange{input},
+          ValueRange{filledTensor(b, loc, outType, init)}, maps, iterators,
+          [&](OpBuilder &nb, Location nloc, ValueRange args) {
+            nb.create<linalg::YieldOp>(nloc,
+                                       combine(nb, nloc, args[0], args[1]));
+          })
+      .getResult(0);
+}
+
+/// The dims of a reduction over `axes` re-inserted as size-1 dims of
+/// `keptType`; the inverse view of buildReduction's result.
+AffineMap reducedOperandMap(MLIRContext *ctx, int64_t rank,
+                            ArrayRef<int64_t> axes) {
+  SmallVector<AffineExpr> exprs;
+  for (int64_t d = 0; d < rank; ++d)
+    if (!llvm::is_contained(axes, d))
+      exprs.push_back(getAffineDimExpr(d, ctx));
+  return AffineMap::get(rank, 0, exprs, ctx);
+}
+
+/// Elementwise over `resultType` where `reduced` (the output of
+/// buildReduction over `axes`) is broadcast back along the reduced axes.
+Value buildWithReduced(OpBuilder &b, Location loc, RankedTensorType resultType,
+                       ValueRange full, ValueRange reduced,
+                       ArrayRef<int64_t> axes, BodyFn body) {
+  MLIRContext *ctx = b.getContext();
+  int64_t rank = resultType.getRank();
+  SmallVector<AffineMap> maps;
+  SmallVector<Value> inputs;
+  for (Value v : full) {
+    maps.push_back(broadcastMap(ctx, tensorType(v).getShape(),
+                                resultType.getShape()));
+    inputs.push_back(v);
+  }
+  for (Value v : reduced) {
+    maps.push_back(reducedOperandMap(ctx, rank, axes));
+    inputs.push_back(v);
+  }
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  return b
+      .create<linalg::GenericOp>(
+          loc, TypeRange{resultType}, inputs,
+          ValueRange{emptyTensor(b, loc, resultType)}, maps, iterators,
+          [&](OpBuilder &nb, Location nloc, ValueRange args) {
+            nb.create<linalg::YieldOp>(nloc, body(nb, nloc, args.drop_back()));
+          })
+      .getResult(0);
+}
+
+//===----------------------------------------------------------------------===//
+// Scalar semantics shared by the elementwise patterns
+//===----------------------------------------------------------------------===//
+
+Value toIndex(OpBuilder &b, Location loc, Value v) {
+  if (v.getType().isIndex())
+    return v;
+  return b.create<arith::IndexCastOp>(loc, b.getIndexType(), v);
+}
+
+/// ONNX Cast between any two numeric types; bool is i1.
+Value castScalar(OpBuilder &b, Location loc, Value v, Type srcOnnx,
+                 Type dstOnnx) {
+  Type src = signless(srcOnnx), dst = signless(dstOnnx);
+  if (src == dst)
+    return v;
+  bool srcUnsigned = srcOnnx.isUnsignedInteger() || srcOnnx.isInteger(1);
+  bool dstUnsigned = dstOnnx.isUnsignedInteger();
+  auto srcF = llvm::dyn_cast<FloatType>(src);
+  auto dstF = llvm::dyn_cast<FloatType>(dst);
+  if (dst.isInteger(1)) {
+    Value zero = scalarConst(b, loc, src, 0);
+    if (srcF)
+      return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNE, v, zero);
+    return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, v, zero);
+  }
+  if (srcF && dstF) {
+    if (srcF.getWidth() < dstF.getWidth())
+      return b.create<arith::ExtFOp>(loc, dst, v);
+    if (srcF.getWidth() > dstF.getWidth())
+      return b.create<arith::TruncFOp>(loc, dst, v);
+    // f16 <-> bf16: go through f32.
+    Value wide = b.create<arith::ExtFOp>(loc, b.getF32Type(), v);
+    return b.create<arith::TruncFOp>(loc, dst, wide);
+  }
+  if (srcF) {
+    if (dstUnsigned)
+      return b.create<arith::FPToUIOp>(loc, dst, v);
+    return b.create<arith::FPToSIOp>(loc, dst, v);
+  }
+  if (dstF) {
+    if (srcUnsigned)
+      return b.create<arith::UIToFPOp>(loc, dst, v);
+    return b.create<arith::SIToFPOp>(loc, dst, v);
+  }
+  unsigned sw = src.getIntOrFloatBitWidth(), dw = dst.getIntOrFloatBitWidth();
+  if (sw > dw)
+    return b.create<arith::TruncIOp>(loc, dst, v);
+  if (srcUnsigned)
+    return b.create<arith::ExtUIOp>(loc, dst, v);
+  return b.create<arith::ExtSIOp>(loc, dst, v);
+}
+
+/// The body of every dsg elementwise op. `types` are the original (dsg)
+/// operand element types, which carry signedness.
+Value elementwiseBody(Operation *op, OpBuilder &b, Location loc,
+                      ValueRange args, ArrayRef<Type> types) {
+  Value x = args[0];
+  Type t = x.getType();
+  bool isFloat = llvm::isa<FloatType>(t);
+  bool isUnsigned = types[0].isUnsignedInteger();
+  auto c = [&](double v) { return scalarConst(b, loc, t, v); };
+  auto cmpLt0 = [&](Value v) -> Value {
+    if (isFloat)
+      return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, v, c(0));
+    return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, v, c(0));
+  };
+  auto fmul = [&](Value a, Value v) -> Value {
+    return b.create<arith::MulFOp>(loc, a, v);
+  };
+  auto fadd = [&](Value a, Value v) -> Value {
+    return b.create<arith::AddFOp>(loc, a, v);
+  };
+  auto fsub = [&](Value a, Value v) -> Value {
+    return b.create<arith::SubFOp>(loc, a, v);
+  };
+  auto fdiv = [&](Value a, Value v) -> Value {
+    return b.create<arith::DivFOp>(loc, a, v);
+  };
+  auto fmax = [&](Value a, Value v) -> Value {
+    return b.create<arith::MaximumFOp>(loc, a, v);
+  };
+  auto fmin = [&](Value a, Value v) -> Value {
+    return b.create<arith::MinimumFOp>(loc, a, v);
+  };
+  auto fattr = [&](StringRef name) {
+    return c(llvm::cast<FloatAttr>(op->getAttr(name)).getValueAsDouble());
+  };
+  auto sigmoid = [&](Value v) -> Value {
+    Value e = b.create<math::ExpOp>(loc, b.create<arith::NegFOp>(loc, v));
+    return fdiv(c(1), fadd(c(1), e));
+  };
+  auto select = [&](Value cond, Value a, Value v) -> Value {
+    return b.create<arith::SelectOp>(loc, cond, a, v);
+  };
+
+  return llvm::TypeSwitch<Operation *, Value>(op)
+      .Case([&](g::NegOp) -> Value {
+        if (isFloat)
+          return b.create<arith::NegFOp>(loc, x);
+        return b.create<arith::SubIOp>(loc, c(0), x);
+      })
+      .Case([&](g::AbsOp) -> Value {
+        if (isFloat)
+          return b.create<math::AbsFOp>(loc, x);
+        if (isUnsigned)
+          return x;
+        return b.create<math::AbsIOp>(loc, x);
+      })
+      .Case([&](g::SqrtOp) { return b.create<math::SqrtOp>(loc, x); })
+      .Case([&](g::ExpOp) { return b.create<math::ExpOp>(loc, x); })
+      .Case([&](g::LogOp) { return b.create<math::LogOp>(loc, x); })
+      .Case([&](g::ErfOp) { return b.create<math::ErfOp>(loc, x); })
+      .Case([&](g::TanhOp) { return b.create<math::TanhOp>(loc, x); })
+      .Case([&](g::SinOp) { return b.create<math::SinOp>(loc, x); })
+      .Case([&](g::CosOp) { return b.create<math::CosOp>(loc, x); })
+      .Case([&](g::TanOp) { return b.create<math::TanOp>(loc, x); })
+      .Case([&](g::AsinOp) { return b.create<math::AsinOp>(loc, x); })
+      .Case([&](g::AcosOp) { return b.create<math::AcosOp>(loc, x); })
+      .Case([&](g::AtanOp) { return b.create<math::AtanOp>(loc, x); })
+      .Case([&](g::SinhOp) { return b.create<math::SinhOp>(loc, x); })
+      .Case([&](g::CoshOp) { return b.create<math::CoshOp>(loc, x); })
+      .Case([&](g::AsinhOp) { return b.create<math::AsinhOp>(loc, x); })
+      .Case([&](g::AcoshOp) { return b.create<math::AcoshOp>(loc, x); })
+      .Case([&](g::AtanhOp) { return b.create<math::AtanhOp>(loc, x); })
+      .Case([&](g::FloorOp) { return b.create<math::FloorOp>(loc, x); })
+      .Case([&](g::CeilOp) { return b.create<math::CeilOp>(loc, x); })
+      .Case([&](g::RoundOp) { return b.create<math::RoundEvenOp>(loc, x); })
+      .Case([&](g::ReciprocalOp) { return fdiv(c(1), x); })
+      .Case([&](g::ReluOp) -> Value {
+        if (isFloat)
+          return fmax(x, c(0));
+        return b.create<arith::MaxSIOp>(loc, x, c(0));
+      })
+      .Case([&](g::SigmoidOp) { return sigmoid(x); })
+      .Case([&](g::SignOp) -> Value {
+        if (isFloat) {
+          Value pos = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x, c(0));
+          return select(pos, c(1), select(cmpLt0(x), c(-1), c(0)));
+        }
+        Value pos = b.create<arith::CmpIOp>(
+            loc, isUnsigned ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::sgt,
+            x, c(0));
+        Value neg = isUnsigned ? Value(b.create<arith::ConstantOp>(
+                                     loc, b.getBoolAttr(false)))
+                               : cmpLt0(x);
+        return select(pos, c(1), select(neg, c(-1), c(0)));
+      })
+      .Case([&](g::SoftplusOp) {
+        return b.create<math::Log1pOp>(loc, b.create<math::ExpOp>(loc, x));
+      })
+      .Case([&](g::SoftsignOp) {
+        return fdiv(x, fadd(c(1), b.create<math::AbsFOp>(loc, x)));
+      })
+      .Case([&](g::NotOp) {
+        return b.create<arith::XOrIOp>(loc, x,
+                                       b.create<arith::ConstantOp>(loc, b.getBoolAttr(true)));
+      })
+      .Case([&](g::HardSwishOp) {
+        Value hs = fmax(c(0), fmin(c(1), fadd(fmul(x, c(1.0 / 6.0)), c(0.5))));
+        return fmul(x, hs);
+      })
+      .Case([&](g::LeakyReluOp) {
+        return select(cmpLt0(x), fmul(fattr("alpha"), x), x);
+      })
+      .Case([&](g::EluOp) {
+        Value em1 = b.create<math::ExpM1Op>(loc, x);
+        return select(cmpLt0(x), fmul(fattr("alpha"), em1), x);
+      })
+      .Case([&](g::CeluOp) {
+        Value alpha = fattr("alpha");
+        Value em1 = b.create<math::ExpM1Op>(loc, fdiv(x, alpha));
+        return fadd(fmax(c(0), x), fmin(c(0), fmul(alpha, em1)));
+      })
+      .Case([&](g::SeluOp) {
+        Value em1 = b.create<math::ExpM1Op>(loc, x);
+        Value le0 = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLE, x, c(0));
+        return fmul(fattr("gamma"), select(le0, fmul(fattr("alpha"), em1), x));
+      })
+      .Case([&](g::HardSigmoidOp) {
+        Value lin = fadd(fmul(fattr("alpha"), x), fattr("beta"));
+        return fmax(c(0), fmin(c(1), lin));
+      })
+      .Case([&](g::ThresholdedReluOp) {
+        Value gt = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x,
+                                           fattr("alpha"));
+        return select(gt, x, c(0));
+      })
+      .Case([&](g::ShrinkOp) {
+        Value lambd = fattr("lambd"), bias = fattr("bias");
+        Value lo = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, x,
+                                           b.create<arith::NegFOp>(loc, lambd));
+        Value hi = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x, lambd);
+        return select(lo, fadd(x, bias), select(hi, fsub(x, bias), c(0)));
+      })
+      .Case([&](g::GeluOp gelu) {
+        if (gelu.getApproximate()) {
+          Value inner = fmul(c(std::sqrt(2.0 / M_PI)),
+                             fadd(x, fmul(c(0.044715), fmul(x, fmul(x, x)))));
+          return fmul(fmul(c(0.5), x),
+                      fadd(c(1), b.create<math::TanhOp>(loc, inner)));
+        }
+        Value erf = b.create<math::ErfOp>(loc, fmul(x, c(M_SQRT1_2)));
+        return fmul(fmul(c(0.5), x), fadd(c(1), erf));
+      })
+      .Case([&](g::IsNaNOp) {
+        return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, x);
+      })
+      .Case([&](g::IsInfOp isInf) -> Value {
+        auto ft = llvm::cast<FloatType>(t);
+        Value inf = b.create<arith::ConstantOp>(
+            loc, b.getFloatAttr(t, APFloat::getInf(ft.getFloatSemantics())));
+        Value ninf = b.create<arith::NegFOp>(loc, inf);
+        Value isPos = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, x, inf);
+        Value isNeg = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, x, ninf);
+        Value f = b.create<arith::ConstantOp>(loc, b.getBoolAttr(false));
+        Value r = isInf.getDetectPositive() ? isPos : f;
+        if (isInf.getDetectNegative())
+          r = b.create<arith::OrIOp>(loc, r, isNeg);
+        return r;
+      })
+      .Case([&](g::CastOp cast) {
+        return castScalar(b, loc, x, types[0],
+                          cast.getType().getElementType());
+      })
+      // Binary ops.
+      .Case([&](g::AddOp) -> Value {
+        if (isFloat)
+          return fadd(x, args[1]);
+        return b.create<arith::AddIOp>(loc, x, args[1]);
+      })
+      .Case([&](g::SubOp) -> Value {
+        if (isFloat)
+          return fsub(x, args[1]);
+        return b.create<arith::SubIOp>(loc, x, args[1]);
+      })
+      .Case([&](g::MulOp) -> Value {
+        if (isFloat)
+          return fmul(x, args[1]);
+        if (t.isInteger(1))
+          return b.create<arith::AndIOp>(loc, x, args[1]);
+        return b.create<arith::MulIOp>(loc, x, args[1]);
+      })
+      .Case([&](g::DivOp) -> Value {
+        if (isFloat)
+          return fdiv(x, args[1]);
+        if (isUnsigned)
+          return b.create<arith::DivUIOp>(loc, x, args[1]);
+        return b.create<arith::DivSIOp>(loc, x, args[1]);
+      })
+      .Case([&](g::PowOp) -> Value {
+        // Integer bases and exponents go through f64, as ONNX Runtime does.
+        Type work = isFloat ? t : b.getF64Type();
+        Value base = castScalar(b, loc, x, types[0], isFloat ? types[0] : work);
+        Value exp = castScalar(b, loc, args[1], types[1], work);
+        Value r = b.create<math::PowFOp>(loc, base, exp);
+        return isFloat ? r : castScalar(b, loc, r, work, types[0]);
+      })
+      .Case([&](g::MaxOp) -> Value {
+        if (isFloat)
+          return fmax(x, args[1]);
+        if (isUnsigned)
+          return b.create<arith::MaxUIOp>(loc, x, args[1]);
+        return b.create<arith::MaxSIOp>(loc, x, args[1]);
+      })
+      .Case([&](g::MinOp) -> Value {
+        if (isFloat)
+          return fmin(x, args[1]);
+        if (isUnsigned)
+          return b.create<arith::MinUIOp>(loc, x, args[1]);
+        return b.create<arith::MinSIOp>(loc, x, args[1]);
+      })
+      .Case([&](g::AndOp) { return b.create<arith::AndIOp>(loc, x, args[1]); })
+      .Case([&](g::OrOp) { return b.create<arith::OrIOp>(loc, x, args[1]); })
+      .Case([&](g::XorOp) { return b.create<arith::XOrIOp>(loc, x, args[1]); })
+      .Case<g::EqualOp, g::LessOp, g::LessOrEqualOp, g::GreaterOp,
+            g::GreaterOrEqualOp>([&](Operation *cmp) -> Value {
+        using FP = arith::CmpFPredicate;
+        using IP = arith::CmpIPredicate;
+        FP fp;
+        IP ip;
+        if (isa<g::EqualOp>(cmp)) {
+          fp = FP::OEQ;
+          ip = IP::eq;
+        } else if (isa<g::LessOp>(cmp)) {
+          fp = FP::OLT;
+          ip = isUnsigned ? IP::ult : IP::slt;
+        } else if (isa<g::LessOrEqualOp>(cmp)) {
+          fp = FP::OLE;
+          ip = isUnsigned ? IP::ule : IP::sle;
+        } else if (isa<g::GreaterOp>(cmp)) {
+          fp = FP::OGT;
+          ip = isUnsigned ? IP::ugt : IP::sgt;
+        } else {
+          fp = FP::OGE;
+          ip = isUnsigned ? IP::uge : IP::sge;
+        }
+        if (isFloat)
+          return b.create<arith::CmpFOp>(loc, fp, x, args[1]);
+        return b.create<arith::CmpIOp>(loc, ip, x, args[1]);
+      })
+      .Case([&](g::PReluOp) -> Value {
+        if (isFloat)
+          return select(cmpLt0(x), fmul(args[1], x), x);
+        return select(cmpLt0(x), b.create<arith::MulIOp>(loc, args[1], x), x);
+      })
+      .Case([&](g::ModOp mod) -> Value {
+        Value y = args[1];
+        if (isFloat) {
+          Value r = b.create<arith::RemFOp>(loc, x, y);
+          if (mod.getFmod())
+            return r;
+          // Python-style: the remainder takes the divisor's sign.
+          Value nonzero = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::ONE, r, c(0));
+          Value signsDiffer = b.create<arith::XOrIOp>(loc, cmpLt0(r), cmpLt0(y));
+          Value fix = b.create<arith::AndIOp>(loc, nonzero, signsDiffer);
+          return select(fix, fadd(r, y), r);
+        }
+        if (isUnsigned)
+          return b.create<arith::RemUIOp>(loc, x, y);
+        Value r = b.create<arith::RemSIOp>(loc, x, y);
+        if (mod.getFmod())
+          return r;
+        Value nonzero = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, r, c(0));
+        Value signsDiffer = b.create<arith::XOrIOp>(loc, cmpLt0(r), cmpLt0(y));
+        Value fix = b.create<arith::AndIOp>(loc, nonzero, signsDiffer);
+        return select(fix, b.create<arith::AddIOp>(loc, r, y), r);
+      })
+      .Case([&](g::BitShiftOp shift) -> Value {
+        if (shift.getLeft())
+          return b.create<arith::ShLIOp>(loc, x, args[1]);
+        return b.create<arith::ShRUIOp>(loc, x, args[1]);
+      })
+      .Case([&](g::WhereOp) { return select(x, args[1], args[2]); })
+      .Default([&](Operation *) -> Value {
+        llvm_unreachable("not an elementwise dsg op");
+      });
+}
+
+//===----------------------------------------------------------------------===//
+// Patterns
+//===----------------------------------------------------------------------===//
+
+/// Any dsg op whose semantics are elementwiseBody over broadcast operands.
+template <typename OpTy>
+struct ElementwiseLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resultType = llvm::cast<RankedTensorType>(
+        this->getTypeConverter()->convertType(op->getResult(0).getType()));
+    SmallVector<Type> types;
+    for (Value v : op->getOperands())
+      types.push_back(tensorType(v).getElementType());
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), resultType, adaptor.getOperands(),
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          return elementwiseBody(op, b, loc, args, types);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct ConstantLowering : OpConversionPattern<g::ConstantOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(g::ConstantOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = llvm::cast<RankedTensorType>(
+        getTypeConverter()->convertType(op.getType()));
+    auto dense = llvm::dyn_cast<DenseElementsAttr>(op.getValue());
+    if (!dense)
+      return rewriter.notifyMatchFailure(op, "only dense constants lower");
+    if (dense.getType() != type)
+      dense = dense.bitcast(type.getElementType());
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, type, dense);
+    return success();
+  }
+};
+
+struct ClipLowering : OpConversionPattern<g::ClipOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(g::ClipOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = llvm::cast<RankedTensorType>(
+        getTypeConverter()->convertType(op.getType()));
+    bool isFloat = llvm::isa<FloatType>(type.getElementType());
+    bool isUnsigned = isUnsignedTensor(op.getInput());
+    // Bounds are single-element tensors: read them once, outside the loop.
+    auto scalarOf = [&](Value bound) -> Value {
+      if (!bound)
+        return nullptr;
+      auto bt = tensorType(bound);
+      SmallVector<Value> zeros(bt.getRank(),
+                               rewriter.create<arith::ConstantIndexOp>(loc, 0));
+      return rewriter.create<tensor::ExtractOp>(loc, bound, zeros);
+    };
+    Value lo = scalarOf(adaptor.getMin()), hi = scalarOf(adaptor.getMax());
+    Value result = buildElementwise(
+        rewriter, loc, type, adaptor.getInput(),
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value v = args[0];
+          if (lo)
+            v = isFloat ? b.create<arith::MaximumFOp>(l, v, lo).getResult()
+                : isUnsigned ? b.create<arith::MaxUIOp>(l, v, lo).getResult()
+                             : b.create<arith::MaxSIOp>(l, v, lo).getResult();
+          if (hi)
+            v = isFloat ? b.create<arith::MinimumFOp>(l, v, hi).getResult()
+                : isUnsigned ? b.create<arith::MinUIOp>(l, v, hi).getResult()
+                             : b.create<arith::MinSIOp>(l, v, hi).getResult();
+          return v;
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+Value addScalars(OpBuilder &b, Location loc, Value x, Value y) {
+  if (llvm::isa<FloatType>(x.getType()))
+    return b.create<arith::AddFOp>(loc, x, y);
+  return b.create<arith::AddIOp>(loc, x, y);
+}
+
+Value mulScalars(OpBuilder &b, Location loc, Value x, Value y) {
+  if (llvm::isa<FloatType>(x.getType()))
+    return b.create<arith::MulFOp>(loc, x, y);
+  return b.create<arith::MulIOp>(loc, x, y);
+}
+
+struct MatMulLowering : OpConversionPattern<g::MatMulOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(g::MatMulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto resultType = llvm::cast<RankedTensorType>(
+        getTypeConverter()->convertType(op.getType()));
+    auto lhsShape = tensorType(adaptor.getLhs()).getShape();
+    auto rhsShape = tensorType(adaptor.getRhs()).getShape();
+    bool hasM = lhsShape.size() > 1, hasN = rhsShape.size() > 1;
+    int64_t rank = resultType.getRank();
+    // Loops: result dims (batch..., m?, n?), then k.
+    int64_t batchRank = rank - hasM - hasN;
+    int64_t mDim = batchRank, nDim = batchRank + hasM, kDim = rank;
+    auto batchExprs = [&](ArrayRef<int64_t> shape) {
+      SmallVector<AffineExpr> exprs;
+      int64_t own = shape.size() - 2;
+      for (int64_t i = 0; i < own; ++i) {
+        int64_t loop = batchRank - own + i;
+        if (shape[i] == 1 && resultType.getShape()[loop] != 1)
+          exprs.push_back(getAffineConstantExpr(0, ctx));
+        else
+          exprs.push_back(getAffineDimExpr(loop, ctx));
+      }
+      return exprs;
+    };
+    SmallVector<AffineExpr> lhsExprs, rhsExprs, outExprs;
+    if (hasM) {
+      lhsExprs = batchExprs(lhsShape);
+      lhsExprs.push_back(getAffineDimExpr(mDim, ctx));
+    }
+    lhsExprs.push_back(getAffineDimExpr(kDim, ctx));
+    if (hasN)
+      rhsExprs = batchExprs(rhsShape);
+    rhsExprs.push_back(getAffineDimExpr(kDim, ctx));
+    if (hasN)
+      rhsExprs.push_back(getAffineDimExpr(nDim, ctx));
+    for (int64_t i = 0; i < rank; ++i)
+      outExprs.push_back(getAffineDimExpr(i, ctx));
+    SmallVector<AffineMap> maps = {AffineMap::get(rank + 1, 0, lhsExprs, ctx),
+                                   AffineMap::get(rank + 1, 0, rhsExprs, ctx),
+                                   AffineMap::get(rank + 1, 0, outExprs, ctx)};
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    iterators.push_back(utils::IteratorType::reduction);
+    Type elt = resultType.getElementType();
+    Value init = filledTensor(rewriter, loc, resultType,
+                              scalarConst(rewriter, loc, elt, 0));
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{resultType}, ValueRange{adaptor.getLhs(), adaptor.getRhs()},
+        ValueRange{init}, maps, iterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          b.create<linalg::YieldOp>(
+              l, addScalars(b, l, args[2], mulScalars(b, l, args[0], args[1])));
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+struct GemmLowering : OpConversionPattern<g::GemmOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(g::GemmOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto resultType = llvm::cast<RankedTensorType>(
+        getTypeConverter()->convertType(op.getType()));
+    Type elt = resultType.getElementType();
+    AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+               k = getAffineDimExpr(2, ctx);
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(3, 0, op.getTransA() ? ArrayRef<AffineExpr>{k, m}
+                                            : ArrayRef<AffineExpr>{m, k}, ctx),
+        AffineMap::get(3, 0, op.getTransB() ? ArrayRef<AffineExpr>{n, k}
+                                            : ArrayRef<AffineExpr>{k, n}, ctx),
+        AffineMap::get(3, 0, {m, n}, ctx)};
+    SmallVector<utils::IteratorType> iterators = {
+        utils::IteratorType::parallel, utils::IteratorType::parallel,
+        utils::IteratorType::reduction};
+    Value init = filledTensor(rewriter, loc, resultType,
+                              scalarConst(rewriter, loc, elt, 0));
+    Value acc =
+        rewriter
+            .create<linalg::GenericOp>(
+                loc, TypeRange{resultType},
+                ValueRange{adaptor.getA(), adaptor.getB()}, ValueRange{init},
+                maps, iterators,
+                [&](OpBuilder &b, Location l, ValueRange args) {
+                  b.create<linalg::YieldOp>(
+                      l, addScalars(b, l, args[2],
+                                    mulScalars(b, l, args[0], args[1])));
+                })
+            .getResult(0);
+    double alpha = op.getAlpha().convertToDouble();
+    double beta = op.getBeta().convertToDouble();
+    bool useC = adaptor.getC() && beta != 0.0;
+    if (alpha != 1.0 || useC) {
+      SmallVector<Value> inputs = {acc};
+      if (useC)
+        inputs.push_back(adaptor.getC());
+      acc = buildElementwise(
+          rewriter, loc, resultType, inputs,
+          [&](OpBuilder &b, Location l, ValueRange args) {
+            Value v = args[0];
+            if (alpha != 1.0)
+              v = mulScalars(b, l, v, scalarConst(b, l, elt, alpha));
+            if (useC) {
+              Value cv = args[1];
+              if (beta != 1.0)
+                cv = mulScalars(b, l, cv, scalarConst(b, l, elt, beta));
+              v = addScalars(b, l, v, cv);
+            }
+            return v;
+          });
+    }
+    rewriter.replaceOp(op, acc);
+    return success();
+  }
+};
+
+/// Pads the spatial dims (2..) of an NC... tensor with a constant.
+Value padSpatial(OpBuilder &b, Location loc, Value input,
+                 ArrayRef<int64_t> pads, Value padValue) {
+  auto type = tensorType(input);
+  size_t spatial = type.getRank() - 2;
+  if (llvm::all_of(pads, [](int64_t p) { return p == 0; }))
+    return input;
+  SmallVector<OpFoldResult> low(2, b.getIndexAttr(0)), high(2, b.getIndexAttr(0));
+  SmallVector<int64_t> shape(type.getShape());
+  for (size_t i = 0; i < spatial; ++i) {
+    low.push_back(b.getIndexAttr(pads[i]));
+    high.push_back(b.getIndexAttr(pads[spatial + i]));
+    shape[2 + i] += pads[i] + pads[spatial + i];
+  }
+  auto padded = RankedTensorType::get(shape, type.getElementType());
+  return b.create<tensor::PadOp>(loc, padded, input, low, high, padValue);
+}
+
+struct ConvLowering : OpConversionPattern<g::ConvOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(g::ConvOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto resultType = llvm::cast<RankedTensorType>(
+        getTypeConverter()->convertType(op.getType()));
+    Type elt = resultType.getElementType();
+    int64_t spatial = resultType.getRank() - 2;
+    int64_t group = op.getGroup();
+    Value input = padSpatial(rewriter, loc, adaptor.getInput(), op.getPads(),
+                             scalarConst(rewriter, loc, elt, 0));
+    Value weight = adaptor.getWeight();
+    auto inShape = tensorType(input).getShape();
+    auto wShape = tensorType(weight).getShape();
+    int64_t outChannels = wShape[0], inPerGroup = wShape[1];
+
+    // Split channels into (group, per-group) so every loop bound is a
+    // plain dimension of some operand.
+    auto splitChannels = [&](Value v, ArrayRef<int64_t> shape, int64_t axis,
+                             int64_t perGroup) -> Value {
+      SmallVector<int64_t> expanded(shape.take_front(axis));
+      expanded.push_back(group);
+      expanded.push_back(perGroup);
+      llvm::append_range(expanded, shape.drop_front(axis + 1));
+      SmallVector<ReassociationIndices> reassoc;
+      for (int64_t i = 0; i < (int64_t)shape.size(); ++i) {
+        if (i < axis)
+          reassoc.push_back({i});
+        else if (i == axis)
+          reassoc.push_back({i, i + 1});
+        else
+          reassoc.push_back({i + 1});
+      }
+      return rewriter.create<tensor::ExpandShapeOp>(
+          loc, RankedTensorType::get(expanded, elt), v, reassoc);
+    };
+    Value groupedInput = splitChannels(input, inShape, 1, inPerGroup);
+    Value groupedWeight =
+        splitChannels(weight, wShape, 0, outChannels / group);
+
+    SmallVector<int64_t> outShape = {resultType.getShape()[0], group,
+                                     outChannels / group};
+    llvm::append_range(outShape, resultType.getShape().drop_front(2));
+    auto groupedOutType = RankedTensorType::get(outShape, elt);
+    // Loops: n, g, f, o_1..o_s | c, k_1..k_s.
+    int64_t numLoops = 3 + spatial + 1 + spatial;
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    SmallVector<AffineExpr> inExprs = {d(0), d(1), d(3 + spatial)};
+    SmallVector<AffineExpr> wExprs = {d(1), d(2), d(3 + spatial)};
+    SmallVector<AffineExpr> outExprs = {d(0), d(1), d(2)};
+    for (int64_t i = 0; i < spatial; ++i) {
+      AffineExpr o = d(3 + i), k = d(4 + spatial + i);
+      inExprs.push_back(o * op.getStrides()[i] + k * op.getDilations()[i]);
+      wExprs.push_back(k);
+      outExprs.push_back(o);
+    }
+    SmallVector<AffineMap> maps = {AffineMap::get(numLoops, 0, inExprs, ctx),
+                                   AffineMap::get(numLoops, 0, wExprs, ctx),
+                                   AffineMap::get(numLoops, 0, outExprs, ctx)};
+    SmallVector<utils::IteratorType> iterators(3 + spatial,
+                                               utils::IteratorType::parallel);
+    iterators.append(1 + spatial, utils::IteratorType::reduction);
+
+    // Start from the bias (or zero) so the bias costs no extra pass.
+    Value init;
+    if (adaptor.getBias()) {
+      Value bias = rewriter.create<tensor::ExpandShapeOp>(
+          loc, RankedTensorType::get({group, outChannels / group}, elt),
+          adaptor.getBias(), ArrayRef<ReassociationIndices>{{0, 1}});
+      SmallVector<AffineMap> biasMaps = {
+          AffineMap::get(outShape.size(), 0, {d(1), d(2)}, ctx),
+          rewriter.getMultiDimIdentityMap(outShape.size())};
+      init = rewriter
+                 .create<linalg::GenericOp>(
+                     loc, TypeRange{groupedOutType}, ValueRange{bias},
+                     ValueRange{emptyTensor(rewriter, loc, groupedOutType)},
+                     biasMaps,
+                     SmallVector<utils::IteratorType>(
+                         outShape.size(), utils::IteratorType::parallel),
+                     [&](OpBuilder &b, Location l, ValueRange args) {
+                       b.create<linalg::YieldOp>(l, args[0]);
+                     })
+                 .getResult(0);
+    } else {
+      init = filledTensor(rewriter, loc, groupedOutType,
+                          scalarConst(rewriter, loc, elt, 0));
+    }
+    Value conv =
+        rewriter
+            .create<linalg::GenericOp>(
+                loc, TypeRange{groupedOutType},
+                ValueRange{groupedInput, groupedWeight}, ValueRange{init}, maps,
+                iterators,
+                [&](OpBuilder &b, Location l, ValueRange args) {
+                  b.create<linalg::YieldOp>(
+                      l, addScalars(b, l, args[2],
+                                    mulScalars(b, l, args[0], args[1])));
+                })
+            .getResult(0);
+    SmallVector<ReassociationIndices> merge = {{0}, {1, 2}};
+    for (int64_t i = 0; i < spatial; ++i)
+      merge.push_back({3 + i});
+    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, resultType, conv,
+                                                         merge);
+    return success();
+  }
+};
+
+struct BatchNormLowering : OpConversionPattern<g::BatchNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(g::BatchNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto type = tensorType(adaptor.getInput());
+    int64_t rank = type.getRank();
+    AffineMap channel = AffineMap::get(rank, 0, getAffineDimExpr(1, ctx));
+    SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(rank),
+                                   channel, channel, channel, channel,
+                                   rewriter.getMultiDimIdentityMap(rank)};
+    double eps = op.getEpsilon().convertToDouble();
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{type},
+        ValueRange{adaptor.getInput(), adaptor.getScale(), adaptor.getBias(),
+                   adaptor.getMean(), adaptor.getVariance()},
+        ValueRange{emptyTensor(rewriter, loc, type)}, maps,
+        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Type t = a[0].getType();
+          Value var = b.create<arith::AddFOp>(l, a[4], scalarConst(b, l, t, eps));
+          Value inv = b.create<math::RsqrtOp>(l, var);
+          Value centered = b.create<arith::SubFOp>(l, a[0], a[3]);
+          Value scaled = b.create<arith::MulFOp>(
+              l, centered, b.create<arith::MulFOp>(l, inv, a[1]));
+          b.create<linalg::YieldOp>(l, b.create<arith::AddFOp>(l, scaled, a[2]).getResult());
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+/// Shared by max and average pooling: the padded input and a window loop nest.
+template <typename PoolOp>
+Value buildPool(PoolOp op, Value input, RankedTensorType resultType,
+                Value padValue, Value init, ConversionPatternRewriter &rewriter,
+                function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+  Location loc = op.getLoc();
+  MLIRContext *ctx = rewriter.getContext();
+  auto inShape = tensorType(input).getShape();
+  int64_t spatial = inShape.size() - 2;
+  // Ceil mode can make the last window run past the end padding: pad more
+  // (those elements never count, see the average divisor).
+  SmallVector<int64_t> pads(op.getPads());
+  for (int64_t i = 0; i < spatial; ++i) {
+    int64_t needed = (resultType.getShape()[2 + i] - 1) * op.getStrides()[i] +
+                     (op.getKernelShape()[i] - 1) * op.getDilations()[i] + 1;
+    int64_t have = inShape[2 + i] + pads[i] + pads[spatial + i];
+    if (needed > have)
+      pads[spatial + i] += needed - have;
+  }
+  Value padded = padSpatial(rewriter, loc, input, pads, padValue);
+  Type elt = resultType.getElementType();
+  auto window = rewriter.create<tensor::EmptyOp>(loc, op.getKernelShape(), elt);
+  int64_t numLoops = 2 + 2 * spatial;
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineExpr> inExprs = {d(0), d(1)}, winExprs, outExprs = {d(0), d(1)};
+  for (int64_t i = 0; i < spatial; ++i) {
+    AffineExpr o = d(2 + i), k = d(2 + spatial + i);
+    inExprs.push_back(o * op.getStrides()[i] + k * op.getDilations()[i]);
+    winExprs.push_back(k);
+    outExprs.push_back(o);
+  }
+  SmallVector<AffineMap> maps = {AffineMap::get(numLoops, 0, inExprs, ctx),
+                                 AffineMap::get(numLoops, 0, winExprs, ctx),
+                                 AffineMap::get(numLoops, 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iterators(2 + spatial,
+                                             utils::IteratorType::parallel);
+  iterators.append(spatial, utils::IteratorType::reduction);
+  return rewriter
+      .create<linalg::GenericOp>(
+          loc, TypeRange{resultType}, ValueRange{padded, window},
+          ValueRange{filledTensor(rewriter, loc, resultType, init)}, maps,
+          iterators,
+          [&](OpBuilder &b, Location l, ValueRange args) {
+            b.create<linalg::YieldOp>(l, combine(b, l, args[2], args[0]));
+          })
+      .getResult(0);
+}
+
+struct MaxPoolLowering : OpConversionPattern<g::MaxPoolOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(g::MaxPoolOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resultType = llvm::cast<RankedTensorType>(
+        getTypeConverter()->convertType(op.getType()));
+    Type elt = resultType.getElementType();
+    bool isUnsigned = isUnsignedTensor(op.getInput());
+    Value lowest = isUnsigned ? scalarConst(rewriter, op.getLoc(), elt, 0)
+                              : extremeConst(rewriter, op.getLoc(), elt, true);
+    Value result = buildPool(
+        op, adaptor.getInput(), resultType, lowest, lowest, rewriter,
+        [&](OpBuilder &b, Location l, Value acc, Value v) -> Value {
+          if (llvm::isa<FloatType>(elt))
+            return b.create<arith::MaximumFOp>(l, acc, v);
+          if (isUnsigned)
+            return b.create<arith::MaxUIOp>(l, acc, v);
+          return b.create<arith::MaxSIOp>(l, acc, v);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct AveragePoolLowering : OpConversionPattern<g::AveragePoolOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(g::AveragePoolOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = llvm::cast<RankedTensorType>(
+        getTypeConverter()->convertType(op.getType()));
+    Type elt = resultType.getElementType();
+    Value zero = scalarConst(rewriter, loc, elt, 0);
+    Value sum = buildPool(op, adaptor.getInput(), resultType, zero, zero,
+                          rewriter, addScalars);
+    // The divisor per output position is known at compile time: the window
+    // elements inside the input (or inside the declared padding when
+    // count_include_pad), never the extra ceil-mode padding.
+    auto inShape = tensorType(adaptor.getInput()).getShape();
+    int64_t spatial = inShape.size() - 2;
+    ArrayRef<int64_t> outSpatial = resultType.getShape().drop_front(2);
+    SmallVector<SmallVector<int64_t>> perAxis(spatial);
+    for (int64_t i = 0; i < spatial; ++i) {
+      int64_t lo = op.getCountIncludePad() ? -op.getPads()[i] : 0;
+      int64_t hi = inShape[2 + i] +
+                   (op.getCountIncludePad() ? op.getPads()[spatial + i] : 0);
+      for (int64_t o = 0; o < outSpatial[i]; ++o) {
+        int64_t count = 0;
+        for (int64_t k = 0; k < op.getKernelShape()[i]; ++k) {
+          int64_t pos = o * op.getStrides()[i] + k * op.getDilations()[i] -
+                        op.getPads()[i];
+          count += pos >= lo && pos < hi;
+        }
+        perAxis[i].push_back(count);
+      }
+    }
+    int64_t total = 1;
+    for (int64_t s : outSpatial)
+      total *= s;
+    SmallVector<double> divisors(total, 1.0);
+    for (int64_t flat = 0; flat < total; ++flat) {
+      int64_t rest = flat;
+      for (int64_t i = spatial - 1; i >= 0; --i) {
+        divisors[flat] *= std::max<int64_t>(perAxis[i][rest % outSpatial[i]], 1);
+        rest /= outSpatial[i];
+      }
+    }
+    auto divType = RankedTensorType::get(outSpatial, elt);
+    SmallVector<Attribute> divAttrs;
+    for (double v : divisors)
+      divAttrs.push_back(rewriter.getFloatAttr(elt, v));
+    Value divisor = rewriter.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(divType, divAttrs));
+    Value result = buildElementwise(
+        rewriter, loc, resultType, {sum, divisor},
+        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+          return b.create<arith::DivFOp>(l, args[0], args[1]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct SoftmaxLowering : OpConversionPattern<g::SoftmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(g::SoftmaxOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    auto type = tensorType(x);
+    Type elt = type.getElementType();
+    int64_t axis = op.getAxis();
+    // Subtract the max for stability, as every framework does.
+    Value max = buildReduction(
+        rewriter, loc, x, axis, extremeConst(rewriter, loc, elt, true),
+        [](OpBuilder &b, Location l, Value v, Value acc) -> Value {
+          return b.create<arith::MaximumFOp>(l, v, acc);
+        });
+    Value shifted = buildWithReduced(
+        rewriter, loc, type, x, max, axis,
+        [](OpBuilder &b, Location l, ValueRange a) -> Value {
+          return b.create<arith::SubFOp>(l, a[0], a[1]);
+        });
+    Value exp = buildElementwise(rewriter, loc, type, shifted,
+                                 [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                   return b.create<math::ExpOp>(l, a[0]);
+                                 });
+    Value sum = buildReduction(rewriter, loc, exp, axis,
+                               scalarConst(rewriter, loc, elt, 0), addScalars);
+    Value result;
+    if (op.getLog())
+      result = buildWithReduced(
+          rewriter, loc, type, shifted, sum, axis,
+          [](OpBuilder &b, Location l, ValueRange a) -> Value {
+            return b.create<arith::SubFOp>(l, a[0],
+                                           b.create<math::LogOp>(l, a[1]));
+          });
+    else
+      result = buildWithReduced(
+          rewriter, loc, type, exp, sum, axis,
+          [](OpBuilder &b, Location l, ValueRange a) -> Value {
+            return b.create<arith::DivFOp>(l, a[0], a[1]);
+          });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct LayerNormLowering : OpConversionPattern<g::LayerNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(g::LayerNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    auto type = tensorType(x);
+    Type elt = type.getElementType();
+    SmallVector<int64_t> axes;
+    int64_t count = 1;
+    for (int64_t d = op.getAxis(); d < type.getRank(); ++d) {
+      axes.push_back(d);
+      count *= type.getShape()[d];
+    }
+    Value zero = scalarConst(rewriter, loc, elt, 0);
+    Value invCount = scalarConst(rewriter, loc, elt, 1.0 / count);
+    Value sum = buildReduction(rewriter, loc, x, axes, zero, addScalars);
+    Value centered = buildWithReduced(
+        rewriter, loc, type, x, sum, axes,
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          return b.create<arith::SubFOp>(l, a[0],
+                                         b.create<arith::MulFOp>(l, a[1], invCount));
+        });
+    Value sq = buildReduction(
+        rewriter, loc, centered, axes, zero,
+        [](OpBuilder &b, Location l, Value v, Value acc) -> Value {
+          return b.create<arith::AddFOp>(l, acc, b.create<arith::MulFOp>(l, v, v));
+        });
+    double eps = op.getEpsilon().convertToDouble();
+    SmallVector<Value> full = {centered, adaptor.getScale()};
+    if (adaptor.getBias())
+      full.push_back(adaptor.getBias());
+    Value result = buildWithReduced(
+        rewriter, loc, type, full, sq, axes,
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          Value var = b.create<arith::MulFOp>(l, a.back(), invCount);
+          Value inv = b.create<math::RsqrtOp>(
+              l, b.create<arith::AddFOp>(l, var, scalarConst(b, l, elt, eps)));
+          Value y = b.create<arith::MulFOp>(
+              l, b.create<arith::MulFOp>(l, a[0], inv), a[1]);
+          if (a.size() == 4)
+            y = b.create<arith::AddFOp>(l, y, a[2]);
+          return y;
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+template <typename ReduceOp>
+struct ReduceLowering : OpConversionPattern<ReduceOp> {
+  using OpConversionPattern<ReduceOp>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ReduceOp op, typename ReduceOp::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = llvm::cast<RankedTensorType>(
+        this->getTypeConverter()->convertType(op.getType()));
+    Type elt = resultType.getElementType();
+    bool isFloat = llvm::isa<FloatType>(elt);
+    bool isUnsigned = isUnsignedTensor(op.getInput());
+    Value init;
+    std::function<Value(OpBuilder &, Location, Value, Value)> combine;
+    if constexpr (std::is_same_v<ReduceOp, g::ReduceSumOp> ||
+                  std::is_same_v<ReduceOp, g::ReduceMeanOp>) {
+      init = scalarConst(rewriter, loc, elt, 0);
+      combine = addScalars;
+    } else if constexpr (std::is_same_v<ReduceOp, g::ReduceProdOp>) {
+      init = scalarConst(rewriter, loc, elt, 1);
+      combine = mulScalars;
+    } else {
+      constexpr bool isMax = std::is_same_v<ReduceOp, g::ReduceMaxOp>;
+      init = isUnsigned ? scalarConst(rewriter, loc, elt, isMax ? 0 : -1)
+                        : extremeConst(rewriter, loc, elt, isMax);
+      combine = [=](OpBuilder &b, Location l, Value v, Value acc) -> Value {
+        if (isFloat)
+          return isMax ? b.create<arith::MaximumFOp>(l, v, acc).getResult()
+                       : b.create<arith::MinimumFOp>(l, v, acc).getResult();
+        if (isUnsigned)
+          return isMax ? b.create<arith::MaxUIOp>(l, v, acc).getResult()
+                       : b.create<arith::MinUIOp>(l, v, acc).getResult();
+        return isMax ? b.create<arith::MaxSIOp>(l, v, acc).getResult()
+                     : b.create<arith::MinSIOp>(l, v, acc).getResult();
+      };
+    }
+    Value reduced = buildReduction(rewriter, loc, adaptor.getInput(),
+                                   op.getAxes(), init, combine);
+    if constexpr (std::is_same_v<ReduceOp, g::ReduceMeanOp>) {
+      int64_t count = 1;
+      for (int64_t a : op.getAxes())
+        count *= op.getInput().getType().getShape()[a];
+      Value n = scalarConst(rewriter, loc, elt, count);
+      reduced = buildElementwise(
+          rewriter, loc, tensorType(reduced), reduced,
+          [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+            if (isFloat)
+              return b.create<arith::DivFOp>(l, a[0], n);
+            return b.create<arith::DivSIOp>(l, a[0], n);
+          });
+    }
+    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, reduced, resultType));
+    return success();
+  }
+};
+
+struct ArgMaxLowering : OpConversionPattern<g::ArgMaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(g::ArgMaxOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = adaptor.getInput();
+    auto inType = tensorType(x);
+    Type elt = inType.getElementType();
+    int64_t rank = inType.getRank(), axis = op.getAxis();
+    bool isMin = op.getMin(), last = op.getSelectLastIndex();
+    bool isFloat = llvm::isa<FloatType>(elt);
+    bool isUnsigned = isUnsignedTensor(op.getInput());
+    SmallVector<int64_t> outShape;
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != axis)
+        outShape.push_back(inType.getShape()[d]);
+    auto valType = RankedTensorType::get(outShape, elt);
+    auto idxType = RankedTensorType::get(outShape, rewriter.getI64Type());
+    Value valInit = filledTensor(rewriter, loc, valType,
+                                 isUnsigned ? scalarConst(rewriter, loc, elt, isMin ? -1 : 0)
+                                            : extremeConst(rewriter, loc, elt, !isMin));
+    Value idxInit = filledTensor(rewriter, loc, idxType,
+                                 scalarConst(rewriter, loc, rewriter.getI64Type(), 0));
+    AffineMap outMap = reducedOperandMap(ctx, rank, axis);
+    SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+    iterators[axis] = utils::IteratorType::reduction;
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{valType, idxType}, ValueRange{x},
+        ValueRange{valInit, idxInit},
+        SmallVector<AffineMap>{rewriter.getMultiDimIdentityMap(rank), outMap, outMap},
+        iterators, [&](OpBuilder &b, Location l, ValueRange a) {
+          Value v = a[0], best = a[1], bestIdx = a[2];
+          Value idx = b.create<arith::IndexCastOp>(
+              l, b.getI64Type(), b.create<linalg::IndexOp>(l, axis));
+          // Strictly better, or equally good and we want the last index.
+          Value better;
+          if (isFloat) {
+            auto strict = isMin ? arith::CmpFPredicate::OLT : arith::CmpFPredicate::OGT;
+            auto loose = isMin ? arith::CmpFPredicate::OLE : arith::CmpFPredicate::OGE;
+            better = b.create<arith::CmpFOp>(l, last ? loose : strict, v, best);
+          } else {
+            using P = arith::CmpIPredicate;
+            P strict = isMin ? (isUnsigned ? P::ult : P::slt) : (isUnsigned ? P::ugt : P::sgt);
+            P loose = isMin ? (isUnsigned ? P::ule : P::sle) : (isUnsigned ? P::uge : P::sge);
+            better = b.create<arith::CmpIOp>(l, last ? loose : strict, v, best);
+          }
+          // The first element always wins, so an all -inf row picks index 0.
+          Value first = b.create<arith::CmpIOp>(
+              l, arith::CmpIPredicate::eq, idx, scalarConst(b, l, b.getI64Type(), 0));
+          better = b.create<arith::OrIOp>(l, better, first);
+          b.create<linalg::YieldOp>(
+              l, ValueRange{b.create<arith::SelectOp>(l, better, v, best),
+                            b.create<arith::SelectOp>(l, better, idx, bestIdx)});
+        });
+    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, generic.getResult(1),
+                                         llvm::cast<RankedTensorType>(op.getType())));
+    return success();
+  }
+};
+
+struct ReshapeLowering : OpConversionPattern<g::ReshapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(g::ReshapeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = llvm::cast<RankedTensorType>(
+        getTypeConverter()->convertType(op.getType()));
+    rewriter.replaceOp(op, reshapeTensor(rewriter, op.getLoc(),
+                                         adaptor.getInput(), type));
+    return success();
+  }
+};
+
+struct TransposeLowering : OpConversionPattern<g::TransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(g::TransposeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = llvm::cast<RankedTensorType>(
+        getTypeConverter()->convertType(op.getType()));
+    auto transpose = rewriter.create<linalg::TransposeOp>(
+        op.getLoc(), adaptor.getInput(), emptyTensor(rewriter, op.getLoc(), type),
+        op.getPerm());
+    rewriter.replaceOp(op, transpose->getResult(0));
+    return success();
+  }
+};
+
+struct ConcatLowering : OpConversionPattern<g::ConcatOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(g::ConcatOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = llvm::cast<RankedTensorType>(
+        getTypeConverter()->convertType(op.getType()));
+    int64_t axis = op.getAxis();
+    Value result = emptyTensor(rewriter, loc, type);
+    int64_t offset = 0;
+    for (Value in : adaptor.getInputs()) {
+      auto inType = tensorType(in);
+      SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0));
+      offsets[axis] = rewriter.getIndexAttr(offset);
+      SmallVector<OpFoldResult> sizes, strides(type.getRank(), rewriter.getIndexAttr(1));
+      for (int64_t s : inType.getShape())
+        sizes.push_back(rewriter.getIndexAttr(s));
+      offset += inType.getShape()[axis];
+      if (inType.getNumElements() == 0)
+        continue;
+      result = rewriter.create<tensor::InsertSliceOp>(loc, in, result, offsets,
+                                                      sizes, strides);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Ops whose result is read from the input through an affine map of the
+/// result's indices (slice, expand, tile).
+Value buildAffineGather(OpBuilder &b, Location loc, Value input,
+                        RankedTensorType resultType, AffineMap inputMap) {
+  int64_t rank = resultType.getRank();
+  return b
+      .create<linalg::GenericOp>(
+          loc, TypeRange{resultType}, ValueRange{input},
+          ValueRange{emptyTensor(b, loc, resultType)},
+          SmallVector<AffineMap>{inputMap, b.getMultiDimIdentityMap(rank)},
+          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            nb.create<linalg::YieldOp>(l, args[0]);
+          })
+      .getResult(0);
+}
+
+struct SliceLowering : OpConversionPattern<g::SliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(g::SliceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = llvm::cast<RankedTensorType>(
+        getTypeConverter()->convertType(op.getType()));
+    if (type.getNumElements() == 0) {
+      rewriter.replaceOp(op, emptyTensor(rewriter, op.getLoc(), type));
+      return success();
+    }
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<AffineExpr> exprs;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      exprs.push_back(getAffineDimExpr(d, ctx) * op.getSteps()[d] +
+                      op.getStarts()[d]);
+    AffineMap map = AffineMap::get(type.getRank(), 0, exprs, ctx);
+    rewriter.replaceOp(op, buildAffineGather(rewriter, op.getLoc(),
+                                             adaptor.getInput(), type, map));
+    return success();
+  }
+};
+
+struct ExpandLowering : OpConversionPattern<g::ExpandOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(g::ExpandOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = llvm::cast<RankedTensorType>(
+        getTypeConverter()->convertType(op.getType()));
+    AffineMap map = broadcastMap(rewriter.getContext(),
+                                 tensorType(adaptor.getInput()).getShape(),
+                                 type.getShape());
+    rewriter.replaceOp(op, buildAffineGather(rewriter, op.getLoc(),
+                                             adaptor.getInput(), type, map));
+    return success();
+  }
+};
+
+struct TileLowering : OpConversionPattern<g::TileOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(g::TileOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = llvm::cast<RankedTensorType>(
+        getTypeConverter()->convertType(op.getType()));
+    if (type.getNumElements() == 0) {
+      rewriter.replaceOp(op, emptyTensor(rewriter, op.getLoc(), type));
+      return success();
+    }
+    MLIRContext *ctx = rewriter.getContext();
+    auto inShape = tensorType(adaptor.getInput()).getShape();
+    SmallVector<AffineExpr> exprs;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      exprs.push_back(getAffineDimExpr(d, ctx) % inShape[d]);
+    AffineMap map = AffineMap::get(type.getRank(), 0, exprs, ctx);
+    rewriter.replaceOp(op, buildAffineGather(rewriter, op.getLoc(),
+                                             adaptor.getInput(), type, map));
+    return success();
+  }
+};
+
+/// Reads `source` at computed indices inside a generic over the result.
+Value buildIndexedRead(
+    OpBuilder &b, Location loc, RankedTensorType resultType, ValueRange inputs,
+    function_ref<Value(OpBuilder &, Location, ValueRange, ArrayRef<Value>)> body) {
+  int64_t rank = resultType.getRank();
+  SmallVector<AffineMap> maps;
+  for (Value in : inputs)
+    maps.push_back(broadcastMap(b.getContext(), tensorType(in).getShape(),
+                                resultType.getShape()));
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  return b
+      .create<linalg::GenericOp>(
+          loc, TypeRange{resultType}, inputs,
+          ValueRange{emptyTensor(b, loc, resultType)}, maps,
+          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            SmallVector<Value> ivs;
+            for (int64_t d = 0; d < rank; ++d)
+              ivs.push_back(nb.create<linalg::IndexOp>(l, d));
+            nb.create<linalg::YieldOp>(l, body(nb, l, args.drop_back(), ivs));
+          })
+      .getResult(0);
+}
+
+/// An index read from an indices tensor, wrapped when negative.
+Value normalizeIndex(OpBuilder &b, Location loc, Value raw, int64_t dimSize) {
+  Value idx = toIndex(b, loc, raw);
+  Value size = b.create<arith::ConstantIndexOp>(loc, dimSize);
+  Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
+  Value neg = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, idx, zero);
+  Value wrapped = b.create<arith::AddIOp>(loc, idx, size);
+  Value v = b.create<arith::SelectOp>(loc, neg, wrapped, idx);
+  // Out-of-range indices are clamped rather than read out of bounds.
+  Value maxIdx = b.create<arith::ConstantIndexOp>(loc, dimSize - 1);
+  return b.create<arith::MaxSIOp>(loc, zero,
+                                  b.create<arith::MinSIOp>(loc, v, maxIdx));
+}
+
+struct GatherLowering : OpConversionPattern<g::GatherOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(g::GatherOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto type = llvm::cast<RankedTensorType>(
+        getTypeConverter()->convertType(op.getType()));
+    Value data = adaptor.getData(), indices = adaptor.getIndices();
+    auto dataShape = tensorType(data).getShape();
+    int64_t axis = op.getAxis();
+    int64_t q = tensorType(indices).getRank(), rank = type.getRank();
+    if (type.getNumElements() == 0) {
+      rewriter.replaceOp(op, emptyTensor(rewriter, loc, type));
+      return success();
+    }
+    SmallVector<AffineExpr> idxExprs;
+    for (int64_t i = 0; i < q; ++i)
+      idxExprs.push_back(getAffineDimExpr(axis + i, ctx));
+    SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, idxExprs, ctx),
+                                   rewriter.getMultiDimIdentityMap(rank)};
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{type}, ValueRange{indices},
+        ValueRange{emptyTensor(rewriter, loc, type)}, maps,
+        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          SmallVector<Value> coords;
+          for (int64_t d = 0; d < axis; ++d)
+            coords.push_back(b.create<linalg::IndexOp>(l, d));
+          coords.push_back(normalizeIndex(b, l, args[0], dataShape[axis]));
+          for (int64_t d = axis + 1; d < (int64_t)dataShape.size(); ++d)
+            coords.push_back(b.create<linalg::IndexOp>(l, d - 1 + q));
+          b.create<linalg::YieldOp>(l, b.create<tensor::ExtractOp>(l, data, coords).getResult());
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+struct GatherElementsLowering : OpConversionPattern<g::GatherElementsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(g::GatherElementsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = llvm::cast<RankedTensorType>(
+        getTypeConverter()->convertType(op.getType()));
+    Value data = adaptor.getData();
+    int64_t axis = op.getAxis();
+    int64_t axisSize = tensorType(data).getShape()[axis];
+    if (type.getNumElements() == 0) {
+      rewriter.replaceOp(op, emptyTensor(rewriter, op.getLoc(), type));
+      return success();
+    }
+    Value result = buildIndexedRead(
+        rewriter, op.getLoc(), type, adaptor.getIndices(),
+        [&](OpBuilder &b, Location l, ValueRange args, ArrayRef<Value> ivs) {
+          SmallVector<Value> coords(ivs);
+          coords[axis] = normalizeIndex(b, l, args[0], axisSize);
+          return b.create<tensor::ExtractOp>(l, data, coords).getResult();
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct PadLowering : OpConversionPattern<g::PadOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(g::PadOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = llvm::cast<RankedTensorType>(
+        getTypeConverter()->convertType(op.getType()));
+    Value input = adaptor.getInput();
+    auto inShape = tensorType(input).getShape();
+    int64_t rank = type.getRank();
+    ArrayRef<int64_t> pads = op.getPads();
+    if (op.getMode() == "constant") {
+      auto typed = llvm::cast<TypedAttr>(op.getValue());
+      Attribute value = typed;
+      if (auto i = llvm::dyn_cast<IntegerAttr>(typed))
+        value = rewriter.getIntegerAttr(type.getElementType(), i.getValue());
+      Value padValue = rewriter.create<arith::ConstantOp>(loc, llvm::cast<TypedAttr>(value));
+      SmallVector<OpFoldResult> low, high;
+      for (int64_t d = 0; d < rank; ++d) {
+        low.push_back(rewriter.getIndexAttr(pads[d]));
+        high.push_back(rewriter.getIndexAttr(pads[rank + d]));
+      }
+      rewriter.replaceOpWithNewOp<tensor::PadOp>(op, type, input, low, high,
+                                                 padValue);
+      return success();
+    }
+    bool reflect = op.getMode() == "reflect";
+    Value result = buildIndexedRead(
+        rewriter, loc, type, {},
+        [&](OpBuilder &b, Location l, ValueRange, ArrayRef<Value> ivs) {
+          SmallVector<Value> coords;
+          for (int64_t d = 0; d < rank; ++d) {
+            Value zero = b.create<arith::ConstantIndexOp>(l, 0);
+            Value last = b.create<arith::ConstantIndexOp>(l, inShape[d] - 1);
+            Value j = b.create<arith::SubIOp>(
+                l, ivs[d], b.create<arith::ConstantIndexOp>(l, pads[d]));
+            if (reflect) {
+              // Mirror about the first and last element (no repeat).
+              Value neg = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, j, zero);
+              j = b.create<arith::SelectOp>(l, neg, b.create<arith::SubIOp>(l, zero, j), j);
+              Value over = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sgt, j, last);
+              Value mirrored = b.create<arith::SubIOp>(
+                  l, b.create<arith::ConstantIndexOp>(l, 2 * (inShape[d] - 1)), j);
+              j = b.create<arith::SelectOp>(l, over, mirrored, j);
+            }
+            j = b.create<arith::MaxSIOp>(l, zero, b.create<arith::MinSIOp>(l, j, last));
+            coords.push_back(j);
+          }
+          return b.create<tensor::ExtractOp>(l, input, coords).getResult();
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct TriluLowering : OpConversionPattern<g::TriluOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(g::TriluOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = tensorType(adaptor.getInput());
+    int64_t rank = type.getRank();
+    int64_t k = op.getK();
+    bool upper = op.getUpper();
+    Type elt = type.getElementType();
+    Value result = buildIndexedRead(
+        rewriter, op.getLoc(), type, adaptor.getInput(),
+        [&](OpBuilder &b, Location l, ValueRange args, ArrayRef<Value> ivs) -> Value {
+          // Keep element (i, j) when j - i >= k (upper) or j - i <= k (lower).
+          Value diff = b.create<arith::SubIOp>(l, ivs[rank - 1], ivs[rank - 2]);
+          Value kv = b.create<arith::ConstantIndexOp>(l, k);
+          Value keep = b.create<arith::CmpIOp>(
+              l, upper ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sle,
+              diff, kv);
+          return b.create<arith::SelectOp>(l, keep, args[0],
+                                           scalarConst(b, l, elt, 0));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct CumSumLowering : OpConversionPattern<g::CumSumOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(g::CumSumOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto type = tensorType(adaptor.getInput());
+    int64_t rank = type.getRank(), axis = op.getAxis();
+    Type elt = type.getElementType();
+    // out[.., i, ..] = sum over j of x[.., j, ..] where j is before i (or
+    // after, reversed); an extra reduction loop j keeps this one generic.
+    SmallVector<AffineExpr> inExprs, outExprs;
+    for (int64_t d = 0; d < rank; ++d) {
+      inExprs.push_back(getAffineDimExpr(d == axis ? rank : d, ctx));
+      outExprs.push_back(getAffineDimExpr(d, ctx));
+    }
+    SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+    iterators.push_back(utils::IteratorType::reduction);
+    bool exclusive = op.getExclusive(), reverse = op.getReverse();
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{type}, ValueRange{adaptor.getInput()},
+        ValueRange{filledTensor(rewriter, loc, type, scalarConst(rewriter, loc, elt, 0))},
+        SmallVector<AffineMap>{AffineMap::get(rank + 1, 0, inExprs, ctx),
+                               AffineMap::get(rank + 1, 0, outExprs, ctx)},
+        iterators, [&](OpBuilder &b, Location l, ValueRange a) {
+          Value i = b.create<linalg::IndexOp>(l, axis);
+          Value j = b.create<linalg::IndexOp>(l, rank);
+          using P = arith::CmpIPredicate;
+          P pred = reverse ? (exclusive ? P::sgt : P::sge)
+                           : (exclusive ? P::slt : P::sle);
+          Value take = b.create<arith::CmpIOp>(l, pred, j, i);
+          Value add = addScalars(b, l, a[1], a[0]);
+          b.create<linalg::YieldOp>(l, b.create<arith::SelectOp>(l, take, add, a[1]).getResult());
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// The pass
+//===----------------------------------------------------------------------===//
+
+struct ConvertGraphToLinalgPass
+    : ds::impl::ConvertGraphToLinalgPassBase<ConvertGraphToLinalgPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    TypeConverter converter;
+    converter.addConversion([](Type t) { return t; });
+    converter.addConversion([](RankedTensorType t) -> Type {
+      return RankedTensorType::get(t.getShape(), signless(t.getElementType()));
+    });
+
+    ConversionTarget target(*ctx);
+    target.addIllegalDialect<graph::GraphDialect>();
+    target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
+                           math::MathDialect, tensor::TensorDialect>();
+    target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp f) {
+      return converter.isSignatureLegal(f.getFunctionType()) &&
+             converter.isLegal(&f.getBody());
+    });
+    target.addDynamicallyLegalOp<func::ReturnOp, func::CallOp>(
+        [&](Operation *op) { return converter.isLegal(op); });
+
+    RewritePatternSet patterns(ctx);
+    populateGraphToLinalgPatterns(converter, patterns);
+    populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
+                                                                   converter);
+    populateReturnOpTypeConversionPattern(patterns, converter);
+    populateCallOpTypeConversionPattern(patterns, converter);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void mlir::ds::populateGraphToLinalgPatterns(TypeConverter &converter,
+                                             RewritePatternSet &patterns) {
+  MLIRContext *ctx = patterns.getContext();
+  patterns.add<
+      ElementwiseLowering<g::NegOp>, ElementwiseLowering<g::AbsOp>,
+      ElementwiseLowering<g::SqrtOp>, ElementwiseLowering<g::ExpOp>,
+      ElementwiseLowering<g::LogOp>, ElementwiseLowering<g::ErfOp>,
+      ElementwiseLowering<g::ReluOp>, ElementwiseLowering<g::SigmoidOp>,
+      ElementwiseLowering<g::TanhOp>, ElementwiseLowering<g::ReciprocalOp>,
+      ElementwiseLowering<g::FloorOp>, ElementwiseLowering<g::CeilOp>,
+      ElementwiseLowering<g::RoundOp>, ElementwiseLowering<g::SignOp>,
+      ElementwiseLowering<g::SinOp>, ElementwiseLowering<g::CosOp>,
+      ElementwiseLowering<g::TanOp>, ElementwiseLowering<g::AsinOp>,
+      ElementwiseLowering<g::AcosOp>, ElementwiseLowering<g::AtanOp>,
+      ElementwiseLowering<g::SinhOp>, ElementwiseLowering<g::CoshOp>,
+      ElementwiseLowering<g::AsinhOp>, ElementwiseLowering<g::AcoshOp>,
+      ElementwiseLowering<g::AtanhOp>, ElementwiseLowering<g::SoftplusOp>,
+      ElementwiseLowering<g::SoftsignOp>, ElementwiseLowering<g::NotOp>,
+      ElementwiseLowering<g::HardSwishOp>, ElementwiseLowering<g::LeakyReluOp>,
+      ElementwiseLowering<g::EluOp>, ElementwiseLowering<g::CeluOp>,
+      ElementwiseLowering<g::SeluOp>, ElementwiseLowering<g::HardSigmoidOp>,
+      ElementwiseLowering<g::ThresholdedReluOp>, ElementwiseLowering<g::ShrinkOp>,
+      ElementwiseLowering<g::GeluOp>, ElementwiseLowering<g::IsNaNOp>,
+      ElementwiseLowering<g::IsInfOp>, ElementwiseLowering<g::CastOp>,
+      ElementwiseLowering<g::AddOp>, ElementwiseLowering<g::SubOp>,
+      ElementwiseLowering<g::MulOp>, ElementwiseLowering<g::DivOp>,
+      ElementwiseLowering<g::PowOp>, ElementwiseLowering<g::MaxOp>,
+      ElementwiseLowering<g::MinOp>, ElementwiseLowering<g::AndOp>,
+      ElementwiseLowering<g::OrOp>, ElementwiseLowering<g::XorOp>,
+      ElementwiseLowering<g::EqualOp>, ElementwiseLowering<g::LessOp>,
+      ElementwiseLowering<g::LessOrEqualOp>, ElementwiseLowering<g::GreaterOp>,
+      ElementwiseLowering<g::GreaterOrEqualOp>, ElementwiseLowering<g::PReluOp>,
+      ElementwiseLowering<g::ModOp>, ElementwiseLowering<g::BitShiftOp>,
+      ElementwiseLowering<g::WhereOp>, ConstantLowering, ClipLowering,
+      MatMulLowering, GemmLowering, ConvLowering, BatchNormLowering,
+      MaxPoolLowering, AveragePoolLowering, SoftmaxLowering, LayerNormLowering,
+      ReduceLowering<g::ReduceSumOp>, ReduceLowering<g::ReduceMeanOp>,
+      ReduceLowering<g::ReduceMaxOp>, ReduceLowering<g::ReduceMinOp>,
+      ReduceLowering<g::ReduceProdOp>, ArgMaxLowering, ReshapeLowering,
+      TransposeLowering, ConcatLowering, SliceLowering, ExpandLowering,
+      TileLowering, GatherLowering, GatherElementsLowering, PadLowering,
+      TriluLowering, CumSumLowering>(converter, ctx);
+}

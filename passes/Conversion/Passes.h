@@ -1,0 +1,30 @@
+//===- Passes.h - dsg lowering passes ---------------------------*- C++ -*-===//
+#ifndef DS_PASSES_CONVERSION_PASSES_H
+#define DS_PASSES_CONVERSION_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+class RewritePatternSet;
+class TypeConverter;
+namespace ds {
+
+#define GEN_PASS_DECL
+#include "passes/Conversion/Passes.h.inc"
+
+/// Patterns lowering every dsg op to linalg/tensor/arith/math.
+void populateGraphToLinalgPatterns(TypeConverter &converter,
+                                   RewritePatternSet &patterns);
+
+#define GEN_PASS_REGISTRATION
+#include "passes/Conversion/Passes.h.inc"
+
+} // namespace ds
+} // namespace mlir
+
+#endif
