@@ -64,7 +64,7 @@ static std::vector<uint8_t> buildManifest(const ArtifactRequest &request) {
   return {fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize()};
 }
 
-/// Adds `int ds_model_run(void *const *buffers)` calling the bare-pointer
+/// Adds `int ds_artifact_run(void *const *buffers)` calling the bare-pointer
 /// graph function, and the manifest symbols the runtime reads.
 static LogicalResult addEntryPoint(llvm::Module &module,
                                    const ArtifactRequest &request,
@@ -89,7 +89,7 @@ static LogicalResult addEntryPoint(llvm::Module &module,
   llvm::Type *i32Ty = llvm::Type::getInt32Ty(ctx);
   auto *entry = llvm::Function::Create(
       llvm::FunctionType::get(i32Ty, {ptrTy}, false),
-      llvm::GlobalValue::ExternalLinkage, "ds_model_run", module);
+      llvm::GlobalValue::ExternalLinkage, "ds_artifact_run", module);
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));
   std::vector<llvm::Value *> args;
   for (size_t i = 0; i < numArgs; ++i) {
@@ -292,7 +292,7 @@ std::string mlir::ds::generateModelHeader(const ModelSignature &signature) {
      << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
      << "/* Runs the model. `buffers` holds the inputs, then the outputs, as\n"
      << " * dense row-major arrays in the order below. Returns 0. */\n"
-     << "int ds_model_run(void *const *buffers);\n\n";
+     << "int ds_artifact_run(void *const *buffers);\n\n";
   auto describe = [&](const char *kind, size_t index, const TensorSignature &t) {
     int64_t count = 1;
     os << "/* " << kind << " " << index << ": '" << t.name << "' "

@@ -33,7 +33,7 @@ struct ArtifactRequest {
   EmitKind kind = EmitKind::SharedLibrary;
 };
 
-/// Translates an LLVM-dialect module to LLVM IR, adds the ds_model_run entry
+/// Translates an LLVM-dialect module to LLVM IR, adds the ds_artifact_run entry
 /// point and the manifest, optimizes at O3 for the target CPU, and writes
 /// `outputPath` (linking a shared library with the system C compiler driver
 /// when kind is SharedLibrary). Output bytes depend only on the inputs.

@@ -33,8 +33,8 @@ void mlir::ds::buildCPUCodegenPipeline(OpPassManager &pm,
       bufferization::LayoutMapOption::IdentityLayoutMap);
   bufferization.memCpyFn = linalgCopy;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
-  pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
-  // Outputs become caller-owned arguments: the entry point writes into the
+  // Outputs become caller-owned arguments (an output that is an input, as
+  // with Identity, is copied: the runtime hands out distinct buffers): the entry point writes into the
   // buffers the runtime hands it, and static result allocations vanish.
   bufferization::BufferResultsToOutParamsOpts outParams;
   outParams.hoistStaticAllocs = true;

@@ -169,8 +169,13 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
   ModelSignature signature = signatureOf(func);
   llvm::json::Object imported_summary = graphSummary(*module);
 
+  // The output's parent may not exist yet; the output itself appears only
+  // when complete.
   ::ds::support::StagingDirectory staging;
   std::string error;
+  llvm::StringRef parent = llvm::sys::path::parent_path(options.outputDir);
+  if (!parent.empty())
+    llvm::sys::fs::create_directories(parent);
   if (!staging.create(options.outputDir, error)) {
     llvm::errs() << "deepseek-convert: error: " << error << "\n";
     return CompileStatus::BadInput;

@@ -1,7 +1,7 @@
 /*===- ds_runtime.h - C API for deepseek-convert artifacts ----------------===*
  *
  * An artifact is a shared library produced by deepseek-convert. It exports
- *   int  ds_model_run(void *const *buffers);   inputs first, then outputs
+ *   int  ds_artifact_run(void *const *buffers); inputs first, then outputs
  *   const unsigned char ds_model_manifest[];   flatbuffers, schema Manifest.fbs
  *   const unsigned long ds_model_manifest_size;
  * This API loads one, describes its tensors and runs it. Buffers are dense,

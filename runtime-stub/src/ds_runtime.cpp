@@ -156,9 +156,7 @@ ds_model *ds_model_load(const char *path, char *error, size_t error_size) {
     return nullptr;
   }
 
-  // dlsym on the handle searches the artifact before its dependencies, so
-  // its ds_model_run is found rather than this library's namesake.
-  const char *symbols[] = {"ds_model_run", "ds_model_manifest",
+  const char *symbols[] = {"ds_artifact_run", "ds_model_manifest",
                            "ds_model_manifest_size"};
   void *addresses[3];
   for (int i = 0; i < 3; ++i) {

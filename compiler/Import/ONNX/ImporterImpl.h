@@ -29,10 +29,9 @@ namespace mlir::ds::onnx_import {
 Type elementTypeFor(MLIRContext *ctx, int32_t onnxType);
 
 /// A TensorProto's data as an attribute; reports problems via `error`.
-/// `baseDir` is where external data may live.
+/// External data must have been loaded into the tensor already.
 FailureOr<DenseElementsAttr> tensorToAttr(MLIRContext *ctx,
                                           const onnx::TensorProto &tensor,
-                                          const std::string &baseDir,
                                           std::string &error);
 
 /// Everything a handler needs about the node it imports.

@@ -106,7 +106,7 @@ static bool readExternalData(const onnx::TensorProto &tensor,
 
 FailureOr<DenseElementsAttr>
 onnx_import::tensorToAttr(MLIRContext *ctx, const onnx::TensorProto &tensor,
-                          const std::string &baseDir, std::string &error) {
+                          std::string &error) {
   Type elt = elementTypeFor(ctx, tensor.data_type());
   if (!elt) {
     error = "tensor '" + tensor.name() + "' has unsupported element type " +
@@ -128,18 +128,12 @@ onnx_import::tensorToAttr(MLIRContext *ctx, const onnx::TensorProto &tensor,
   unsigned width = elt.getIntOrFloatBitWidth();
   size_t eltBytes = width == 1 ? 1 : width / 8;
 
-  std::string external;
-  const std::string *raw = nullptr;
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
-    if (!readExternalData(tensor, baseDir, external, error)) {
-      error = "tensor '" + tensor.name() + "': " + error;
-      return failure();
-    }
-    raw = &external;
-  } else if (tensor.has_raw_data()) {
-    raw = &tensor.raw_data();
+    error = "tensor '" + tensor.name() +
+            "' keeps its data outside the model, which only initializers may";
+    return failure();
   }
-
+  const std::string *raw = tensor.has_raw_data() ? &tensor.raw_data() : nullptr;
   if (raw) {
     if (raw->size() != count * eltBytes) {
       error = "tensor '" + tensor.name() + "' holds " +
@@ -364,6 +358,21 @@ LogicalResult ModelImporter::parse() {
         << "file is truncated)";
     return failure();
   }
+  // External data is pulled into the initializers here, from inside the
+  // model's directory only, so everything after sees self-contained tensors.
+  for (auto &tensor : *model.mutable_graph()->mutable_initializer()) {
+    if (tensor.data_location() != onnx::TensorProto::EXTERNAL)
+      continue;
+    std::string bytes, error;
+    if (!readExternalData(tensor, baseDir, bytes, error)) {
+      emitError(UnknownLoc::get(&ctx))
+          << path << ": tensor '" << tensor.name() << "': " << error;
+      return failure();
+    }
+    tensor.set_raw_data(std::move(bytes));
+    tensor.clear_external_data();
+    tensor.set_data_location(onnx::TensorProto::DEFAULT);
+  }
   for (const auto &import : model.opset_import())
     if (import.domain().empty() || import.domain() == "ai.onnx")
       opset = import.version();
@@ -506,7 +515,7 @@ FailureOr<OwningOpRef<ModuleOp>> ModelImporter::run() {
   llvm::StringSet<> initializerNames;
   for (const auto &tensor : graph.initializer()) {
     std::string error;
-    auto attr = tensorToAttr(&ctx, tensor, baseDir, error);
+    auto attr = tensorToAttr(&ctx, tensor, error);
     if (failed(attr)) {
       emitError(fileLoc) << path << ": " << error;
       return failure();

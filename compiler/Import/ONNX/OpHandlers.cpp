@@ -69,6 +69,10 @@ LogicalResult unary(NodeImporter &n) {
 
 template <typename OpTy, bool Compare = false>
 LogicalResult binary(NodeImporter &n) {
+  // Before opset 7, broadcast=1 with an explicit axis aligned the operand
+  // to that axis instead of to the trailing dims.
+  if (n.opset < 7 && n.attrInt("broadcast", 0) && n.hasAttr("axis"))
+    return n.error() << "legacy broadcasting along an axis is not supported";
   Type elt = Compare ? n.b.getI1Type() : n.inputType(0).getElementType();
   auto type = broadcastType(n, {n.input(0), n.input(1)}, elt);
   if (failed(type))
@@ -838,7 +842,7 @@ LogicalResult importConstant(NodeImporter &n) {
   Builder &b = n.b;
   if (const auto *a = n.findAttr("value")) {
     std::string error;
-    auto attr = tensorToAttr(ctx, a->t(), /*baseDir=*/"", error);
+    auto attr = tensorToAttr(ctx, a->t(), error);
     if (failed(attr))
       return n.error() << error;
     n.setOutput(0, n.constant(*attr));
@@ -873,7 +877,7 @@ LogicalResult importConstantOfShape(NodeImporter &n) {
   DenseElementsAttr value;
   if (const auto *a = n.findAttr("value")) {
     std::string error;
-    auto attr = tensorToAttr(n.b.getContext(), a->t(), "", error);
+    auto attr = tensorToAttr(n.b.getContext(), a->t(), error);
     if (failed(attr) || attr->getNumElements() != 1)
       return n.error() << "value must be a one-element tensor";
     value = *attr;
@@ -1122,18 +1126,18 @@ HandlerTable buildTable() {
   t.add("Clip", 1, importClip);
 
   // Elementwise binary and variadic.
-  t.add("Add", 7, binary<g::AddOp>);
-  t.add("Sub", 7, binary<g::SubOp>);
-  t.add("Mul", 7, binary<g::MulOp>);
-  t.add("Div", 7, binary<g::DivOp>);
-  t.add("Pow", 7, binary<g::PowOp>);
-  t.add("And", 7, binary<g::AndOp>);
-  t.add("Or", 7, binary<g::OrOp>);
-  t.add("Xor", 7, binary<g::XorOp>);
-  t.add("Equal", 7, binary<g::EqualOp, true>);
-  t.add("Less", 7, binary<g::LessOp, true>);
+  t.add("Add", 1, binary<g::AddOp>);
+  t.add("Sub", 1, binary<g::SubOp>);
+  t.add("Mul", 1, binary<g::MulOp>);
+  t.add("Div", 1, binary<g::DivOp>);
+  t.add("Pow", 1, binary<g::PowOp>);
+  t.add("And", 1, binary<g::AndOp>);
+  t.add("Or", 1, binary<g::OrOp>);
+  t.add("Xor", 1, binary<g::XorOp>);
+  t.add("Equal", 1, binary<g::EqualOp, true>);
+  t.add("Less", 1, binary<g::LessOp, true>);
   t.add("LessOrEqual", 12, binary<g::LessOrEqualOp, true>);
-  t.add("Greater", 7, binary<g::GreaterOp, true>);
+  t.add("Greater", 1, binary<g::GreaterOp, true>);
   t.add("GreaterOrEqual", 12, binary<g::GreaterOrEqualOp, true>);
   t.add("PRelu", 7, importPRelu);
   t.add("Mod", 10, importMod);

@@ -1,0 +1,106 @@
+// RUN: deepseek-opt %s -ds-convert-graph-to-linalg -split-input-file | FileCheck %s
+
+// Broadcasting is an indexing map, not a materialized tensor.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func @add_broadcast
+func.func @add_broadcast(%a: tensor<2x3xf32>, %b: tensor<3xf32>) -> tensor<2x3xf32> {
+  // CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
+  // CHECK: arith.addf
+  %0 = dsg.add %a, %b : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+// Unsigned tensors become signless, and the comparison picks the unsigned
+// predicate from the dsg type.
+// CHECK-LABEL: func @unsigned_less
+// CHECK-SAME: tensor<4xi8>
+func.func @unsigned_less(%a: tensor<4xui8>, %b: tensor<4xui8>) -> tensor<4xi1> {
+  // CHECK: arith.cmpi ult
+  %0 = dsg.less %a, %b : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xi1>
+  return %0 : tensor<4xi1>
+}
+
+// -----
+
+// CHECK-LABEL: func @matmul
+func.func @matmul(%a: tensor<4x2x3xf32>, %b: tensor<3x5xf32>) -> tensor<4x2x5xf32> {
+  // CHECK: linalg.fill
+  // CHECK: linalg.generic
+  // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction"]
+  // CHECK: arith.mulf
+  // CHECK: arith.addf
+  %0 = dsg.matmul %a, %b : (tensor<4x2x3xf32>, tensor<3x5xf32>) -> tensor<4x2x5xf32>
+  return %0 : tensor<4x2x5xf32>
+}
+
+// -----
+
+// Grouped conv: channels split into (group, per-group), input padded once,
+// the bias is the accumulator's initial value.
+// CHECK-LABEL: func @conv_grouped
+func.func @conv_grouped(%x: tensor<1x4x5x5xf32>, %w: tensor<6x2x3x3xf32>, %b: tensor<6xf32>) -> tensor<1x6x3x3xf32> {
+  // CHECK: tensor.pad
+  // CHECK: tensor.expand_shape {{.*}} tensor<1x4x7x7xf32> into tensor<1x2x2x7x7xf32>
+  // CHECK: tensor.expand_shape {{.*}} tensor<6x2x3x3xf32> into tensor<2x3x2x3x3xf32>
+  // CHECK: linalg.generic
+  // CHECK: linalg.generic
+  // CHECK-SAME: "reduction", "reduction", "reduction"
+  // CHECK: tensor.collapse_shape {{.*}} tensor<1x2x3x3x3xf32> into tensor<1x6x3x3xf32>
+  %0 = dsg.conv %x, %w, %b {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 2 : i64} : (tensor<1x4x5x5xf32>, tensor<6x2x3x3xf32>, tensor<6xf32>) -> tensor<1x6x3x3xf32>
+  return %0 : tensor<1x6x3x3xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @reshape
+func.func @reshape(%a: tensor<2x3x4xf32>) -> tensor<6x4xf32> {
+  // CHECK: tensor.collapse_shape
+  // CHECK: tensor.expand_shape
+  %0 = dsg.reshape %a : tensor<2x3x4xf32> -> tensor<6x4xf32>
+  return %0 : tensor<6x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @transpose
+func.func @transpose(%a: tensor<2x3xf32>) -> tensor<3x2xf32> {
+  // CHECK: linalg.transpose {{.*}} permutation = [1, 0]
+  %0 = dsg.transpose %a {perm = array<i64: 1, 0>} : tensor<2x3xf32> -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}
+
+// -----
+
+// A negative-step slice reads through an affine map.
+// CHECK: #[[REV:.*]] = affine_map<(d0) -> (-d0 + 3)>
+// CHECK-LABEL: func @reverse
+func.func @reverse(%a: tensor<4xf32>) -> tensor<4xf32> {
+  // CHECK: linalg.generic {indexing_maps = [#[[REV]]
+  %0 = dsg.slice %a {starts = array<i64: 3>, steps = array<i64: -1>} : tensor<4xf32> -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @softmax
+func.func @softmax(%a: tensor<2x5xf32>) -> tensor<2x5xf32> {
+  // CHECK: arith.maximumf
+  // CHECK: arith.subf
+  // CHECK: math.exp
+  // CHECK: arith.addf
+  // CHECK: arith.divf
+  %0 = dsg.softmax %a {axis = 1 : i64, log = false} : tensor<2x5xf32>
+  return %0 : tensor<2x5xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @constant
+func.func @constant() -> tensor<2xui8> {
+  // CHECK: arith.constant dense<[1, -1]> : tensor<2xi8>
+  %0 = dsg.constant dense<[1, 255]> : tensor<2xui8>
+  return %0 : tensor<2xui8>
+}

@@ -1,0 +1,47 @@
+// RUN: deepseek-opt %s -canonicalize -split-input-file | FileCheck %s
+// The dsg folders: shape arithmetic folds to constants, no-op data movement
+// disappears.
+
+// CHECK-LABEL: func @fold_shape_arith
+func.func @fold_shape_arith() -> tensor<2xi64> {
+  %a = dsg.constant dense<[2, 3]> : tensor<2xi64>
+  %b = dsg.constant dense<4> : tensor<i64>
+  %0 = dsg.mul %a, %b : (tensor<2xi64>, tensor<i64>) -> tensor<2xi64>
+  // CHECK: %[[C:.*]] = dsg.constant dense<[8, 12]> : tensor<2xi64>
+  // CHECK-NEXT: return %[[C]]
+  return %0 : tensor<2xi64>
+}
+
+// -----
+
+// CHECK-LABEL: func @fold_gather_concat
+func.func @fold_gather_concat() -> tensor<3xi64> {
+  %shape = dsg.constant dense<[1, 3, 224, 224]> : tensor<4xi64>
+  %i = dsg.constant dense<[0, 2]> : tensor<2xi64>
+  %g = dsg.gather %shape, %i {axis = 0 : i64} : (tensor<4xi64>, tensor<2xi64>) -> tensor<2xi64>
+  %m = dsg.constant dense<-1> : tensor<1xi64>
+  %0 = dsg.concat %g, %m {axis = 0 : i64} : (tensor<2xi64>, tensor<1xi64>) -> tensor<3xi64>
+  // CHECK: dsg.constant dense<[1, 224, -1]> : tensor<3xi64>
+  return %0 : tensor<3xi64>
+}
+
+// -----
+
+// CHECK-LABEL: func @identity_transpose
+// CHECK-SAME: (%[[A:.*]]: tensor<2x3xf32>)
+func.func @identity_transpose(%a: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %0 = dsg.transpose %a {perm = array<i64: 0, 1>} : tensor<2x3xf32> -> tensor<2x3xf32>
+  // CHECK-NEXT: return %[[A]]
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+// Float division by a non-constant is left alone (negative case).
+// CHECK-LABEL: func @no_fold_runtime
+func.func @no_fold_runtime(%a: tensor<2xf32>) -> tensor<2xf32> {
+  %b = dsg.constant dense<2.0> : tensor<2xf32>
+  // CHECK: dsg.div
+  %0 = dsg.div %a, %b : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}

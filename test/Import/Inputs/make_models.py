@@ -1,0 +1,64 @@
+"""Writes small ONNX models for the importer's error and safety tests.
+
+Usage: make_models.py OUTDIR. Needs the onnx module (Debian python3-onnx).
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+
+def external_model(outdir, name, location):
+    """y = x + w where w's data lives in an external file at `location`."""
+    weight = numpy_helper.from_array(np.arange(4, dtype=np.float32), "w")
+    weight.ClearField("raw_data")
+    weight.data_location = TensorProto.EXTERNAL
+    entry = weight.external_data.add()
+    entry.key, entry.value = "location", location
+    node = helper.make_node("Add", ["x", "w"], ["y"], name="add_w")
+    graph = helper.make_graph(
+        [node], name,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])],
+        initializer=[weight])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    with open(os.path.join(outdir, name + ".onnx"), "wb") as f:
+        f.write(model.SerializeToString())
+
+
+def unsupported_model(outdir):
+    """Two different unsupported ops: both must be reported."""
+    nodes = [
+        helper.make_node("Relu", ["x"], ["a"], name="relu_ok"),
+        helper.make_node("NonMaxSuppression", ["a", "a"], ["b"], name="nms_1"),
+        helper.make_node("Det", ["a"], ["c"], name="det_1"),
+    ]
+    graph = helper.make_graph(
+        nodes, "unsupported",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 4])],
+        [helper.make_tensor_value_info("b", TensorProto.INT64, [1, 3]),
+         helper.make_tensor_value_info("c", TensorProto.FLOAT, [1])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    with open(os.path.join(outdir, "unsupported.onnx"), "wb") as f:
+        f.write(model.SerializeToString())
+
+
+def main():
+    outdir = sys.argv[1]
+    os.makedirs(outdir, exist_ok=True)
+    np.arange(4, dtype=np.float32).tofile(os.path.join(outdir, "weights.bin"))
+    secret = os.path.join(os.path.dirname(os.path.abspath(outdir)), "secret.bin")
+    np.arange(4, dtype=np.float32).tofile(secret)
+    os.symlink(secret, os.path.join(outdir, "link.bin"))
+    external_model(outdir, "inside", "weights.bin")
+    external_model(outdir, "parent", "../secret.bin")
+    external_model(outdir, "absolute", secret)
+    external_model(outdir, "symlink", "link.bin")
+    external_model(outdir, "missing", "nothere.bin")
+    unsupported_model(outdir)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,19 @@
+# lit configuration for deepseek-convert: dialect, pass, import, lowering and
+# driver tests. Tools come from the build tree; FileCheck from LLVM 19.
+import os
+
+import lit.formats
+
+config.name = "deepseek-convert"
+config.test_format = lit.formats.ShTest(not lit_config.isWindows)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.ds_obj_root, "test")
+config.excludes = ["unit", "conformance", "Inputs", "CMakeLists.txt",
+                   "lit.cfg.py", "lit.site.cfg.py.in"]
+
+config.environment["PATH"] = os.pathsep.join(
+    [config.ds_tools_dir, config.llvm_tools_dir, os.environ.get("PATH", "")])
+config.substitutions.append(("%onnx_data", config.onnx_test_data))
+# The interpreter that has the onnx module, for model generators.
+config.substitutions.append(("%python_onnx", "/usr/bin/python3"))
