@@ -212,6 +212,19 @@ LogicalResult mlir::ds::emitArtifact(ModuleOp module,
                                      const ArtifactRequest &request,
                                      const std::string &outputPath,
                                      std::string &error) {
+  // Anything but the LLVM dialect here is a lowering gap; name it rather
+  // than letting the translation fail with a generic message.
+  Operation *leftover = nullptr;
+  module.walk([&](Operation *op) {
+    if (!leftover && op != module.getOperation() &&
+        op->getDialect()->getNamespace() != "llvm")
+      leftover = op;
+  });
+  if (leftover) {
+    error = "lowering left '" + leftover->getName().getStringRef().str() +
+            "' unconverted";
+    return failure();
+  }
   registerBuiltinDialectTranslation(*module.getContext());
   registerLLVMDialectTranslation(*module.getContext());
   llvm::LLVMContext llvmContext;

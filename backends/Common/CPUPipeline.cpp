@@ -1,6 +1,8 @@
 //===- CPUPipeline.cpp - linalg to LLVM dialect for CPUs ------------------===//
 #include "backends/Common/CPUPipeline.h"
 
+#include "backends/Common/Passes.h"
+
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
@@ -32,6 +34,7 @@ void mlir::ds::buildCPUCodegenPipeline(OpPassManager &pm,
   bufferization.setFunctionBoundaryTypeConversion(
       bufferization::LayoutMapOption::IdentityLayoutMap);
   bufferization.memCpyFn = linalgCopy;
+  pm.addNestedPass<func::FuncOp>(createCopyAliasedResultsPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
   // Outputs become caller-owned arguments (an output that is an input, as
   // with Identity, is copied: the runtime hands out distinct buffers): the entry point writes into the
@@ -65,6 +68,7 @@ void mlir::ds::buildCPUCodegenPipeline(OpPassManager &pm,
 }
 
 void mlir::ds::registerCPUCodegenPipeline() {
+  registerDSBackendPasses();
   PassPipelineRegistration<>(
       "ds-cpu-codegen-pipeline",
       "Bufferize linalg on tensors and lower it to the LLVM dialect",

@@ -124,6 +124,8 @@ Value reshapeTensor(OpBuilder &b, Location loc, Value input,
   auto inType = tensorType(input);
   if (inType == resultType)
     return input;
+  if (resultType.getNumElements() == 0)
+    return emptyTensor(b, loc, resultType);
   auto flatType = RankedTensorType::get({inType.getNumElements()},
                                         inType.getElementType());
   Value flat = input;
@@ -1372,20 +1374,47 @@ struct SliceLowering : OpConversionPattern<g::SliceOp> {
   LogicalResult
   matchAndRewrite(g::SliceOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
     auto type = llvm::cast<RankedTensorType>(
         getTypeConverter()->convertType(op.getType()));
     if (type.getNumElements() == 0) {
-      rewriter.replaceOp(op, emptyTensor(rewriter, op.getLoc(), type));
+      rewriter.replaceOp(op, emptyTensor(rewriter, loc, type));
       return success();
     }
-    MLIRContext *ctx = rewriter.getContext();
-    SmallVector<AffineExpr> exprs;
-    for (int64_t d = 0; d < type.getRank(); ++d)
-      exprs.push_back(getAffineDimExpr(d, ctx) * op.getSteps()[d] +
-                      op.getStarts()[d]);
-    AffineMap map = AffineMap::get(type.getRank(), 0, exprs, ctx);
-    rewriter.replaceOp(op, buildAffineGather(rewriter, op.getLoc(),
-                                             adaptor.getInput(), type, map));
+    // Positive steps are a strided tensor.extract_slice. A negative-step
+    // axis is first cut to the span it reads, then reversed by an affine
+    // map in a generic.
+    int64_t rank = type.getRank();
+    SmallVector<OpFoldResult> offsets, sizes, strides;
+    SmallVector<int64_t> reversed;
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t n = type.getShape()[d], start = op.getStarts()[d];
+      int64_t step = op.getSteps()[d];
+      if (step > 0) {
+        offsets.push_back(rewriter.getIndexAttr(start));
+        strides.push_back(rewriter.getIndexAttr(step));
+      } else {
+        offsets.push_back(rewriter.getIndexAttr(start + (n - 1) * step));
+        strides.push_back(rewriter.getIndexAttr(-step));
+        reversed.push_back(d);
+      }
+      sizes.push_back(rewriter.getIndexAttr(n));
+    }
+    Value result = rewriter.create<tensor::ExtractSliceOp>(
+        loc, type, adaptor.getInput(), offsets, sizes, strides);
+    if (!reversed.empty()) {
+      MLIRContext *ctx = rewriter.getContext();
+      SmallVector<AffineExpr> exprs;
+      for (int64_t d = 0; d < rank; ++d) {
+        AffineExpr e = getAffineDimExpr(d, ctx);
+        if (llvm::is_contained(reversed, d))
+          e = type.getShape()[d] - 1 - e;
+        exprs.push_back(e);
+      }
+      result = buildAffineGather(rewriter, loc, result, type,
+                                 AffineMap::get(rank, 0, exprs, ctx));
+    }
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
@@ -1689,7 +1718,7 @@ struct ConvertGraphToLinalgPass
     populateCallOpTypeConversionPattern(patterns, converter);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
-      signalPassFailure();
+      return signalPassFailure();
   }
 };
 

@@ -74,13 +74,15 @@ func.func @transpose(%a: tensor<2x3xf32>) -> tensor<3x2xf32> {
 
 // -----
 
-// A negative-step slice reads through an affine map.
-// CHECK: #[[REV:.*]] = affine_map<(d0) -> (-d0 + 3)>
-// CHECK-LABEL: func @reverse
-func.func @reverse(%a: tensor<4xf32>) -> tensor<4xf32> {
+// Positive steps are a strided extract_slice; a negative step cuts the span
+// it reads, then reverses it through an affine map.
+// CHECK: #[[REV:.*]] = affine_map<(d0, d1) -> (d0, -d1 + 2)>
+// CHECK-LABEL: func @slice
+func.func @slice(%a: tensor<8x10xf32>) -> tensor<3x3xf32> {
+  // CHECK: tensor.extract_slice %{{.*}}[1, 3] [3, 3] [2, 2]
   // CHECK: linalg.generic {indexing_maps = [#[[REV]]
-  %0 = dsg.slice %a {starts = array<i64: 3>, steps = array<i64: -1>} : tensor<4xf32> -> tensor<4xf32>
-  return %0 : tensor<4xf32>
+  %0 = dsg.slice %a {starts = array<i64: 1, 7>, steps = array<i64: 2, -2>} : tensor<8x10xf32> -> tensor<3x3xf32>
+  return %0 : tensor<3x3xf32>
 }
 
 // -----

@@ -178,6 +178,15 @@ LogicalResult importIdentity(NodeImporter &n) {
 
 LogicalResult importDropout(NodeImporter &n) {
   // Inference: the identity, and an all-true mask if anyone asks for it.
+  // Training mode (opset 12+: a third input that is not constant false)
+  // draws random masks, which a deterministic artifact cannot do.
+  if (n.hasInput(2)) {
+    DenseElementsAttr training = n.constantInput(2);
+    if (!training || !training.isSplat() || training.getSplatValue<bool>())
+      return n.error() << "training-mode Dropout is not supported";
+  }
+  if (n.attrInt("is_test", 1) == 0 && n.opset < 7)
+    return n.error() << "training-mode Dropout is not supported";
   n.setOutput(0, n.input(0));
   if (n.wantsOutput(1)) {
     auto maskType = withElement(n.inputType(0), n.b.getI1Type());

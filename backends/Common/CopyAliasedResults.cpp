@@ -1,0 +1,35 @@
+//===- CopyAliasedResults.cpp - one buffer per returned tensor ------------===//
+#include "backends/Common/Passes.h"
+
+#include "llvm/ADT/SmallPtrSet.h"
+
+namespace mlir::ds {
+#define GEN_PASS_DEF_COPYALIASEDRESULTSPASS
+#include "backends/Common/Passes.h.inc"
+} // namespace mlir::ds
+
+using namespace mlir;
+
+namespace {
+struct CopyAliasedResultsPass
+    : ds::impl::CopyAliasedResultsPassBase<CopyAliasedResultsPass> {
+  void runOnOperation() override {
+    getOperation().walk([](func::ReturnOp ret) {
+      OpBuilder b(ret);
+      llvm::SmallPtrSet<Value, 8> seen;
+      for (OpOperand &operand : ret->getOpOperands()) {
+        Value v = operand.get();
+        auto type = llvm::dyn_cast<RankedTensorType>(v.getType());
+        if (!type || (!llvm::isa<BlockArgument>(v) && seen.insert(v).second))
+          continue;
+        // alloc_tensor, unlike tensor.empty, is never merged by CSE, so the
+        // copy cannot be folded back onto the buffer it copies.
+        Value dest = b.create<bufferization::AllocTensorOp>(ret.getLoc(), type,
+                                                            ValueRange{});
+        operand.set(
+            b.create<linalg::CopyOp>(ret.getLoc(), v, dest).getResult(0));
+      }
+    });
+  }
+};
+} // namespace

@@ -1,0 +1,20 @@
+//===- Passes.td - passes shared by the CPU backends ----------*- tablegen -*-===//
+#ifndef DS_BACKENDS_COMMON_PASSES
+#define DS_BACKENDS_COMMON_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def CopyAliasedResultsPass : Pass<"ds-copy-aliased-results", "func::FuncOp"> {
+  let summary = "Give every returned tensor its own buffer";
+  let description = [{
+    The artifact ABI passes one caller-owned buffer per output. A function
+    that returns an argument (ONNX Identity, or an op folded away) or the
+    same value twice gets an explicit copy into a fresh tensor, so that
+    bufferization turns each result into a distinct output parameter. Runs
+    right before bufferization, after the last canonicalization.
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::linalg::LinalgDialect"];
+}
+
+#endif

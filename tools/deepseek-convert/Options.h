@@ -1,0 +1,29 @@
+//===- Options.h - deepseek-convert command-line parsing --------*- C++ -*-===//
+#ifndef DS_TOOLS_DEEPSEEK_CONVERT_OPTIONS_H
+#define DS_TOOLS_DEEPSEEK_CONVERT_OPTIONS_H
+
+#include "compiler/Driver/Driver.h"
+
+#include <string>
+
+namespace ds::tools {
+
+struct ConvertCommandLine {
+  mlir::ds::CompileOptions compile;
+  bool verbose = false;
+};
+
+enum class ParseOutcome {
+  Run,      // options are valid: compile
+  ExitOk,   // --help or --version was printed
+  BadUsage, // message holds what is wrong
+};
+
+/// Parses deepseek-convert's arguments. Help text goes to `message` too.
+ParseOutcome parseConvertCommandLine(int argc, const char *const *argv,
+                                     ConvertCommandLine &out,
+                                     std::string &message);
+
+} // namespace ds::tools
+
+#endif
