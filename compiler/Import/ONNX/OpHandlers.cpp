@@ -182,7 +182,13 @@ LogicalResult importDropout(NodeImporter &n) {
   // draws random masks, which a deterministic artifact cannot do.
   if (n.hasInput(2)) {
     DenseElementsAttr training = n.constantInput(2);
-    if (!training || !training.isSplat() || training.getSplatValue<bool>())
+    DenseElementsAttr ratio = n.constantInput(1);
+    bool inference = training && training.isSplat() &&
+                     !training.getSplatValue<bool>();
+    bool zeroRatio = ratio && ratio.isSplat() &&
+                     llvm::isa<FloatType>(ratio.getElementType()) &&
+                     ratio.getSplatValue<APFloat>().isZero();
+    if (!inference && !zeroRatio)
       return n.error() << "training-mode Dropout is not supported";
   }
   if (n.attrInt("is_test", 1) == 0 && n.opset < 7)
