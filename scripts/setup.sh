@@ -33,6 +33,8 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# Paths relative to the checkout let ccache reuse objects across clones.
+export CCACHE_BASEDIR="$repo"
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 cmake -G Ninja -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release "${launcher[@]}"

@@ -1625,18 +1625,22 @@ struct TriluLowering : OpConversionPattern<g::TriluOp> {
                   ConversionPatternRewriter &rewriter) const override {
     auto type = tensorType(adaptor.getInput());
     int64_t rank = type.getRank();
-    int64_t k = op.getK();
     bool upper = op.getUpper();
     Type elt = type.getElementType();
+    Location loc = op.getLoc();
+    auto kType = tensorType(adaptor.getK());
+    SmallVector<Value> zeros(kType.getRank(),
+                             rewriter.create<arith::ConstantIndexOp>(loc, 0));
+    Value k = toIndex(rewriter, loc,
+                      rewriter.create<tensor::ExtractOp>(loc, adaptor.getK(), zeros));
     Value result = buildIndexedRead(
         rewriter, op.getLoc(), type, adaptor.getInput(),
         [&](OpBuilder &b, Location l, ValueRange args, ArrayRef<Value> ivs) -> Value {
           // Keep element (i, j) when j - i >= k (upper) or j - i <= k (lower).
           Value diff = b.create<arith::SubIOp>(l, ivs[rank - 1], ivs[rank - 2]);
-          Value kv = b.create<arith::ConstantIndexOp>(l, k);
           Value keep = b.create<arith::CmpIOp>(
               l, upper ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sle,
-              diff, kv);
+              diff, k);
           return b.create<arith::SelectOp>(l, keep, args[0],
                                            scalarConst(b, l, elt, 0));
         });

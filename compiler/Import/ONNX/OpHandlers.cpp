@@ -10,6 +10,7 @@
 #include "compiler/Import/ONNX/ImporterImpl.h"
 
 #include "mlir/IR/Matchers.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
 #include <numeric>
@@ -347,6 +348,143 @@ LogicalResult importConv(NodeImporter &n) {
   return success();
 }
 
+/// ConvTranspose as a convolution: spread the input out by the stride,
+/// pad by the kernel extent less the requested padding, and convolve with
+/// the kernel flipped and its channel roles swapped.
+LogicalResult importConvTranspose(NodeImporter &n) {
+  auto in = n.inputType(0), w = n.inputType(1);
+  int64_t rank = in.getRank();
+  if (rank < 3 || w.getRank() != rank)
+    return n.error() << "ConvTranspose needs input and weight of the same rank >= 3";
+  int64_t spatial = rank - 2, group = n.attrInt("group", 1);
+  int64_t cin = in.getShape()[1], coutPerGroup = w.getShape()[1];
+  if (group < 1 || cin % group || w.getShape()[0] != cin)
+    return n.error() << "weight must be [C_in, C_out/group, k...]";
+  auto ints = [&](StringRef name, int64_t count, int64_t fallback) {
+    auto v = n.attrInts(name);
+    return v && (int64_t)v->size() == count ? SmallVector<int64_t>(v->begin(), v->end())
+                                            : SmallVector<int64_t>(count, fallback);
+  };
+  SmallVector<int64_t> strides = ints("strides", spatial, 1);
+  SmallVector<int64_t> dilations = ints("dilations", spatial, 1);
+  SmallVector<int64_t> outPad = ints("output_padding", spatial, 0);
+  SmallVector<int64_t> pads = ints("pads", 2 * spatial, 0);
+  std::string autoPad = n.attrString("auto_pad", "NOTSET");
+  auto outputShape = n.attrInts("output_shape");
+  for (int64_t i = 0; i < spatial; ++i) {
+    int64_t inSize = in.getShape()[2 + i];
+    int64_t extent = (w.getShape()[2 + i] - 1) * dilations[i] + 1;
+    int64_t full = strides[i] * (inSize - 1) + outPad[i] + extent;
+    int64_t target = -1;
+    if (outputShape && (int64_t)outputShape->size() >= spatial)
+      target = (*outputShape)[outputShape->size() - spatial + i];
+    else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER")
+      target = inSize * strides[i];
+    if (target >= 0) {
+      // Floor division, as ONNX's reference: a negative total (a target
+      // beyond the natural size) grows the end.
+      int64_t total = full - target;
+      int64_t half = llvm::divideFloorSigned(total, 2);
+      bool upper = autoPad == "SAME_UPPER";
+      pads[i] = upper ? half : total - half;
+      pads[spatial + i] = upper ? total - half : half;
+    } else if (autoPad == "VALID") {
+      pads[i] = pads[spatial + i] = 0;
+    }
+  }
+  Type elt = in.getElementType();
+  Value x = n.input(0);
+  SmallVector<int64_t> shape(in.getShape());
+  // 1. Spread: x[i] lands at i * stride, zeros between.
+  if (llvm::any_of(strides, [](int64_t s) { return s > 1; })) {
+    SmallVector<int64_t> interleaved(shape.begin(), shape.begin() + 2);
+    SmallVector<int64_t> spreadPads(2 * (2 + 2 * spatial), 0);
+    for (int64_t i = 0; i < spatial; ++i) {
+      interleaved.push_back(shape[2 + i]);
+      interleaved.push_back(1);
+      spreadPads[(2 + 2 * spatial) + 3 + 2 * i] = strides[i] - 1;
+    }
+    x = n.create<g::ReshapeOp>(RankedTensorType::get(interleaved, elt), x);
+    SmallVector<int64_t> padded(interleaved);
+    for (int64_t i = 0; i < spatial; ++i)
+      padded[3 + 2 * i] = strides[i];
+    x = n.create<g::PadOp>(RankedTensorType::get(padded, elt), x,
+                           n.b.getDenseI64ArrayAttr(spreadPads),
+                           n.b.getStringAttr("constant"),
+                           llvm::isa<FloatType>(elt) ? TypedAttr(n.b.getFloatAttr(elt, 0))
+                                                     : TypedAttr(n.b.getIntegerAttr(elt, 0)));
+    SmallVector<int64_t> merged(shape.begin(), shape.begin() + 2);
+    for (int64_t i = 0; i < spatial; ++i)
+      merged.push_back(shape[2 + i] * strides[i]);
+    x = n.create<g::ReshapeOp>(RankedTensorType::get(merged, elt), x);
+    for (int64_t i = 0; i < spatial; ++i)
+      shape[2 + i] = (shape[2 + i] - 1) * strides[i] + 1;
+    SmallVector<int64_t> zeros(rank, 0), ones(rank, 1);
+    x = n.create<g::SliceOp>(RankedTensorType::get(shape, elt), x,
+                             n.b.getDenseI64ArrayAttr(zeros),
+                             n.b.getDenseI64ArrayAttr(ones));
+  }
+  // 2. Border: kernel extent - 1 less the padding; negative means crop.
+  SmallVector<int64_t> starts(rank, 0), steps(rank, 1), cropped(shape);
+  SmallVector<int64_t> grow(2 * rank, 0);
+  for (int64_t i = 0; i < spatial; ++i) {
+    int64_t extent = (w.getShape()[2 + i] - 1) * dilations[i];
+    int64_t before = extent - pads[i];
+    int64_t after = extent - pads[spatial + i] + outPad[i];
+    starts[2 + i] = std::max<int64_t>(0, -before);
+    cropped[2 + i] -= std::max<int64_t>(0, -before) + std::max<int64_t>(0, -after);
+    grow[2 + i] = std::max<int64_t>(0, before);
+    grow[rank + 2 + i] = std::max<int64_t>(0, after);
+    if (cropped[2 + i] <= 0)
+      return n.error() << "padding removes the whole output";
+  }
+  if (cropped != shape)
+    x = n.create<g::SliceOp>(RankedTensorType::get(cropped, elt), x,
+                             n.b.getDenseI64ArrayAttr(starts),
+                             n.b.getDenseI64ArrayAttr(steps));
+  SmallVector<int64_t> grown(cropped);
+  for (int64_t d = 0; d < rank; ++d)
+    grown[d] += grow[d] + grow[rank + d];
+  if (grown != cropped)
+    x = n.create<g::PadOp>(RankedTensorType::get(grown, elt), x,
+                           n.b.getDenseI64ArrayAttr(grow), n.b.getStringAttr("constant"),
+                           llvm::isa<FloatType>(elt) ? TypedAttr(n.b.getFloatAttr(elt, 0))
+                                                     : TypedAttr(n.b.getIntegerAttr(elt, 0)));
+  // 3. Kernel: [C_in, C_out/g, k] -> [C_out, C_in/g, k], spatially flipped.
+  int64_t cinPerGroup = cin / group;
+  SmallVector<int64_t> kernel(w.getShape().drop_front(2));
+  SmallVector<int64_t> split = {group, cinPerGroup, coutPerGroup};
+  llvm::append_range(split, kernel);
+  Value k = n.create<g::ReshapeOp>(RankedTensorType::get(split, elt), n.input(1));
+  SmallVector<int64_t> perm = {0, 2, 1}, swapped = {group, coutPerGroup, cinPerGroup};
+  for (int64_t i = 0; i < spatial; ++i) {
+    perm.push_back(3 + i);
+    swapped.push_back(kernel[i]);
+  }
+  k = n.create<g::TransposeOp>(RankedTensorType::get(swapped, elt), k,
+                               n.b.getDenseI64ArrayAttr(perm));
+  SmallVector<int64_t> convShape = {group * coutPerGroup, cinPerGroup};
+  llvm::append_range(convShape, kernel);
+  auto kType = RankedTensorType::get(convShape, elt);
+  k = n.create<g::ReshapeOp>(kType, k);
+  SmallVector<int64_t> kStarts(rank, 0), kSteps(rank, 1);
+  for (int64_t i = 0; i < spatial; ++i) {
+    kStarts[2 + i] = kernel[i] - 1;
+    kSteps[2 + i] = -1;
+  }
+  k = n.create<g::SliceOp>(kType, k, n.b.getDenseI64ArrayAttr(kStarts),
+                           n.b.getDenseI64ArrayAttr(kSteps));
+  SmallVector<int64_t> outShape = {in.getShape()[0], group * coutPerGroup};
+  for (int64_t i = 0; i < spatial; ++i)
+    outShape.push_back(grown[2 + i] - (kernel[i] - 1) * dilations[i]);
+  n.setOutput(0, n.create<g::ConvOp>(
+                     RankedTensorType::get(outShape, elt), x, k, n.input(2),
+                     n.b.getDenseI64ArrayAttr(SmallVector<int64_t>(spatial, 1)),
+                     n.b.getDenseI64ArrayAttr(SmallVector<int64_t>(2 * spatial, 0)),
+                     n.b.getDenseI64ArrayAttr(dilations), n.b.getI64IntegerAttr(group)));
+  return success();
+}
+
 LogicalResult importBatchNorm(NodeImporter &n) {
   if (n.attrInt("training_mode", 0) != 0 || n.wantsOutput(1))
     return n.error() << "training-mode BatchNormalization is not supported";
@@ -536,16 +674,178 @@ LogicalResult importSoftmax(NodeImporter &n, bool log) {
   return success();
 }
 
+/// mean and 1/sqrt(var + eps) over `axes`, kept as size-1 dims.
+std::pair<Value, Value> meanAndInvStdDev(NodeImporter &n, Value x,
+                                         ArrayRef<int64_t> axes, float eps) {
+  auto type = llvm::cast<RankedTensorType>(x.getType());
+  Value mean = buildReduce<g::ReduceMeanOp>(n, x, axes, true);
+  Value centered = n.create<g::SubOp>(type, x, mean);
+  Value var = buildReduce<g::ReduceMeanOp>(
+      n, n.create<g::MulOp>(type, centered, centered), axes, true);
+  Value shifted = n.create<g::AddOp>(
+      var.getType(), var, scalarConstant(n, type.getElementType(), eps));
+  Value inv = n.create<g::ReciprocalOp>(var.getType(),
+                                        n.create<g::SqrtOp>(var.getType(), shifted));
+  return {mean, inv};
+}
+
 LogicalResult importLayerNorm(NodeImporter &n) {
-  if (n.wantsOutput(1) || n.wantsOutput(2))
-    return n.error() << "the Mean and InvStdDev outputs are not supported";
   auto in = n.inputType(0);
   auto axis = n.normalizeAxis(n.attrInt("axis", -1), in.getRank());
   if (failed(axis))
     return failure();
+  float eps = n.attrFloat("epsilon", 1e-5f);
   n.setOutput(0, n.create<g::LayerNormOp>(
-                     in, n.input(0), n.input(1), n.input(2), n.b.getI64IntegerAttr(*axis),
-                     n.b.getF32FloatAttr(n.attrFloat("epsilon", 1e-5f))));
+                     in, n.input(0), n.input(1), n.input(2),
+                     n.b.getI64IntegerAttr(*axis), n.b.getF32FloatAttr(eps)));
+  if (n.wantsOutput(1) || n.wantsOutput(2)) {
+    // The statistics outputs are for training; computed separately so the
+    // main output keeps its single fused op.
+    SmallVector<int64_t> axes;
+    for (int64_t d = *axis; d < in.getRank(); ++d)
+      axes.push_back(d);
+    auto [mean, inv] = meanAndInvStdDev(n, n.input(0), axes, eps);
+    n.setOutput(1, mean);
+    n.setOutput(2, inv);
+  }
+  return success();
+}
+
+LogicalResult importInstanceNorm(NodeImporter &n) {
+  auto in = n.inputType(0);
+  if (in.getRank() < 3)
+    return n.error() << "InstanceNormalization needs rank >= 3";
+  SmallVector<int64_t> axes;
+  for (int64_t d = 2; d < in.getRank(); ++d)
+    axes.push_back(d);
+  auto [mean, inv] = meanAndInvStdDev(n, n.input(0), axes,
+                                      n.attrFloat("epsilon", 1e-5f));
+  Value y = n.create<g::MulOp>(in, n.create<g::SubOp>(in, n.input(0), mean), inv);
+  // Per-channel scale and bias, viewed as [C, 1, ..., 1].
+  SmallVector<int64_t> channelShape(in.getRank() - 1, 1);
+  channelShape[0] = in.getShape()[1];
+  Value scale = n.create<g::ReshapeOp>(withShape(n.inputType(1), channelShape), n.input(1));
+  Value bias = n.create<g::ReshapeOp>(withShape(n.inputType(2), channelShape), n.input(2));
+  n.setOutput(0, n.create<g::AddOp>(in, n.create<g::MulOp>(in, y, scale), bias));
+  return success();
+}
+
+/// DepthToSpace and SpaceToDepth: a reshape, a transpose, a reshape.
+LogicalResult importDepthSpace(NodeImporter &n, bool toSpace) {
+  auto in = n.inputType(0);
+  if (in.getRank() != 4)
+    return n.error() << "expects a 4-D input";
+  int64_t b = n.attrInt("blocksize", 0);
+  int64_t N = in.getShape()[0], C = in.getShape()[1], H = in.getShape()[2],
+          W = in.getShape()[3];
+  SmallVector<int64_t> split, perm, out;
+  if (toSpace) {
+    if (b < 1 || C % (b * b))
+      return n.error() << "channels are not divisible by blocksize^2";
+    bool crd = n.attrString("mode", "DCR") == "CRD";
+    split = crd ? SmallVector<int64_t>{N, C / (b * b), b, b, H, W}
+                : SmallVector<int64_t>{N, b, b, C / (b * b), H, W};
+    perm = crd ? SmallVector<int64_t>{0, 1, 4, 2, 5, 3}
+               : SmallVector<int64_t>{0, 3, 4, 1, 5, 2};
+    out = {N, C / (b * b), H * b, W * b};
+  } else {
+    if (b < 1 || H % b || W % b)
+      return n.error() << "spatial dims are not divisible by blocksize";
+    split = {N, C, H / b, b, W / b, b};
+    perm = {0, 3, 5, 1, 2, 4};
+    out = {N, C * b * b, H / b, W / b};
+  }
+  Value x = n.create<g::ReshapeOp>(withShape(in, split), n.input(0));
+  SmallVector<int64_t> permuted;
+  for (int64_t p : perm)
+    permuted.push_back(split[p]);
+  x = n.create<g::TransposeOp>(withShape(in, permuted), x,
+                               n.b.getDenseI64ArrayAttr(perm));
+  n.setOutput(0, n.create<g::ReshapeOp>(withShape(in, out), x));
+  return success();
+}
+
+LogicalResult importEyeLike(NodeImporter &n) {
+  auto in = n.inputType(0);
+  if (in.getRank() != 2)
+    return n.error() << "EyeLike needs a 2-D input";
+  Type elt = in.getElementType();
+  if (n.hasAttr("dtype")) {
+    elt = elementTypeFor(n.b.getContext(), n.attrInt("dtype", 0));
+    if (!elt)
+      return n.error() << "unsupported dtype";
+  }
+  auto type = withElement(in, elt);
+  int64_t k = n.attrInt("k", 0), rows = in.getShape()[0], cols = in.getShape()[1];
+  SmallVector<Attribute> values;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) {
+      double v = j - i == k ? 1.0 : 0.0;
+      values.push_back(llvm::isa<FloatType>(elt)
+                           ? Attribute(n.b.getFloatAttr(elt, v))
+                           : Attribute(n.b.getIntegerAttr(elt, (int64_t)v)));
+    }
+  n.setOutput(0, n.constant(DenseElementsAttr::get(type, values)));
+  return success();
+}
+
+LogicalResult importOneHot(NodeImporter &n) {
+  auto indices = n.inputType(0);
+  int64_t rank = indices.getRank() + 1;
+  int64_t axis = n.attrInt("axis", -1);
+  if (axis < 0)
+    axis += rank;
+  // depth sizes the output: a constant, or read off the declared output.
+  int64_t depth = -1;
+  if (DenseElementsAttr depthAttr = n.constantInput(1);
+      depthAttr && depthAttr.getNumElements() == 1) {
+    Attribute d0 = *depthAttr.getValues<Attribute>().begin();
+    depth = llvm::isa<FloatAttr>(d0)
+                ? (int64_t)llvm::cast<FloatAttr>(d0).getValueAsDouble()
+                : llvm::cast<IntegerAttr>(d0).getInt();
+  } else if (auto declared = n.declaredType(0);
+             declared && declared->getRank() == rank && axis >= 0 && axis < rank) {
+    depth = declared->getShape()[axis];
+  } else {
+    return n.error() << "depth must be a compile-time constant";
+  }
+  if (axis < 0 || axis >= rank || depth < 1)
+    return n.error() << "invalid axis or depth";
+  auto i64 = n.b.getI64Type();
+  // Indices may be of any numeric type; negative ones count from the end.
+  Value idx = n.create<g::CastOp>(withElement(indices, i64), n.input(0));
+  Value depthValue = n.constant(DenseElementsAttr::get(
+      RankedTensorType::get({}, i64), ArrayRef<int64_t>{depth}));
+  Value wrapped = n.create<g::AddOp>(idx.getType(), idx, depthValue);
+  Value negative = n.create<g::LessOp>(withElement(indices, n.b.getI1Type()), idx,
+                                       n.constant(splat(RankedTensorType::get({}, i64), 0)));
+  idx = n.create<g::WhereOp>(idx.getType(), negative, wrapped, idx);
+  SmallVector<int64_t> expanded(indices.getShape());
+  expanded.insert(expanded.begin() + axis, 1);
+  idx = n.create<g::ReshapeOp>(RankedTensorType::get(expanded, i64), idx);
+  SmallVector<int64_t> rangeShape(rank, 1);
+  rangeShape[axis] = depth;
+  SmallVector<int64_t> range(depth);
+  std::iota(range.begin(), range.end(), 0);
+  Value classes = n.constant(DenseElementsAttr::get(
+      RankedTensorType::get(rangeShape, i64), ArrayRef<int64_t>(range)));
+  SmallVector<int64_t> outShape(indices.getShape());
+  outShape.insert(outShape.begin() + axis, depth);
+  auto hit = n.create<g::EqualOp>(RankedTensorType::get(outShape, n.b.getI1Type()),
+                                  idx, classes);
+  auto values = n.inputType(2);
+  if (values.getNumElements() != 2)
+    return n.error() << "values must hold [off, on]";
+  auto scalar = RankedTensorType::get({1}, values.getElementType());
+  Value flat = n.create<g::ReshapeOp>(RankedTensorType::get({2}, values.getElementType()),
+                                      n.input(2));
+  Value off = n.create<g::SliceOp>(scalar, flat, n.b.getDenseI64ArrayAttr({0}),
+                                   n.b.getDenseI64ArrayAttr({1}));
+  Value on = n.create<g::SliceOp>(scalar, flat, n.b.getDenseI64ArrayAttr({1}),
+                                  n.b.getDenseI64ArrayAttr({1}));
+  n.setOutput(0, n.create<g::WhereOp>(
+                     RankedTensorType::get(outShape, values.getElementType()),
+                     hit, on, off));
   return success();
 }
 
@@ -1035,15 +1335,15 @@ LogicalResult importRange(NodeImporter &n) {
 }
 
 LogicalResult importTrilu(NodeImporter &n) {
-  int64_t k = 0;
-  if (n.hasInput(1)) {
-    auto v = n.constantInts(1);
-    if (!v || v->size() != 1)
-      return n.error() << "k must be a compile-time constant";
-    k = (*v)[0];
-  }
   if (n.inputType(0).getRank() < 2)
     return n.error() << "Trilu needs rank >= 2";
+  Value k = n.input(1);
+  auto i64 = n.b.getI64Type();
+  if (!k)
+    k = n.constant(DenseElementsAttr::get(RankedTensorType::get({}, i64),
+                                          ArrayRef<int64_t>{0}));
+  else if (n.inputType(1).getElementType() != i64)
+    return n.error() << "k must be int64";
   n.setOutput(0, n.create<g::TriluOp>(n.inputType(0), n.input(0), k,
                                       n.attrInt("upper", 1) != 0));
   return success();
@@ -1069,6 +1369,79 @@ LogicalResult importGlobalPool(NodeImporter &n, bool max) {
     axes.push_back(d);
   n.setOutput(0, max ? buildReduce<g::ReduceMaxOp>(n, n.input(0), axes, true)
                      : buildReduce<g::ReduceMeanOp>(n, n.input(0), axes, true));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Losses
+//===----------------------------------------------------------------------===//
+
+/// -input[n, target[n, d...], d...] * weight[target], reduced as asked; the
+/// body SoftmaxCrossEntropyLoss shares after its log-softmax.
+FailureOr<Value> buildNllLoss(NodeImporter &n, Value input, Value target,
+                              Value weight) {
+  auto inType = llvm::cast<RankedTensorType>(input.getType());
+  auto tType = llvm::cast<RankedTensorType>(target.getType());
+  Type elt = inType.getElementType();
+  if (inType.getRank() < 2 || tType.getRank() != inType.getRank() - 1)
+    return n.error() << "expects input [N, C, ...] and target [N, ...]";
+  auto i1 = withElement(tType, n.b.getI1Type());
+  auto lossType = withElement(tType, elt);
+  Value mask;
+  if (n.hasAttr("ignore_index")) {
+    Value ignore = n.constant(DenseElementsAttr::get(
+        RankedTensorType::get({}, tType.getElementType()),
+        APInt(tType.getElementTypeBitWidth(), n.attrInt("ignore_index", 0), true)));
+    mask = n.create<g::NotOp>(i1, n.create<g::EqualOp>(i1, target, ignore));
+    // Ignored positions read class 0, then get weight 0.
+    target = n.create<g::WhereOp>(tType, mask, target,
+                                  n.constant(splat(RankedTensorType::get({}, tType.getElementType()), 0)));
+  }
+  SmallVector<int64_t> pickShape(tType.getShape());
+  pickShape.insert(pickShape.begin() + 1, 1);
+  Value index = n.create<g::ReshapeOp>(withShape(tType, pickShape), target);
+  Value picked = n.create<g::GatherElementsOp>(withShape(inType, pickShape),
+                                               input, index, 1);
+  picked = n.create<g::ReshapeOp>(lossType, picked);
+  Value w = weight ? n.create<g::GatherOp>(lossType, weight, target, 0)
+                   : n.constant(splat(lossType, 1.0));
+  if (mask)
+    w = n.create<g::WhereOp>(lossType, mask, w, scalarConstant(n, elt, 0));
+  Value loss = n.create<g::NegOp>(lossType, n.create<g::MulOp>(lossType, picked, w));
+  std::string reduction = n.attrString("reduction", "mean");
+  if (reduction == "none")
+    return loss;
+  SmallVector<int64_t> all;
+  for (int64_t d = 0; d < lossType.getRank(); ++d)
+    all.push_back(d);
+  Value total = buildReduce<g::ReduceSumOp>(n, loss, all, false);
+  if (reduction == "sum")
+    return total;
+  if (reduction != "mean")
+    return n.error() << "unknown reduction '" << reduction << "'";
+  Value norm = buildReduce<g::ReduceSumOp>(n, w, all, false);
+  return n.create<g::DivOp>(total.getType(), total, norm);
+}
+
+LogicalResult importNllLoss(NodeImporter &n) {
+  auto loss = buildNllLoss(n, n.input(0), n.input(1), n.input(2));
+  if (failed(loss))
+    return failure();
+  n.setOutput(0, *loss);
+  return success();
+}
+
+LogicalResult importSoftmaxCrossEntropy(NodeImporter &n) {
+  auto type = n.inputType(0);
+  if (type.getRank() < 2)
+    return n.error() << "scores must be [N, C, ...]";
+  Value logProb = n.create<g::SoftmaxOp>(type, n.input(0), 1, true);
+  auto loss = buildNllLoss(n, logProb, n.input(1), n.input(2));
+  if (failed(loss))
+    return failure();
+  n.setOutput(0, *loss);
+  if (n.wantsOutput(1))
+    n.setOutput(1, logProb);
   return success();
 }
 
@@ -1154,7 +1527,7 @@ HandlerTable buildTable() {
   t.add("LessOrEqual", 12, binary<g::LessOrEqualOp, true>);
   t.add("Greater", 1, binary<g::GreaterOp, true>);
   t.add("GreaterOrEqual", 12, binary<g::GreaterOrEqualOp, true>);
-  t.add("PRelu", 7, importPRelu);
+  t.add("PRelu", 1, importPRelu);
   t.add("Mod", 10, importMod);
   t.add("BitShift", 11, importBitShift);
   t.add("Where", 9, importWhere);
@@ -1165,9 +1538,10 @@ HandlerTable buildTable() {
 
   // Linear algebra, convolution, pooling, normalization.
   t.add("MatMul", 1, importMatMul);
-  t.add("Gemm", 7, importGemm);
+  t.add("Gemm", 1, importGemm);
   t.add("Conv", 1, importConv);
-  t.add("BatchNormalization", 7, importBatchNorm);
+  t.add("ConvTranspose", 1, importConvTranspose);
+  t.add("BatchNormalization", 1, importBatchNorm);
   t.add("MaxPool", 1, importPool<g::MaxPoolOp>);
   t.add("AveragePool", 1, importPool<g::AveragePoolOp>);
   t.add("GlobalAveragePool", 1, [](NodeImporter &n) { return importGlobalPool(n, false); });
@@ -1175,6 +1549,13 @@ HandlerTable buildTable() {
   t.add("Softmax", 1, [](NodeImporter &n) { return importSoftmax(n, false); });
   t.add("LogSoftmax", 1, [](NodeImporter &n) { return importSoftmax(n, true); });
   t.add("LayerNormalization", 17, importLayerNorm);
+  t.add("NegativeLogLikelihoodLoss", 12, importNllLoss);
+  t.add("InstanceNormalization", 1, importInstanceNorm);
+  t.add("DepthToSpace", 1, [](NodeImporter &n) { return importDepthSpace(n, true); });
+  t.add("SpaceToDepth", 1, [](NodeImporter &n) { return importDepthSpace(n, false); });
+  t.add("EyeLike", 9, importEyeLike);
+  t.add("OneHot", 9, importOneHot);
+  t.add("SoftmaxCrossEntropyLoss", 12, importSoftmaxCrossEntropy);
 
   // Reductions: ReduceSum took axes as an input at opset 13, the rest at 18.
   auto reduce = [&](StringRef name, int64_t inputSince, auto fn) {

@@ -192,6 +192,18 @@ OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
       [](const APFloat &a, const APFloat &b) { return a / b; });
 }
 
+OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
+  auto input = llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+  if (!input || getType().getNumElements() > 4096)
+    return {};
+  if (auto i = llvm::dyn_cast<IntegerType>(input.getElementType());
+      i && i.isSignless())
+    return input.mapValues(i, [](const APInt &v) { return -v; });
+  if (auto f = llvm::dyn_cast<FloatType>(input.getElementType()))
+    return input.mapValues(f, [](const APFloat &v) { return (-v).bitcastToAPInt(); });
+  return {};
+}
+
 OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getType())
     return getInput();
@@ -329,6 +341,14 @@ LogicalResult SoftmaxOp::verify() {
 
 LogicalResult LayerNormOp::verify() {
   return verifyAxis(*this, getAxis(), getType().getRank());
+}
+
+LogicalResult TriluOp::verify() {
+  if (getInput().getType() != getType() || getType().getRank() < 2)
+    return emitOpError("result must have the input's type, of rank >= 2");
+  if (getK().getType().getNumElements() != 1)
+    return emitOpError("k must hold a single element");
+  return success();
 }
 
 LogicalResult CumSumOp::verify() {

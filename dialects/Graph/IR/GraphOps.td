@@ -40,7 +40,7 @@ class Graph_SameTypeUnaryOp<string mnemonic, string desc>
   let assemblyFormat = "$input attr-dict `:` type($result)";
 }
 
-def Graph_NegOp : Graph_SameTypeUnaryOp<"neg", "-x">;
+def Graph_NegOp : Graph_SameTypeUnaryOp<"neg", "-x"> { let hasFolder = 1; }
 def Graph_AbsOp : Graph_SameTypeUnaryOp<"abs", "|x|">;
 def Graph_SqrtOp : Graph_SameTypeUnaryOp<"sqrt", "square root">;
 def Graph_ExpOp : Graph_SameTypeUnaryOp<"exp", "e^x">;
@@ -351,11 +351,14 @@ def Graph_PadOp : Graph_Op<"pad", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_TriluOp : Graph_Op<"trilu", [Pure, SameOperandsAndResultType]> {
+def Graph_TriluOp : Graph_Op<"trilu", [Pure]> {
   let summary = "keep the upper (or lower) triangle of the last two dims, offset by k";
-  let arguments = (ins Graph_Tensor:$input, I64Attr:$k, BoolAttr:$upper);
+  let description = [{ `k` is a one-element i64 tensor: ONNX lets it be a
+    run-time input. }];
+  let arguments = (ins Graph_Tensor:$input, RankedTensorOf<[I64]>:$k, BoolAttr:$upper);
   let results = (outs Graph_Tensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let assemblyFormat = "$input `,` $k attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
 }
 
 def Graph_CumSumOp : Graph_Op<"cum_sum", [Pure, SameOperandsAndResultType]> {
