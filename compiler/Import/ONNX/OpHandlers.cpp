@@ -68,17 +68,30 @@ LogicalResult unary(NodeImporter &n) {
   return success();
 }
 
+/// Before opset 7, `broadcast=1` with `axis` aligned the second operand to
+/// that axis of the first; as a reshape it becomes numpy broadcasting.
+Value legacyBroadcastOperand(NodeImporter &n) {
+  Value rhs = n.input(1);
+  if (n.opset >= 7 || !n.attrInt("broadcast", 0) || !n.hasAttr("axis"))
+    return rhs;
+  auto lhs = n.inputType(0), r = n.inputType(1);
+  int64_t axis = n.attrInt("axis", 0);
+  if (axis < 0)
+    axis += lhs.getRank();
+  SmallVector<int64_t> shape(r.getShape());
+  for (int64_t d = axis + r.getRank(); d < lhs.getRank(); ++d)
+    shape.push_back(1);
+  return n.create<g::ReshapeOp>(withShape(r, shape), rhs);
+}
+
 template <typename OpTy, bool Compare = false>
 LogicalResult binary(NodeImporter &n) {
-  // Before opset 7, broadcast=1 with an explicit axis aligned the operand
-  // to that axis instead of to the trailing dims.
-  if (n.opset < 7 && n.attrInt("broadcast", 0) && n.hasAttr("axis"))
-    return n.error() << "legacy broadcasting along an axis is not supported";
   Type elt = Compare ? n.b.getI1Type() : n.inputType(0).getElementType();
-  auto type = broadcastType(n, {n.input(0), n.input(1)}, elt);
+  Value rhs = legacyBroadcastOperand(n);
+  auto type = broadcastType(n, {n.input(0), rhs}, elt);
   if (failed(type))
     return failure();
-  n.setOutput(0, n.create<OpTy>(*type, n.input(0), n.input(1)));
+  n.setOutput(0, n.create<OpTy>(*type, n.input(0), rhs));
   return success();
 }
 
@@ -131,6 +144,16 @@ LogicalResult importWhere(NodeImporter &n) {
 }
 
 LogicalResult importPRelu(NodeImporter &n) {
+  auto x = n.inputType(0), slope = n.inputType(1);
+  // Before opset 7 a 1-D slope with one value per channel applied to axis 1.
+  if (n.opset < 7 && slope.getRank() == 1 && x.getRank() > 2 &&
+      slope.getShape()[0] == x.getShape()[1] && slope.getShape()[0] != 1) {
+    SmallVector<int64_t> shape(x.getRank() - 1, 1);
+    shape[0] = slope.getShape()[0];
+    Value s = n.create<g::ReshapeOp>(withShape(slope, shape), n.input(1));
+    n.setOutput(0, n.create<g::PReluOp>(x, n.input(0), s));
+    return success();
+  }
   return binary<g::PReluOp>(n);
 }
 
@@ -1101,8 +1124,16 @@ LogicalResult importSplit(NodeImporter &n) {
   std::optional<std::vector<int64_t>> sizes;
   if (n.opset >= 13 && n.hasInput(1)) {
     sizes = n.constantInts(1);
-    if (!sizes)
-      return n.error() << "split sizes must be a compile-time constant";
+    if (!sizes) {
+      // Run-time sizes: the declared output shapes fix them all the same.
+      sizes = std::vector<int64_t>();
+      for (int64_t i = 0; i < outputs; ++i) {
+        auto t = n.declaredType(i);
+        if (!t || t->getRank() != in.getRank())
+          return n.error() << "split sizes must be a compile-time constant";
+        sizes->push_back(t->getShape()[*axis]);
+      }
+    }
   } else if (n.opset < 13) {
     sizes = n.attrInts("split");
   }
@@ -1308,9 +1339,22 @@ LogicalResult importPad(NodeImporter &n) {
 LogicalResult importRange(NodeImporter &n) {
   DenseElementsAttr start = n.constantInput(0), limit = n.constantInput(1),
                     delta = n.constantInput(2);
-  if (!start || !limit || !delta)
-    return n.error() << "Range needs compile-time constant start, limit and "
-                        "delta (dynamic shapes are not supported yet)";
+  if (!start || !limit || !delta) {
+    // Run-time bounds with a declared length: start + i * delta.
+    auto type = n.declaredType(0);
+    if (!type || type->getRank() != 1)
+      return n.error() << "Range needs compile-time constant start, limit "
+                          "and delta, or a declared static output length";
+    Type elt = type->getElementType();
+    SmallVector<Attribute> steps;
+    for (int64_t i = 0; i < type->getShape()[0]; ++i)
+      steps.push_back(llvm::isa<FloatType>(elt) ? Attribute(n.b.getFloatAttr(elt, i))
+                                               : Attribute(n.b.getIntegerAttr(elt, i)));
+    Value iota = n.constant(DenseElementsAttr::get(*type, steps));
+    Value offset = n.create<g::MulOp>(*type, iota, n.input(2));
+    n.setOutput(0, n.create<g::AddOp>(*type, offset, n.input(0)));
+    return success();
+  }
   Type elt = start.getElementType();
   auto scalar = [](DenseElementsAttr a) -> double {
     Attribute v = *a.getValues<Attribute>().begin();
@@ -1445,6 +1489,80 @@ LogicalResult importSoftmaxCrossEntropy(NodeImporter &n) {
   return success();
 }
 
+LogicalResult importHardmax(NodeImporter &n) {
+  auto in = n.inputType(0);
+  int64_t rank = in.getRank();
+  if (n.opset < 13) {
+    // Before opset 13, Hardmax worked on the input coerced to 2-D at axis.
+    auto axis = n.normalizeAxis(n.attrInt("axis", 1), rank);
+    if (failed(axis))
+      return failure();
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < rank; ++d)
+      (d < *axis ? outer : inner) *= in.getShape()[d];
+    auto flat = withShape(in, {outer, inner});
+    Value x = n.create<g::ReshapeOp>(flat, n.input(0));
+    Value idx = n.create<g::ArgMaxOp>(RankedTensorType::get({outer, 1}, n.b.getI64Type()),
+                                      x, 1, true, false, false);
+    SmallVector<int64_t> range(inner);
+    std::iota(range.begin(), range.end(), 0);
+    Value classes = n.constant(DenseElementsAttr::get(
+        RankedTensorType::get({1, inner}, n.b.getI64Type()), ArrayRef<int64_t>(range)));
+    Value hit = n.create<g::EqualOp>(withElement(flat, n.b.getI1Type()), idx, classes);
+    Value y = n.create<g::CastOp>(flat, hit);
+    n.setOutput(0, n.create<g::ReshapeOp>(in, y));
+    return success();
+  }
+  auto axis = n.normalizeAxis(n.attrInt("axis", -1), rank);
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> kept(in.getShape());
+  kept[*axis] = 1;
+  Value idx = n.create<g::ArgMaxOp>(RankedTensorType::get(kept, n.b.getI64Type()),
+                                    n.input(0), *axis, true, false, false);
+  int64_t depth = in.getShape()[*axis];
+  SmallVector<int64_t> rangeShape(rank, 1), range(depth);
+  rangeShape[*axis] = depth;
+  std::iota(range.begin(), range.end(), 0);
+  Value classes = n.constant(DenseElementsAttr::get(
+      RankedTensorType::get(rangeShape, n.b.getI64Type()), ArrayRef<int64_t>(range)));
+  Value hit = n.create<g::EqualOp>(withElement(in, n.b.getI1Type()), idx, classes);
+  n.setOutput(0, n.create<g::CastOp>(in, hit));
+  return success();
+}
+
+/// LRN: the channel-window sum of squares is an average pool over a
+/// [N, 1, C, rest] view, times the window size.
+LogicalResult importLRN(NodeImporter &n) {
+  auto in = n.inputType(0);
+  if (in.getRank() < 3)
+    return n.error() << "LRN needs rank >= 3";
+  int64_t size = n.attrInt("size", 0);
+  if (size < 1)
+    return n.error() << "size must be positive";
+  float alpha = n.attrFloat("alpha", 1e-4f), beta = n.attrFloat("beta", 0.75f),
+        bias = n.attrFloat("bias", 1.0f);
+  Type elt = in.getElementType();
+  int64_t N = in.getShape()[0], C = in.getShape()[1], rest = 1;
+  for (int64_t d = 2; d < in.getRank(); ++d)
+    rest *= in.getShape()[d];
+  auto view = RankedTensorType::get({N, 1, C, rest}, elt);
+  Value sq = n.create<g::MulOp>(in, n.input(0), n.input(0));
+  Value v = n.create<g::ReshapeOp>(view, sq);
+  int64_t before = (size - 1) / 2, after = size - 1 - before;
+  Value avg = n.create<g::AveragePoolOp>(
+      view, v, n.b.getDenseI64ArrayAttr({size, 1}), n.b.getDenseI64ArrayAttr({1, 1}),
+      n.b.getDenseI64ArrayAttr({before, 0, after, 0}), n.b.getDenseI64ArrayAttr({1, 1}),
+      n.b.getBoolAttr(true));
+  Value sum = n.create<g::ReshapeOp>(in, avg);
+  // (bias + alpha / size * sum) ^ beta, and sum = avg * size.
+  Value scaled = n.create<g::MulOp>(in, sum, scalarConstant(n, elt, alpha));
+  Value base = n.create<g::AddOp>(in, scaled, scalarConstant(n, elt, bias));
+  Value denom = n.create<g::PowOp>(in, base, scalarConstant(n, elt, beta));
+  n.setOutput(0, n.create<g::DivOp>(in, n.input(0), denom));
+  return success();
+}
+
 HandlerTable buildTable() {
   HandlerTable t;
   // Elementwise unary.
@@ -1554,6 +1672,8 @@ HandlerTable buildTable() {
   t.add("DepthToSpace", 1, [](NodeImporter &n) { return importDepthSpace(n, true); });
   t.add("SpaceToDepth", 1, [](NodeImporter &n) { return importDepthSpace(n, false); });
   t.add("EyeLike", 9, importEyeLike);
+  t.add("Hardmax", 1, importHardmax);
+  t.add("LRN", 1, importLRN);
   t.add("OneHot", 9, importOneHot);
   t.add("SoftmaxCrossEntropyLoss", 12, importSoftmaxCrossEntropy);
 
