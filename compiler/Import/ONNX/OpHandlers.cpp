@@ -1563,6 +1563,262 @@ LogicalResult importLRN(NodeImporter &n) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Resize
+//===----------------------------------------------------------------------===//
+
+/// Resize is separable: along each axis, the output reads a few input
+/// positions (1 nearest, 2 linear, 4 cubic) with weights. Positions and
+/// weights are computed by dsg ops from the output index, so a run-time
+/// `scales` input works as well as a constant one; output sizes are static.
+struct ResizeSpec {
+  std::string mode, transform, nearestMode;
+  float cubicA, extrapolation;
+  bool excludeOutside;
+};
+
+Value resizeAxis(NodeImporter &n, Value x, int64_t axis, int64_t outSize,
+                 Value scale, Value roi, const ResizeSpec &spec) {
+  auto type = llvm::cast<RankedTensorType>(x.getType());
+  Type elt = type.getElementType();
+  int64_t inSize = type.getShape()[axis], rank = type.getRank();
+  auto vec = RankedTensorType::get({outSize}, elt);
+  auto i64Vec = RankedTensorType::get({outSize}, n.b.getI64Type());
+  auto c = [&](double v) { return scalarConstant(n, elt, v); };
+  auto add = [&](Value a, Value b) { return n.create<g::AddOp>(vec, a, b); };
+  auto sub = [&](Value a, Value b) { return n.create<g::SubOp>(vec, a, b); };
+  auto mul = [&](Value a, Value b) { return n.create<g::MulOp>(vec, a, b); };
+  auto div = [&](Value a, Value b) { return n.create<g::DivOp>(vec, a, b); };
+  SmallVector<Attribute> iota;
+  for (int64_t i = 0; i < outSize; ++i)
+    iota.push_back(n.b.getFloatAttr(elt, i));
+  Value pos = n.constant(DenseElementsAttr::get(vec, iota));
+
+  // Output index -> input coordinate.
+  Value coord;
+  const std::string &t = spec.transform;
+  if (t == "align_corners") {
+    // ONNX's reference divides by the unrounded resized length, in * scale.
+    auto one = RankedTensorType::get({1}, elt);
+    Value length = n.create<g::MulOp>(one, scale, c(inSize));
+    Value factor = n.create<g::DivOp>(
+        one, c(inSize - 1), n.create<g::SubOp>(one, length, c(1)));
+    coord = outSize == 1 ? n.constant(splat(vec, 0)) : mul(pos, factor);
+  } else if (t == "asymmetric") {
+    coord = div(pos, scale);
+  } else if (t == "tf_half_pixel_for_nn") {
+    coord = div(add(pos, c(0.5)), scale);
+  } else if (t == "tf_crop_and_resize") {
+    Value start = n.create<g::SliceOp>(RankedTensorType::get({1}, elt), roi,
+                                       n.b.getDenseI64ArrayAttr({axis}),
+                                       n.b.getDenseI64ArrayAttr({1}));
+    Value end = n.create<g::SliceOp>(RankedTensorType::get({1}, elt), roi,
+                                     n.b.getDenseI64ArrayAttr({rank + axis}),
+                                     n.b.getDenseI64ArrayAttr({1}));
+    auto one = RankedTensorType::get({1}, elt);
+    if (outSize > 1) {
+      Value span = n.create<g::MulOp>(one, n.create<g::SubOp>(one, end, start),
+                                      c(double(inSize - 1) / (outSize - 1)));
+      coord = add(mul(pos, span), n.create<g::MulOp>(one, start, c(inSize - 1)));
+    } else {
+      coord = mul(n.constant(splat(vec, 0.5 * (inSize - 1))),
+                  n.create<g::AddOp>(one, start, end));
+    }
+  } else if (t == "pytorch_half_pixel" && outSize == 1) {
+    coord = n.constant(splat(vec, 0));
+  } else { // half_pixel, pytorch_half_pixel
+    coord = sub(div(add(pos, c(0.5)), scale), c(0.5));
+  }
+
+  auto clampIndex = [&](Value idx) {
+    auto i64 = RankedTensorType::get({}, n.b.getI64Type());
+    return n.create<g::ClipOp>(i64Vec, idx, n.constant(splat(i64, 0)),
+                               n.constant(splat(i64, inSize - 1)));
+  };
+  auto toIndex = [&](Value v) { return n.create<g::CastOp>(i64Vec, v); };
+  SmallVector<int64_t> weightShape(rank, 1);
+  weightShape[axis] = outSize;
+  auto weightType = RankedTensorType::get(weightShape, elt);
+  SmallVector<int64_t> outShape(type.getShape());
+  outShape[axis] = outSize;
+  auto outType = RankedTensorType::get(outShape, elt);
+  auto tap = [&](Value index, Value weight) -> Value {
+    Value g = n.create<g::GatherOp>(outType, x, clampIndex(index), axis);
+    if (!weight)
+      return g;
+    return n.create<g::MulOp>(outType, g, n.create<g::ReshapeOp>(weightType, weight));
+  };
+
+  Value result;
+  if (spec.mode == "nearest") {
+    Value r;
+    if (spec.nearestMode == "floor")
+      r = n.create<g::FloorOp>(vec, coord);
+    else if (spec.nearestMode == "ceil")
+      r = n.create<g::CeilOp>(vec, coord);
+    else if (spec.nearestMode == "round_prefer_ceil")
+      r = n.create<g::FloorOp>(vec, add(coord, c(0.5)));
+    else // round_prefer_floor
+      r = n.create<g::CeilOp>(vec, sub(coord, c(0.5)));
+    result = tap(toIndex(r), nullptr);
+  } else {
+    Value floor = n.create<g::FloorOp>(vec, coord);
+    Value frac = sub(coord, floor);
+    Value base = toIndex(floor);
+    auto shifted = [&](int64_t k) {
+      return n.create<g::AddOp>(i64Vec, base,
+                                n.constant(splat(RankedTensorType::get({}, n.b.getI64Type()), k)));
+    };
+    SmallVector<std::pair<int64_t, Value>> taps;
+    if (spec.mode == "linear") {
+      taps = {{0, sub(c(1), frac)}, {1, frac}};
+    } else {
+      double a = spec.cubicA;
+      Value r = frac;
+      Value r1 = add(r, c(1)), q = sub(c(1), r), q1 = sub(c(2), r);
+      // Keys' cubic convolution weights for the taps at -1, 0, 1, 2.
+      auto outer = [&](Value d) {
+        return sub(mul(add(mul(sub(mul(d, c(a)), c(5 * a)), d), c(8 * a)), d), c(4 * a));
+      };
+      auto inner = [&](Value d) {
+        return add(mul(mul(sub(mul(d, c(a + 2)), c(a + 3)), d), d), c(1));
+      };
+      taps = {{-1, outer(r1)}, {0, inner(r)}, {1, inner(q)}, {2, outer(q1)}};
+    }
+    if (spec.excludeOutside) {
+      // Taps outside the input weigh nothing; the rest are renormalized.
+      Value total = n.constant(splat(vec, 0));
+      for (auto &[k, w] : taps) {
+        Value idx = shifted(k);
+        auto i1Vec = RankedTensorType::get({outSize}, n.b.getI1Type());
+        auto i64 = RankedTensorType::get({}, n.b.getI64Type());
+        Value inside = n.create<g::AndOp>(
+            i1Vec,
+            n.create<g::GreaterOrEqualOp>(i1Vec, idx, n.constant(splat(i64, 0))),
+            n.create<g::LessOp>(i1Vec, idx, n.constant(splat(i64, inSize))));
+        w = n.create<g::WhereOp>(vec, inside, w, c(0));
+        total = add(total, w);
+      }
+      for (auto &[k, w] : taps)
+        w = div(w, total);
+    }
+    for (auto &[k, w] : taps) {
+      Value term = tap(shifted(k), w);
+      result = result ? n.create<g::AddOp>(outType, result, term) : term;
+    }
+  }
+  if (t == "tf_crop_and_resize") {
+    auto i1Vec = RankedTensorType::get({outSize}, n.b.getI1Type());
+    Value inside = n.create<g::AndOp>(
+        i1Vec, n.create<g::GreaterOrEqualOp>(i1Vec, coord, c(0)),
+        n.create<g::LessOrEqualOp>(i1Vec, coord, c(inSize - 1)));
+    auto maskType = RankedTensorType::get(weightShape, n.b.getI1Type());
+    result = n.create<g::WhereOp>(outType, n.create<g::ReshapeOp>(maskType, inside),
+                                  result, c(spec.extrapolation));
+  }
+  return result;
+}
+
+LogicalResult importResize(NodeImporter &n, bool upsample) {
+  auto in = n.inputType(0);
+  int64_t rank = in.getRank();
+  Type elt = in.getElementType();
+  if (!llvm::isa<FloatType>(elt))
+    return n.error() << "only floating-point Resize is supported";
+  if (n.attrInt("antialias", 0) || n.hasAttr("axes") ||
+      n.attrString("keep_aspect_ratio_policy", "stretch") != "stretch")
+    return n.error() << "antialias, axes and keep_aspect_ratio_policy are not supported";
+  ResizeSpec spec;
+  spec.mode = n.attrString("mode", "nearest");
+  spec.transform = upsample ? "asymmetric"
+                            : n.attrString("coordinate_transformation_mode", "half_pixel");
+  // Upsample's nearest mode always rounded down.
+  spec.nearestMode = upsample ? "floor"
+                              : n.attrString("nearest_mode", "round_prefer_floor");
+  spec.cubicA = n.attrFloat("cubic_coeff_a", -0.75f);
+  spec.extrapolation = n.attrFloat("extrapolation_value", 0.0f);
+  spec.excludeOutside = n.attrInt("exclude_outside", 0) != 0;
+  if (spec.mode != "nearest" && spec.mode != "linear" && spec.mode != "cubic")
+    return n.error() << "unknown mode '" << spec.mode << "'";
+
+  // Inputs: Upsample (X, scales) or attribute scales before opset 9;
+  // Resize-10 (X, scales); Resize-11+ (X, roi, scales, sizes).
+  Value scales, roi;
+  std::optional<std::vector<int64_t>> sizes;
+  if (upsample && n.opset < 9) {
+    auto attr = n.attrFloats("scales");
+    if (!attr)
+      return n.error() << "Upsample needs scales";
+    scales = n.constant(DenseElementsAttr::get(
+        RankedTensorType::get({(int64_t)attr->size()}, n.b.getF32Type()),
+        ArrayRef<float>(*attr)));
+  } else if (upsample || n.opset < 11) {
+    scales = n.input(1);
+  } else {
+    roi = n.input(1);
+    if (n.hasInput(2) && n.inputType(2).getNumElements() > 0)
+      scales = n.input(2);
+    if (n.hasInput(3)) {
+      sizes = n.constantInts(3);
+      if (!sizes)
+        if (auto d = n.declaredType(0))
+          sizes = std::vector<int64_t>(d->getShape().begin(), d->getShape().end());
+      if (!sizes)
+        return n.error() << "sizes must be a compile-time constant";
+    }
+  }
+  if (!scales && !sizes)
+    return n.error() << "Resize needs scales or sizes";
+  if (scales && n.inputType(upsample || n.opset < 11 ? 1 : 2).getNumElements() != rank)
+    return n.error() << "scales needs one value per dimension";
+  // The output shape: from sizes, constant scales, or the declared type.
+  SmallVector<int64_t> outShape;
+  if (sizes) {
+    outShape.assign(sizes->begin(), sizes->end());
+  } else if (DenseElementsAttr s = n.constantInput(upsample || n.opset < 11 ? 1 : 2);
+             s || (upsample && n.opset < 9)) {
+    auto values = upsample && n.opset < 9
+                      ? *n.attrFloats("scales")
+                      : [&] {
+                          std::vector<float> v;
+                          for (const APFloat &f : s.getValues<APFloat>())
+                            v.push_back(f.convertToFloat());
+                          return v;
+                        }();
+    for (int64_t d = 0; d < rank; ++d)
+      outShape.push_back((int64_t)std::floor(in.getShape()[d] * values[d]));
+  } else if (auto d = n.declaredType(0)) {
+    outShape.assign(d->getShape().begin(), d->getShape().end());
+  } else {
+    return n.error() << "cannot determine the output shape";
+  }
+  if ((int64_t)outShape.size() != rank)
+    return n.error() << "sizes needs one value per dimension";
+  if (roi && n.inputType(1).getElementType() != elt)
+    roi = n.create<g::CastOp>(withElement(n.inputType(1), elt), roi);
+  if (scales && n.inputType(upsample || n.opset < 11 ? 1 : 2).getElementType() != elt)
+    scales = n.create<g::CastOp>(
+        withElement(llvm::cast<RankedTensorType>(scales.getType()), elt), scales);
+
+  Value x = n.input(0);
+  for (int64_t d = 0; d < rank; ++d) {
+    Value scale;
+    if (scales)
+      scale = n.create<g::SliceOp>(RankedTensorType::get({1}, elt), scales,
+                                   n.b.getDenseI64ArrayAttr({d}),
+                                   n.b.getDenseI64ArrayAttr({1}));
+    else
+      scale = n.constant(splat(RankedTensorType::get({1}, elt),
+                                    double(outShape[d]) / in.getShape()[d]));
+    bool identity = outShape[d] == in.getShape()[d] && !scales &&
+                    spec.transform != "tf_crop_and_resize";
+    if (!identity)
+      x = resizeAxis(n, x, d, outShape[d], scale, roi, spec);
+  }
+  n.setOutput(0, x);
+  return success();
+}
+
 HandlerTable buildTable() {
   HandlerTable t;
   // Elementwise unary.
@@ -1674,6 +1930,8 @@ HandlerTable buildTable() {
   t.add("EyeLike", 9, importEyeLike);
   t.add("Hardmax", 1, importHardmax);
   t.add("LRN", 1, importLRN);
+  t.add("Resize", 10, [](NodeImporter &n) { return importResize(n, false); });
+  t.add("Upsample", 7, [](NodeImporter &n) { return importResize(n, true); });
   t.add("OneHot", 9, importOneHot);
   t.add("SoftmaxCrossEntropyLoss", 12, importSoftmaxCrossEntropy);
 
