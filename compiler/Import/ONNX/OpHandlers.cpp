@@ -1819,6 +1819,265 @@ LogicalResult importResize(NodeImporter &n, bool upsample) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Recurrent layers: RNN, GRU, LSTM, unrolled over the static sequence length
+//===----------------------------------------------------------------------===//
+
+enum class CellKind { RNN, GRU, LSTM };
+
+/// The activation functions a recurrent op names, with their parameters.
+struct Activation {
+  std::string name;
+  float alpha = 0, beta = 0;
+};
+
+FailureOr<SmallVector<Activation>> activationsFor(NodeImporter &n,
+                                                  ArrayRef<StringRef> defaults,
+                                                  int64_t directions) {
+  SmallVector<Activation> acts;
+  const auto *names = n.findAttr("activations");
+  auto alphas = n.attrFloats("activation_alpha").value_or(std::vector<float>{});
+  auto betas = n.attrFloats("activation_beta").value_or(std::vector<float>{});
+  size_t count = defaults.size() * directions;
+  for (size_t i = 0; i < count; ++i) {
+    Activation a;
+    a.name = names && i < (size_t)names->strings_size()
+                 ? names->strings(i)
+                 : defaults[i % defaults.size()].str();
+    a.alpha = i < alphas.size() ? alphas[i] : (a.name == "LeakyRelu" ? 0.01f : 0.2f);
+    a.beta = i < betas.size() ? betas[i] : 0.5f;
+    if (a.name != "Sigmoid" && a.name != "Tanh" && a.name != "Relu" &&
+        a.name != "HardSigmoid" && a.name != "LeakyRelu") {
+      n.error() << "activation '" << a.name << "' is not supported";
+      return failure();
+    }
+    acts.push_back(a);
+  }
+  return acts;
+}
+
+Value applyActivation(NodeImporter &n, const Activation &a, Value x) {
+  auto type = llvm::cast<RankedTensorType>(x.getType());
+  if (a.name == "Sigmoid")
+    return n.create<g::SigmoidOp>(type, x);
+  if (a.name == "Tanh")
+    return n.create<g::TanhOp>(type, x);
+  if (a.name == "Relu")
+    return n.create<g::ReluOp>(type, x);
+  if (a.name == "LeakyRelu")
+    return n.create<g::LeakyReluOp>(type, x, n.b.getF32FloatAttr(a.alpha));
+  return n.create<g::HardSigmoidOp>(type, x, n.b.getF32FloatAttr(a.alpha),
+                                    n.b.getF32FloatAttr(a.beta));
+}
+
+LogicalResult importRecurrent(NodeImporter &n, CellKind kind) {
+  bool batchFirst = n.attrInt("layout", 0) != 0;
+  Value x = n.input(0);
+  auto xType = n.inputType(0);
+  Type elt = xType.getElementType();
+  if (xType.getRank() != 3)
+    return n.error() << "X must be 3-D";
+  if (batchFirst) {
+    xType = withShape(xType, {xType.getShape()[1], xType.getShape()[0], xType.getShape()[2]});
+    x = n.create<g::TransposeOp>(xType, x, n.b.getDenseI64ArrayAttr({1, 0, 2}));
+  }
+  int64_t T = xType.getShape()[0], B = xType.getShape()[1], I = xType.getShape()[2];
+  int64_t H = n.attrInt("hidden_size", 0);
+  std::string direction = n.attrString("direction", "forward");
+  int64_t dirs = direction == "bidirectional" ? 2 : 1;
+  int64_t gates = kind == CellKind::LSTM ? 4 : kind == CellKind::GRU ? 3 : 1;
+  auto wType = n.inputType(1);
+  if (H <= 0)
+    H = wType.getShape()[1] / gates;
+  if (wType.getShape() != ArrayRef<int64_t>{dirs, gates * H, I})
+    return n.error() << "W must be [" << dirs << ", " << gates * H << ", " << I << "]";
+  if (kind == CellKind::LSTM && n.attrInt("input_forget", 0))
+    return n.error() << "input_forget is not supported";
+  SmallVector<StringRef> defaults;
+  if (kind == CellKind::RNN)
+    defaults = {"Tanh"};
+  else if (kind == CellKind::GRU)
+    defaults = {"Sigmoid", "Tanh"};
+  else
+    defaults = {"Sigmoid", "Tanh", "Tanh"};
+  auto acts = activationsFor(n, defaults, dirs);
+  if (failed(acts))
+    return failure();
+  bool linearBeforeReset = n.attrInt("linear_before_reset", 0) != 0;
+  std::optional<float> clip;
+  if (n.hasAttr("clip"))
+    clip = n.attrFloat("clip", 0);
+
+  auto t2 = [&](int64_t a, int64_t b) { return RankedTensorType::get({a, b}, elt); };
+  // Slices [rows of part `k` of size `len`] along `axis` of a 2-D value.
+  auto part = [&](Value v, int64_t axis, int64_t k, int64_t len) {
+    auto type = llvm::cast<RankedTensorType>(v.getType());
+    SmallVector<int64_t> shape(type.getShape()), starts(type.getRank(), 0),
+        steps(type.getRank(), 1);
+    shape[axis] = len;
+    starts[axis] = k * len;
+    return n.create<g::SliceOp>(withShape(type, shape), v,
+                                n.b.getDenseI64ArrayAttr(starts),
+                                n.b.getDenseI64ArrayAttr(steps));
+  };
+  // Direction d's slice of a [dirs, ...] input, without the leading dim.
+  auto perDirection = [&](Value v, int64_t d) -> Value {
+    if (!v)
+      return nullptr;
+    auto type = llvm::cast<RankedTensorType>(v.getType());
+    SmallVector<int64_t> one(type.getShape()), rest(type.getShape().drop_front());
+    one[0] = 1;
+    SmallVector<int64_t> starts(type.getRank(), 0), steps(type.getRank(), 1);
+    starts[0] = d;
+    Value s = n.create<g::SliceOp>(withShape(type, one), v,
+                                   n.b.getDenseI64ArrayAttr(starts),
+                                   n.b.getDenseI64ArrayAttr(steps));
+    return n.create<g::ReshapeOp>(withShape(type, rest), s);
+  };
+  Value seqLens = n.input(4);
+  Value initialH = n.input(5), initialC = n.input(6), peepholes = n.input(7);
+  if (batchFirst) {
+    auto swap = [&](Value v) -> Value {
+      if (!v)
+        return v;
+      auto type = llvm::cast<RankedTensorType>(v.getType());
+      return n.create<g::TransposeOp>(
+          withShape(type, {type.getShape()[1], type.getShape()[0], type.getShape()[2]}),
+          v, n.b.getDenseI64ArrayAttr({1, 0, 2}));
+    };
+    initialH = swap(initialH);
+    initialC = swap(initialC);
+  }
+  auto zeros = n.constant(splat(t2(B, H), 0));
+
+  SmallVector<SmallVector<Value>> outputs(dirs);
+  SmallVector<Value> lastH(dirs), lastC(dirs);
+  for (int64_t d = 0; d < dirs; ++d) {
+    bool reverse = direction == "reverse" || d == 1;
+    Value w = perDirection(n.input(1), d), r = perDirection(n.input(2), d);
+    Value bias = perDirection(n.input(3), d);
+    Value wb, rb;
+    if (bias) {
+      wb = part(bias, 0, 0, gates * H);
+      rb = part(bias, 0, 1, gates * H);
+    }
+    Value h = initialH ? perDirection(initialH, d) : zeros;
+    Value c = initialC ? perDirection(initialC, d) : zeros;
+    Value p = perDirection(peepholes, d);
+    const Activation *f = &(*acts)[d * defaults.size()];
+    outputs[d].assign(T, nullptr);
+    for (int64_t step = 0; step < T; ++step) {
+      int64_t t = reverse ? T - 1 - step : step;
+      Value xt = n.create<g::ReshapeOp>(
+          t2(B, I), n.create<g::SliceOp>(RankedTensorType::get({1, B, I}, elt), x,
+                                         n.b.getDenseI64ArrayAttr({t, 0, 0}),
+                                         n.b.getDenseI64ArrayAttr({1, 1, 1})));
+      auto gemm = [&](Value a, Value m, Value bias2) {
+        return n.create<g::GemmOp>(t2(B, gates * H), a, m, bias2,
+                                   n.b.getF32FloatAttr(1), n.b.getF32FloatAttr(1),
+                                   n.b.getBoolAttr(false), n.b.getBoolAttr(true));
+      };
+      Value xw = gemm(xt, w, wb);
+      Value hr = gemm(h, r, rb);
+      auto clipped = [&](Value v) -> Value {
+        if (!clip)
+          return v;
+        return n.create<g::ClipOp>(v.getType(), v, scalarConstant(n, elt, -*clip),
+                                   scalarConstant(n, elt, *clip));
+      };
+      auto add = [&](Value a, Value b) { return n.create<g::AddOp>(t2(B, H), a, b); };
+      auto mul = [&](Value a, Value b) { return n.create<g::MulOp>(t2(B, H), a, b); };
+      auto peep = [&](Value gate, int64_t k, Value state) -> Value {
+        if (!p)
+          return gate;
+        return add(gate, mul(part(p, 0, k, H), state));
+      };
+      Value newH, newC;
+      if (kind == CellKind::RNN) {
+        newH = applyActivation(n, f[0], clipped(n.create<g::AddOp>(t2(B, H), xw, hr)));
+      } else if (kind == CellKind::LSTM) {
+        Value sum = n.create<g::AddOp>(t2(B, 4 * H), xw, hr);
+        Value i = applyActivation(n, f[0], clipped(peep(part(sum, 1, 0, H), 0, c)));
+        Value fg = applyActivation(n, f[0], clipped(peep(part(sum, 1, 2, H), 2, c)));
+        Value g = applyActivation(n, f[1], clipped(part(sum, 1, 3, H)));
+        newC = add(mul(fg, c), mul(i, g));
+        Value o = applyActivation(n, f[0], clipped(peep(part(sum, 1, 1, H), 1, newC)));
+        newH = mul(o, applyActivation(n, f[2], newC));
+      } else {
+        // GRU gates z, r, h; the candidate uses the reset gate on h (or on
+        // h * R when linear_before_reset).
+        Value z = applyActivation(n, f[0], clipped(add(part(xw, 1, 0, H), part(hr, 1, 0, H))));
+        Value rg = applyActivation(n, f[0], clipped(add(part(xw, 1, 1, H), part(hr, 1, 1, H))));
+        Value candidateIn;
+        if (linearBeforeReset) {
+          candidateIn = add(part(xw, 1, 2, H), mul(rg, part(hr, 1, 2, H)));
+        } else {
+          Value rh = n.create<g::GemmOp>(
+              t2(B, H), mul(rg, h), part(r, 0, 2, H),
+              rb ? part(rb, 0, 2, H) : Value(), n.b.getF32FloatAttr(1),
+              n.b.getF32FloatAttr(1), n.b.getBoolAttr(false), n.b.getBoolAttr(true));
+          candidateIn = add(part(xw, 1, 2, H), rh);
+        }
+        Value cand = applyActivation(n, f[1], clipped(candidateIn));
+        Value one = n.constant(splat(t2(B, H), 1));
+        newH = add(mul(n.create<g::SubOp>(t2(B, H), one, z), cand), mul(z, h));
+      }
+      Value out = newH;
+      if (seqLens) {
+        // Batches whose sequence ended keep their state and emit zeros.
+        auto mask2 = RankedTensorType::get({B, 1}, n.b.getI1Type());
+        Value lens = n.create<g::ReshapeOp>(
+            RankedTensorType::get({B, 1}, n.inputType(4).getElementType()), seqLens);
+        Value active = n.create<g::GreaterOp>(
+            mask2, lens,
+            n.constant(splat(RankedTensorType::get({}, n.inputType(4).getElementType()), t)));
+        newH = n.create<g::WhereOp>(t2(B, H), active, newH, h);
+        if (newC)
+          newC = n.create<g::WhereOp>(t2(B, H), active, newC, c);
+        out = n.create<g::WhereOp>(t2(B, H), active, newH, zeros);
+      }
+      h = newH;
+      if (newC)
+        c = newC;
+      outputs[d][t] = n.create<g::ReshapeOp>(RankedTensorType::get({1, 1, B, H}, elt), out);
+    }
+    lastH[d] = n.create<g::ReshapeOp>(RankedTensorType::get({1, B, H}, elt), h);
+    lastC[d] = n.create<g::ReshapeOp>(RankedTensorType::get({1, B, H}, elt), c);
+  }
+  // Y: [T, dirs, B, H]; Y_h, Y_c: [dirs, B, H] (batch first when layout=1).
+  SmallVector<Value> steps;
+  for (int64_t t = 0; t < T; ++t) {
+    SmallVector<Value> perDir;
+    for (int64_t d = 0; d < dirs; ++d)
+      perDir.push_back(outputs[d][t]);
+    steps.push_back(dirs == 1 ? perDir[0]
+                              : n.create<g::ConcatOp>(RankedTensorType::get({1, dirs, B, H}, elt),
+                                                      perDir, 1));
+  }
+  Value y = n.create<g::ConcatOp>(RankedTensorType::get({T, dirs, B, H}, elt), steps, 0);
+  auto stack = [&](ArrayRef<Value> v) -> Value {
+    return dirs == 1 ? v[0]
+                     : n.create<g::ConcatOp>(RankedTensorType::get({dirs, B, H}, elt), v, 0);
+  };
+  Value yh = stack(lastH), yc = stack(lastC);
+  if (batchFirst) {
+    y = n.create<g::TransposeOp>(RankedTensorType::get({B, T, dirs, H}, elt), y,
+                                 n.b.getDenseI64ArrayAttr({2, 0, 1, 3}));
+    auto swap = [&](Value v) {
+      return n.create<g::TransposeOp>(RankedTensorType::get({B, dirs, H}, elt), v,
+                                      n.b.getDenseI64ArrayAttr({1, 0, 2}));
+    };
+    yh = swap(yh);
+    yc = swap(yc);
+  }
+  n.setOutput(0, y);
+  if (n.numOutputs() > 1)
+    n.setOutput(1, yh);
+  if (n.numOutputs() > 2 && kind == CellKind::LSTM)
+    n.setOutput(2, yc);
+  return success();
+}
+
 HandlerTable buildTable() {
   HandlerTable t;
   // Elementwise unary.
@@ -1905,10 +2164,10 @@ HandlerTable buildTable() {
   t.add("Mod", 10, importMod);
   t.add("BitShift", 11, importBitShift);
   t.add("Where", 9, importWhere);
-  t.add("Max", 8, [](NodeImporter &n) { return variadic<g::MaxOp>(n); });
-  t.add("Min", 8, [](NodeImporter &n) { return variadic<g::MinOp>(n); });
-  t.add("Sum", 8, [](NodeImporter &n) { return variadic<g::AddOp>(n); });
-  t.add("Mean", 8, [](NodeImporter &n) { return variadic<g::AddOp>(n, true); });
+  t.add("Max", 1, [](NodeImporter &n) { return variadic<g::MaxOp>(n); });
+  t.add("Min", 1, [](NodeImporter &n) { return variadic<g::MinOp>(n); });
+  t.add("Sum", 1, [](NodeImporter &n) { return variadic<g::AddOp>(n); });
+  t.add("Mean", 1, [](NodeImporter &n) { return variadic<g::AddOp>(n, true); });
 
   // Linear algebra, convolution, pooling, normalization.
   t.add("MatMul", 1, importMatMul);
@@ -1930,6 +2189,9 @@ HandlerTable buildTable() {
   t.add("EyeLike", 9, importEyeLike);
   t.add("Hardmax", 1, importHardmax);
   t.add("LRN", 1, importLRN);
+  t.add("RNN", 7, [](NodeImporter &n) { return importRecurrent(n, CellKind::RNN); });
+  t.add("GRU", 7, [](NodeImporter &n) { return importRecurrent(n, CellKind::GRU); });
+  t.add("LSTM", 7, [](NodeImporter &n) { return importRecurrent(n, CellKind::LSTM); });
   t.add("Resize", 10, [](NodeImporter &n) { return importResize(n, false); });
   t.add("Upsample", 7, [](NodeImporter &n) { return importResize(n, true); });
   t.add("OneHot", 9, importOneHot);
