@@ -571,15 +571,24 @@ Value elementwiseBody(Operation *op, OpBuilder &b, Location loc,
 // Patterns
 //===----------------------------------------------------------------------===//
 
+/// Base of the dsg patterns: the converted (signless) result type.
+template <typename OpTy>
+struct GraphPattern : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  RankedTensorType convertedType(Type type) const {
+    return llvm::cast<RankedTensorType>(
+        this->getTypeConverter()->convertType(type));
+  }
+};
+
 /// Any dsg op whose semantics are elementwiseBody over broadcast operands.
 template <typename OpTy>
-struct ElementwiseLowering : OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
+struct ElementwiseLowering : GraphPattern<OpTy> {
+  using GraphPattern<OpTy>::GraphPattern;
   LogicalResult
   matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    auto resultType = llvm::cast<RankedTensorType>(
-        this->getTypeConverter()->convertType(op->getResult(0).getType()));
+    auto resultType = this->convertedType(op->getResult(0).getType());
     SmallVector<Type> types;
     for (Value v : op->getOperands())
       types.push_back(tensorType(v).getElementType());
@@ -593,13 +602,12 @@ struct ElementwiseLowering : OpConversionPattern<OpTy> {
   }
 };
 
-struct ConstantLowering : OpConversionPattern<g::ConstantOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct ConstantLowering : GraphPattern<g::ConstantOp> {
+  using GraphPattern::GraphPattern;
   LogicalResult
   matchAndRewrite(g::ConstantOp op, OpAdaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    auto type = llvm::cast<RankedTensorType>(
-        getTypeConverter()->convertType(op.getType()));
+    auto type = convertedType(op.getType());
     auto dense = llvm::dyn_cast<DenseElementsAttr>(op.getValue());
     if (!dense)
       return rewriter.notifyMatchFailure(op, "only dense constants lower");
@@ -610,14 +618,13 @@ struct ConstantLowering : OpConversionPattern<g::ConstantOp> {
   }
 };
 
-struct ClipLowering : OpConversionPattern<g::ClipOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct ClipLowering : GraphPattern<g::ClipOp> {
+  using GraphPattern::GraphPattern;
   LogicalResult
   matchAndRewrite(g::ClipOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto type = llvm::cast<RankedTensorType>(
-        getTypeConverter()->convertType(op.getType()));
+    auto type = convertedType(op.getType());
     bool isFloat = llvm::isa<FloatType>(type.getElementType());
     bool isUnsigned = isUnsignedTensor(op.getInput());
     // Bounds are single-element tensors: read them once, outside the loop.
@@ -661,15 +668,14 @@ Value mulScalars(OpBuilder &b, Location loc, Value x, Value y) {
   return b.create<arith::MulIOp>(loc, x, y);
 }
 
-struct MatMulLowering : OpConversionPattern<g::MatMulOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct MatMulLowering : GraphPattern<g::MatMulOp> {
+  using GraphPattern::GraphPattern;
   LogicalResult
   matchAndRewrite(g::MatMulOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
-    auto resultType = llvm::cast<RankedTensorType>(
-        getTypeConverter()->convertType(op.getType()));
+    auto resultType = convertedType(op.getType());
     auto lhsShape = tensorType(adaptor.getLhs()).getShape();
     auto rhsShape = tensorType(adaptor.getRhs()).getShape();
     bool hasM = lhsShape.size() > 1, hasN = rhsShape.size() > 1;
@@ -723,15 +729,14 @@ struct MatMulLowering : OpConversionPattern<g::MatMulOp> {
   }
 };
 
-struct GemmLowering : OpConversionPattern<g::GemmOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct GemmLowering : GraphPattern<g::GemmOp> {
+  using GraphPattern::GraphPattern;
   LogicalResult
   matchAndRewrite(g::GemmOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
-    auto resultType = llvm::cast<RankedTensorType>(
-        getTypeConverter()->convertType(op.getType()));
+    auto resultType = convertedType(op.getType());
     Type elt = resultType.getElementType();
     AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
                k = getAffineDimExpr(2, ctx);
@@ -803,15 +808,14 @@ Value padSpatial(OpBuilder &b, Location loc, Value input,
   return b.create<tensor::PadOp>(loc, padded, input, low, high, padValue);
 }
 
-struct ConvLowering : OpConversionPattern<g::ConvOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct ConvLowering : GraphPattern<g::ConvOp> {
+  using GraphPattern::GraphPattern;
   LogicalResult
   matchAndRewrite(g::ConvOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
-    auto resultType = llvm::cast<RankedTensorType>(
-        getTypeConverter()->convertType(op.getType()));
+    auto resultType = convertedType(op.getType());
     Type elt = resultType.getElementType();
     int64_t spatial = resultType.getRank() - 2;
     int64_t group = op.getGroup();
@@ -914,8 +918,8 @@ struct ConvLowering : OpConversionPattern<g::ConvOp> {
   }
 };
 
-struct BatchNormLowering : OpConversionPattern<g::BatchNormOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct BatchNormLowering : GraphPattern<g::BatchNormOp> {
+  using GraphPattern::GraphPattern;
   LogicalResult
   matchAndRewrite(g::BatchNormOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -996,13 +1000,12 @@ Value buildPool(PoolOp op, Value input, RankedTensorType resultType,
       .getResult(0);
 }
 
-struct MaxPoolLowering : OpConversionPattern<g::MaxPoolOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct MaxPoolLowering : GraphPattern<g::MaxPoolOp> {
+  using GraphPattern::GraphPattern;
   LogicalResult
   matchAndRewrite(g::MaxPoolOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    auto resultType = llvm::cast<RankedTensorType>(
-        getTypeConverter()->convertType(op.getType()));
+    auto resultType = convertedType(op.getType());
     Type elt = resultType.getElementType();
     bool isUnsigned = isUnsignedTensor(op.getInput());
     Value lowest = isUnsigned ? scalarConst(rewriter, op.getLoc(), elt, 0)
@@ -1021,14 +1024,13 @@ struct MaxPoolLowering : OpConversionPattern<g::MaxPoolOp> {
   }
 };
 
-struct AveragePoolLowering : OpConversionPattern<g::AveragePoolOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct AveragePoolLowering : GraphPattern<g::AveragePoolOp> {
+  using GraphPattern::GraphPattern;
   LogicalResult
   matchAndRewrite(g::AveragePoolOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = llvm::cast<RankedTensorType>(
-        getTypeConverter()->convertType(op.getType()));
+    auto resultType = convertedType(op.getType());
     Type elt = resultType.getElementType();
     Value zero = scalarConst(rewriter, loc, elt, 0);
     Value sum = buildPool(op, adaptor.getInput(), resultType, zero, zero,
@@ -1081,8 +1083,8 @@ struct AveragePoolLowering : OpConversionPattern<g::AveragePoolOp> {
   }
 };
 
-struct SoftmaxLowering : OpConversionPattern<g::SoftmaxOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct SoftmaxLowering : GraphPattern<g::SoftmaxOp> {
+  using GraphPattern::GraphPattern;
   LogicalResult
   matchAndRewrite(g::SoftmaxOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -1127,8 +1129,8 @@ struct SoftmaxLowering : OpConversionPattern<g::SoftmaxOp> {
   }
 };
 
-struct LayerNormLowering : OpConversionPattern<g::LayerNormOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct LayerNormLowering : GraphPattern<g::LayerNormOp> {
+  using GraphPattern::GraphPattern;
   LogicalResult
   matchAndRewrite(g::LayerNormOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -1178,14 +1180,13 @@ struct LayerNormLowering : OpConversionPattern<g::LayerNormOp> {
 };
 
 template <typename ReduceOp>
-struct ReduceLowering : OpConversionPattern<ReduceOp> {
-  using OpConversionPattern<ReduceOp>::OpConversionPattern;
+struct ReduceLowering : GraphPattern<ReduceOp> {
+  using GraphPattern<ReduceOp>::GraphPattern;
   LogicalResult
   matchAndRewrite(ReduceOp op, typename ReduceOp::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = llvm::cast<RankedTensorType>(
-        this->getTypeConverter()->convertType(op.getType()));
+    auto resultType = this->convertedType(op.getType());
     Type elt = resultType.getElementType();
     bool isFloat = llvm::isa<FloatType>(elt);
     bool isUnsigned = isUnsignedTensor(op.getInput());
@@ -1233,8 +1234,8 @@ struct ReduceLowering : OpConversionPattern<ReduceOp> {
   }
 };
 
-struct ArgMaxLowering : OpConversionPattern<g::ArgMaxOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct ArgMaxLowering : GraphPattern<g::ArgMaxOp> {
+  using GraphPattern::GraphPattern;
   LogicalResult
   matchAndRewrite(g::ArgMaxOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -1295,26 +1296,24 @@ struct ArgMaxLowering : OpConversionPattern<g::ArgMaxOp> {
   }
 };
 
-struct ReshapeLowering : OpConversionPattern<g::ReshapeOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct ReshapeLowering : GraphPattern<g::ReshapeOp> {
+  using GraphPattern::GraphPattern;
   LogicalResult
   matchAndRewrite(g::ReshapeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    auto type = llvm::cast<RankedTensorType>(
-        getTypeConverter()->convertType(op.getType()));
+    auto type = convertedType(op.getType());
     rewriter.replaceOp(op, reshapeTensor(rewriter, op.getLoc(),
                                          adaptor.getInput(), type));
     return success();
   }
 };
 
-struct TransposeLowering : OpConversionPattern<g::TransposeOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct TransposeLowering : GraphPattern<g::TransposeOp> {
+  using GraphPattern::GraphPattern;
   LogicalResult
   matchAndRewrite(g::TransposeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    auto type = llvm::cast<RankedTensorType>(
-        getTypeConverter()->convertType(op.getType()));
+    auto type = convertedType(op.getType());
     auto transpose = rewriter.create<linalg::TransposeOp>(
         op.getLoc(), adaptor.getInput(), emptyTensor(rewriter, op.getLoc(), type),
         op.getPerm());
@@ -1323,14 +1322,13 @@ struct TransposeLowering : OpConversionPattern<g::TransposeOp> {
   }
 };
 
-struct ConcatLowering : OpConversionPattern<g::ConcatOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct ConcatLowering : GraphPattern<g::ConcatOp> {
+  using GraphPattern::GraphPattern;
   LogicalResult
   matchAndRewrite(g::ConcatOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto type = llvm::cast<RankedTensorType>(
-        getTypeConverter()->convertType(op.getType()));
+    auto type = convertedType(op.getType());
     int64_t axis = op.getAxis();
     Value result = emptyTensor(rewriter, loc, type);
     int64_t offset = 0;
@@ -1369,14 +1367,13 @@ Value buildAffineGather(OpBuilder &b, Location loc, Value input,
       .getResult(0);
 }
 
-struct SliceLowering : OpConversionPattern<g::SliceOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct SliceLowering : GraphPattern<g::SliceOp> {
+  using GraphPattern::GraphPattern;
   LogicalResult
   matchAndRewrite(g::SliceOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto type = llvm::cast<RankedTensorType>(
-        getTypeConverter()->convertType(op.getType()));
+    auto type = convertedType(op.getType());
     if (type.getNumElements() == 0) {
       rewriter.replaceOp(op, emptyTensor(rewriter, loc, type));
       return success();
@@ -1419,13 +1416,12 @@ struct SliceLowering : OpConversionPattern<g::SliceOp> {
   }
 };
 
-struct ExpandLowering : OpConversionPattern<g::ExpandOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct ExpandLowering : GraphPattern<g::ExpandOp> {
+  using GraphPattern::GraphPattern;
   LogicalResult
   matchAndRewrite(g::ExpandOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    auto type = llvm::cast<RankedTensorType>(
-        getTypeConverter()->convertType(op.getType()));
+    auto type = convertedType(op.getType());
     AffineMap map = broadcastMap(rewriter.getContext(),
                                  tensorType(adaptor.getInput()).getShape(),
                                  type.getShape());
@@ -1435,13 +1431,12 @@ struct ExpandLowering : OpConversionPattern<g::ExpandOp> {
   }
 };
 
-struct TileLowering : OpConversionPattern<g::TileOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct TileLowering : GraphPattern<g::TileOp> {
+  using GraphPattern::GraphPattern;
   LogicalResult
   matchAndRewrite(g::TileOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    auto type = llvm::cast<RankedTensorType>(
-        getTypeConverter()->convertType(op.getType()));
+    auto type = convertedType(op.getType());
     if (type.getNumElements() == 0) {
       rewriter.replaceOp(op, emptyTensor(rewriter, op.getLoc(), type));
       return success();
@@ -1496,15 +1491,14 @@ Value normalizeIndex(OpBuilder &b, Location loc, Value raw, int64_t dimSize) {
                                   b.create<arith::MinSIOp>(loc, v, maxIdx));
 }
 
-struct GatherLowering : OpConversionPattern<g::GatherOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct GatherLowering : GraphPattern<g::GatherOp> {
+  using GraphPattern::GraphPattern;
   LogicalResult
   matchAndRewrite(g::GatherOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
-    auto type = llvm::cast<RankedTensorType>(
-        getTypeConverter()->convertType(op.getType()));
+    auto type = convertedType(op.getType());
     Value data = adaptor.getData(), indices = adaptor.getIndices();
     auto dataShape = tensorType(data).getShape();
     int64_t axis = op.getAxis();
@@ -1536,13 +1530,12 @@ struct GatherLowering : OpConversionPattern<g::GatherOp> {
   }
 };
 
-struct GatherElementsLowering : OpConversionPattern<g::GatherElementsOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct GatherElementsLowering : GraphPattern<g::GatherElementsOp> {
+  using GraphPattern::GraphPattern;
   LogicalResult
   matchAndRewrite(g::GatherElementsOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    auto type = llvm::cast<RankedTensorType>(
-        getTypeConverter()->convertType(op.getType()));
+    auto type = convertedType(op.getType());
     Value data = adaptor.getData();
     int64_t axis = op.getAxis();
     int64_t axisSize = tensorType(data).getShape()[axis];
@@ -1562,14 +1555,13 @@ struct GatherElementsLowering : OpConversionPattern<g::GatherElementsOp> {
   }
 };
 
-struct PadLowering : OpConversionPattern<g::PadOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct PadLowering : GraphPattern<g::PadOp> {
+  using GraphPattern::GraphPattern;
   LogicalResult
   matchAndRewrite(g::PadOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto type = llvm::cast<RankedTensorType>(
-        getTypeConverter()->convertType(op.getType()));
+    auto type = convertedType(op.getType());
     Value input = adaptor.getInput();
     auto inShape = tensorType(input).getShape();
     int64_t rank = type.getRank();
@@ -1618,8 +1610,8 @@ struct PadLowering : OpConversionPattern<g::PadOp> {
   }
 };
 
-struct TriluLowering : OpConversionPattern<g::TriluOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct TriluLowering : GraphPattern<g::TriluOp> {
+  using GraphPattern::GraphPattern;
   LogicalResult
   matchAndRewrite(g::TriluOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -1649,8 +1641,8 @@ struct TriluLowering : OpConversionPattern<g::TriluOp> {
   }
 };
 
-struct CumSumLowering : OpConversionPattern<g::CumSumOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct CumSumLowering : GraphPattern<g::CumSumOp> {
+  using GraphPattern::GraphPattern;
   LogicalResult
   matchAndRewrite(g::CumSumOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {

@@ -157,6 +157,18 @@ LogicalResult importPRelu(NodeImporter &n) {
   return binary<g::PReluOp>(n);
 }
 
+/// Activations with two float parameters (Selu, HardSigmoid, Shrink).
+template <typename OpTy>
+LogicalResult unaryWithTwoParams(NodeImporter &n, StringRef first,
+                                 float firstDefault, StringRef second,
+                                 float secondDefault) {
+  n.setOutput(0, n.create<OpTy>(
+                     n.inputType(0), n.input(0),
+                     n.b.getF32FloatAttr(n.attrFloat(first, firstDefault)),
+                     n.b.getF32FloatAttr(n.attrFloat(second, secondDefault))));
+  return success();
+}
+
 template <typename OpTy>
 LogicalResult unaryWithAlpha(NodeImporter &n, float fallback) {
   n.setOutput(0, n.create<OpTy>(n.inputType(0), n.input(0),
@@ -2120,25 +2132,14 @@ HandlerTable buildTable() {
     return unaryWithAlpha<g::ThresholdedReluOp>(n, 1.0f);
   });
   t.add("Selu", 1, [](NodeImporter &n) {
-    n.setOutput(0, n.create<g::SeluOp>(
-                       n.inputType(0), n.input(0),
-                       n.b.getF32FloatAttr(n.attrFloat("alpha", 1.67326319217681884765625f)),
-                       n.b.getF32FloatAttr(n.attrFloat("gamma", 1.05070102214813232421875f))));
-    return success();
+    return unaryWithTwoParams<g::SeluOp>(n, "alpha", 1.67326319217681884765625f,
+                                         "gamma", 1.05070102214813232421875f);
   });
   t.add("HardSigmoid", 1, [](NodeImporter &n) {
-    n.setOutput(0, n.create<g::HardSigmoidOp>(
-                       n.inputType(0), n.input(0),
-                       n.b.getF32FloatAttr(n.attrFloat("alpha", 0.2f)),
-                       n.b.getF32FloatAttr(n.attrFloat("beta", 0.5f))));
-    return success();
+    return unaryWithTwoParams<g::HardSigmoidOp>(n, "alpha", 0.2f, "beta", 0.5f);
   });
   t.add("Shrink", 9, [](NodeImporter &n) {
-    n.setOutput(0, n.create<g::ShrinkOp>(
-                       n.inputType(0), n.input(0),
-                       n.b.getF32FloatAttr(n.attrFloat("bias", 0.0f)),
-                       n.b.getF32FloatAttr(n.attrFloat("lambd", 0.5f))));
-    return success();
+    return unaryWithTwoParams<g::ShrinkOp>(n, "bias", 0.0f, "lambd", 0.5f);
   });
   t.add("Cast", 1, importCast);
   t.add("CastLike", 15, importCastLike);
