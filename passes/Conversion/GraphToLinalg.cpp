@@ -1555,6 +1555,95 @@ struct GatherElementsLowering : GraphPattern<g::GatherElementsOp> {
   }
 };
 
+struct GatherNDLowering : GraphPattern<g::GatherNDOp> {
+  using GraphPattern::GraphPattern;
+  LogicalResult
+  matchAndRewrite(g::GatherNDOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = convertedType(op.getType());
+    Value data = adaptor.getData(), indices = adaptor.getIndices();
+    auto dataShape = tensorType(data).getShape();
+    auto idxShape = tensorType(indices).getShape();
+    int64_t b = op.getBatchDims(), last = idxShape.back();
+    int64_t tupleDims = idxShape.size() - 1;
+    if (type.getNumElements() == 0) {
+      rewriter.replaceOp(op, emptyTensor(rewriter, op.getLoc(), type));
+      return success();
+    }
+    Value result = buildIndexedRead(
+        rewriter, op.getLoc(), type, {},
+        [&](OpBuilder &nb, Location l, ValueRange, ArrayRef<Value> ivs) {
+          SmallVector<Value> idxCoords(ivs.take_front(tupleDims));
+          idxCoords.push_back(nullptr);
+          SmallVector<Value> coords(ivs.take_front(b));
+          for (int64_t k = 0; k < last; ++k) {
+            idxCoords.back() = nb.create<arith::ConstantIndexOp>(l, k);
+            Value raw = nb.create<tensor::ExtractOp>(l, indices, idxCoords);
+            coords.push_back(normalizeIndex(nb, l, raw, dataShape[b + k]));
+          }
+          llvm::append_range(coords, ivs.drop_front(tupleDims));
+          return nb.create<tensor::ExtractOp>(l, data, coords).getResult();
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// One linalg.generic: output letters are parallel loops, the others are
+/// reductions; each operand reads through its subscripts.
+struct EinsumLowering : GraphPattern<g::EinsumOp> {
+  using GraphPattern::GraphPattern;
+  LogicalResult
+  matchAndRewrite(g::EinsumOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto type = convertedType(op.getType());
+    auto [lhs, out] = op.getEquation().split("->");
+    SmallVector<StringRef> terms;
+    lhs.split(terms, ',');
+    // Loop order: output letters, then summed letters by first appearance.
+    std::string letters = out.str();
+    llvm::StringMap<int64_t> extent;
+    for (auto [term, v] : llvm::zip(terms, adaptor.getInputs()))
+      for (auto [c, size] : llvm::zip(term, tensorType(v).getShape())) {
+        if (letters.find(c) == std::string::npos)
+          letters.push_back(c);
+        int64_t &e = extent[StringRef(&c, 1)];
+        e = std::max(e, size);
+      }
+    int64_t numLoops = letters.size();
+    SmallVector<AffineMap> maps;
+    for (auto [term, v] : llvm::zip(terms, adaptor.getInputs())) {
+      SmallVector<AffineExpr> exprs;
+      for (auto [c, size] : llvm::zip(term, tensorType(v).getShape()))
+        exprs.push_back(size == 1 && extent[StringRef(&c, 1)] != 1
+                            ? getAffineConstantExpr(0, ctx)
+                            : getAffineDimExpr(letters.find(c), ctx));
+      maps.push_back(AffineMap::get(numLoops, 0, exprs, ctx));
+    }
+    SmallVector<AffineExpr> outExprs;
+    for (size_t i = 0; i < out.size(); ++i)
+      outExprs.push_back(getAffineDimExpr(i, ctx));
+    maps.push_back(AffineMap::get(numLoops, 0, outExprs, ctx));
+    SmallVector<utils::IteratorType> iterators(out.size(),
+                                               utils::IteratorType::parallel);
+    iterators.append(numLoops - out.size(), utils::IteratorType::reduction);
+    Type elt = type.getElementType();
+    Value init = filledTensor(rewriter, loc, type, scalarConst(rewriter, loc, elt, 0));
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{type}, adaptor.getInputs(), ValueRange{init}, maps,
+        iterators, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value product = args[0];
+          for (Value v : args.drop_front().drop_back())
+            product = mulScalars(b, l, product, v);
+          b.create<linalg::YieldOp>(l, addScalars(b, l, args.back(), product));
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
 struct PadLowering : GraphPattern<g::PadOp> {
   using GraphPattern::GraphPattern;
   LogicalResult
@@ -1760,6 +1849,7 @@ void mlir::ds::populateGraphToLinalgPatterns(TypeConverter &converter,
       ReduceLowering<g::ReduceMaxOp>, ReduceLowering<g::ReduceMinOp>,
       ReduceLowering<g::ReduceProdOp>, ArgMaxLowering, ReshapeLowering,
       TransposeLowering, ConcatLowering, SliceLowering, ExpandLowering,
-      TileLowering, GatherLowering, GatherElementsLowering, PadLowering,
+      TileLowering, GatherLowering, GatherElementsLowering, GatherNDLowering,
+      EinsumLowering, PadLowering,
       TriluLowering, CumSumLowering>(converter, ctx);
 }

@@ -106,3 +106,38 @@ func.func @constant() -> tensor<2xui8> {
   %0 = dsg.constant dense<[1, 255]> : tensor<2xui8>
   return %0 : tensor<2xui8>
 }
+
+// -----
+
+// Einsum is one generic: output letters parallel, summed letters reduce; a
+// repeated letter reads a diagonal.
+// CHECK-DAG: #[[DIAG:.*]] = affine_map<(d0, d1) -> (d0, d1, d1)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func @einsum_diagonal
+func.func @einsum_diagonal(%a: tensor<3x5x5xf32>) -> tensor<3x5xf32> {
+  // CHECK: linalg.generic {indexing_maps = [#[[DIAG]], #[[OUT]]], iterator_types = ["parallel", "parallel"]}
+  %0 = dsg.einsum %a {equation = "Aii->Ai"} : (tensor<3x5x5xf32>) -> tensor<3x5xf32>
+  return %0 : tensor<3x5xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @einsum_matmul
+func.func @einsum_matmul(%a: tensor<5x2x3xf32>, %b: tensor<5x3x4xf32>) -> tensor<5x2x4xf32> {
+  // CHECK: iterator_types = ["parallel", "parallel", "parallel", "reduction"]
+  // CHECK: arith.mulf
+  // CHECK: arith.addf
+  %0 = dsg.einsum %a, %b {equation = "bij,bjk->bik"} : (tensor<5x2x3xf32>, tensor<5x3x4xf32>) -> tensor<5x2x4xf32>
+  return %0 : tensor<5x2x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @gather_nd
+func.func @gather_nd(%d: tensor<2x2x2xf32>, %i: tensor<2x1x2xi64>) -> tensor<2x1x2xf32> {
+  // CHECK: linalg.generic
+  // CHECK: tensor.extract %{{.*}} : tensor<2x1x2xi64>
+  // CHECK: tensor.extract %{{.*}} : tensor<2x2x2xf32>
+  %0 = dsg.gather_nd %d, %i {batch_dims = 0 : i64} : (tensor<2x2x2xf32>, tensor<2x1x2xi64>) -> tensor<2x1x2xf32>
+  return %0 : tensor<2x1x2xf32>
+}

@@ -12,7 +12,9 @@
 #include "mlir/IR/Matchers.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <cctype>
 #include <cmath>
+#include <map>
 #include <numeric>
 
 using namespace mlir;
@@ -2090,6 +2092,106 @@ LogicalResult importRecurrent(NodeImporter &n, CellKind kind) {
   return success();
 }
 
+LogicalResult importGatherND(NodeImporter &n) {
+  auto data = n.inputType(0), indices = n.inputType(1);
+  int64_t b = n.attrInt("batch_dims", 0);
+  if (indices.getRank() < 1 || b < 0 || b >= indices.getRank() ||
+      b + indices.getShape().back() > data.getRank())
+    return n.error() << "indices do not fit data and batch_dims";
+  SmallVector<int64_t> shape(indices.getShape().drop_back());
+  llvm::append_range(shape, data.getShape().drop_front(b + indices.getShape().back()));
+  n.setOutput(0, n.create<g::GatherNDOp>(withShape(data, shape), n.input(0),
+                                         n.input(1), b));
+  return success();
+}
+
+/// Normalizes an ONNX einsum equation: no spaces, explicit output, ellipses
+/// spelled out with letters the equation does not use.
+LogicalResult importEinsum(NodeImporter &n) {
+  std::string eq;
+  for (char c : n.attrString("equation", ""))
+    if (!std::isspace(static_cast<unsigned char>(c)))
+      eq.push_back(c);
+  auto arrow = eq.find("->");
+  std::string lhs = eq.substr(0, arrow);
+  std::optional<std::string> out;
+  if (arrow != std::string::npos)
+    out = eq.substr(arrow + 2);
+  SmallVector<std::string> terms;
+  for (StringRef t : llvm::split(lhs, ','))
+    terms.push_back(t.str());
+  if (terms.size() != n.numInputs())
+    return n.error() << "equation names " << terms.size() << " operands";
+  std::string unused;
+  for (char c = 'A'; c <= 'z'; ++c)
+    if (std::isalpha(static_cast<unsigned char>(c)) && eq.find(c) == std::string::npos)
+      unused.push_back(c);
+  // The widest ellipsis decides how many letters stand for it.
+  int64_t ellipsis = 0;
+  for (auto [i, t] : llvm::enumerate(terms)) {
+    size_t dots = t.find("...");
+    if (dots == std::string::npos)
+      continue;
+    int64_t named = t.size() - 3;
+    int64_t dims = n.inputType(i).getRank() - named;
+    if (dims < 0 || dims > (int64_t)unused.size())
+      return n.error() << "subscript '" << t << "' does not fit its operand";
+    ellipsis = std::max(ellipsis, dims);
+  }
+  auto expand = [&](std::string t, int64_t dims) {
+    size_t dots = t.find("...");
+    if (dots == std::string::npos)
+      return t;
+    return t.substr(0, dots) + unused.substr(ellipsis - dims, dims) + t.substr(dots + 3);
+  };
+  SmallVector<Value> inputs;
+  llvm::StringMap<int64_t> extent;
+  std::map<char, int> count;
+  for (auto [i, t] : llvm::enumerate(terms)) {
+    int64_t rank = n.inputType(i).getRank();
+    size_t dots = t.find("...");
+    t = expand(t, dots == std::string::npos ? 0 : rank - ((int64_t)t.size() - 3));
+    if ((int64_t)t.size() != rank)
+      return n.error() << "subscript '" << t << "' does not match rank " << rank;
+    for (auto [c, size] : llvm::zip(t, n.inputType(i).getShape())) {
+      ++count[c];
+      int64_t &e = extent[StringRef(&c, 1)];
+      e = std::max(e, size);
+    }
+    inputs.push_back(n.input(i));
+  }
+  std::string output;
+  if (out) {
+    output = expand(*out, ellipsis);
+  } else {
+    // Implicit form: the ellipsis dims, then letters seen once, sorted.
+    output = unused.substr(0, ellipsis);
+    std::string once;
+    for (auto &[c, k] : count)
+      if (k == 1 && unused.substr(0, ellipsis).find(c) == std::string::npos)
+        once.push_back(c);
+    output += once;
+  }
+  SmallVector<int64_t> shape;
+  for (char c : output) {
+    auto it = extent.find(StringRef(&c, 1));
+    if (it == extent.end())
+      return n.error() << "output letter '" << c << "' appears in no operand";
+    shape.push_back(it->second);
+  }
+  std::string normalized;
+  for (auto [i, t] : llvm::enumerate(terms)) {
+    int64_t rank = n.inputType(i).getRank();
+    size_t dots = t.find("...");
+    normalized += (i ? "," : "") +
+                  expand(t, dots == std::string::npos ? 0 : rank - ((int64_t)t.size() - 3));
+  }
+  normalized += "->" + output;
+  n.setOutput(0, n.create<g::EinsumOp>(withShape(n.inputType(0), shape), inputs,
+                                       n.b.getStringAttr(normalized)));
+  return success();
+}
+
 HandlerTable buildTable() {
   HandlerTable t;
   // Elementwise unary.
@@ -2227,6 +2329,8 @@ HandlerTable buildTable() {
   t.add("Concat", 4, importConcat);
   t.add("Gather", 1, importGather);
   t.add("GatherElements", 11, importGatherElements);
+  t.add("GatherND", 11, importGatherND);
+  t.add("Einsum", 12, importEinsum);
   t.add("Slice", 1, importSlice);
   t.add("Split", 2, importSplit);
   t.add("Shape", 1, importShape);

@@ -6,6 +6,7 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringMap.h"
 
 using namespace mlir;
 using namespace mlir::ds::graph;
@@ -527,6 +528,60 @@ LogicalResult GatherElementsOp::verify() {
   if (getIndices().getType().getShape() != getType().getShape())
     return emitOpError("result shape must equal the indices shape");
   return verifyAxis(*this, getAxis(), getData().getType().getRank());
+}
+
+LogicalResult GatherNDOp::verify() {
+  auto data = getData().getType(), indices = getIndices().getType();
+  int64_t b = getBatchDims();
+  if (indices.getRank() < 1 || b < 0 || b >= indices.getRank() ||
+      b >= data.getRank())
+    return emitOpError("batch_dims must be below both ranks");
+  int64_t last = indices.getShape().back();
+  if (b + last > data.getRank())
+    return emitOpError("index tuples are longer than data's rank allows");
+  for (int64_t d = 0; d < b; ++d)
+    if (data.getShape()[d] != indices.getShape()[d])
+      return emitOpError("batch dims of data and indices differ");
+  SmallVector<int64_t> expected(indices.getShape().drop_back());
+  llvm::append_range(expected, data.getShape().drop_front(b + last));
+  if (getType().getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError("result shape must be indices[:-1] + data[batch_dims + last:]");
+  return success();
+}
+
+LogicalResult EinsumOp::verify() {
+  StringRef eq = getEquation();
+  auto [lhs, out] = eq.split("->");
+  if (lhs.size() == eq.size())
+    return emitOpError("equation must be explicit (contain '->')");
+  SmallVector<StringRef> terms;
+  lhs.split(terms, ',');
+  if (terms.size() != getInputs().size())
+    return emitOpError("equation names ") << terms.size() << " operands, op has "
+                                          << getInputs().size();
+  llvm::StringMap<int64_t> extent;
+  for (auto [term, v] : llvm::zip(terms, getInputs())) {
+    auto t = llvm::cast<RankedTensorType>(v.getType());
+    if ((int64_t)term.size() != t.getRank())
+      return emitOpError("subscript '") << term << "' does not match rank "
+                                        << t.getRank();
+    for (auto [c, size] : llvm::zip(term, t.getShape())) {
+      if (!llvm::isAlpha(c))
+        return emitOpError("subscripts must be letters");
+      int64_t &e = extent[StringRef(&c, 1)];
+      if (e > 1 && size > 1 && e != size)
+        return emitOpError("letter '") << c << "' has extents " << e << " and " << size;
+      e = std::max(e, size);
+    }
+  }
+  if ((int64_t)out.size() != getType().getRank())
+    return emitOpError("output subscripts do not match the result rank");
+  for (auto [c, size] : llvm::zip(out, getType().getShape())) {
+    auto it = extent.find(StringRef(&c, 1));
+    if (it == extent.end() || it->second != size)
+      return emitOpError("output letter '") << c << "' has no matching extent";
+  }
+  return success();
 }
 
 LogicalResult ExpandOp::verify() {

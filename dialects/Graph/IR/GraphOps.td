@@ -326,6 +326,29 @@ def Graph_GatherElementsOp : Graph_Op<"gather_elements", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Graph_GatherNDOp : Graph_Op<"gather_nd", [Pure]> {
+  let summary = "gather slices of `data` at index tuples (the last dim of `indices`)";
+  let description = [{ The first `batch_dims` dims of `data` and `indices`
+    are shared; the result is indices.shape[:-1] + data.shape[batch_dims +
+    indices.shape[-1]:]. Negative indices wrap. }];
+  let arguments = (ins Graph_Tensor:$data, Graph_IntTensor:$indices, I64Attr:$batch_dims);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Graph_EinsumOp : Graph_Op<"einsum", [Pure]> {
+  let summary = "Einstein summation";
+  let description = [{ `equation` is explicit ("ab,bc->ac"), without spaces
+    or ellipses (the importer names ellipsis dims with unused letters). Every
+    letter's extent is the largest among the operands; an operand dim of
+    size 1 broadcasts. }];
+  let arguments = (ins Variadic<Graph_Tensor>:$inputs, StrAttr:$equation);
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def Graph_ExpandOp : Graph_Op<"expand", [Pure]> {
   let summary = "broadcast to the result shape";
   let arguments = (ins Graph_Tensor:$input);

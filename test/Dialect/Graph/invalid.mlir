@@ -101,3 +101,27 @@ func.func @gather_shape(%d: tensor<5x4xf32>, %i: tensor<3xi64>) -> tensor<5x4xf3
   %0 = dsg.gather %d, %i {axis = 0 : i64} : (tensor<5x4xf32>, tensor<3xi64>) -> tensor<5x4xf32>
   return %0 : tensor<5x4xf32>
 }
+
+// -----
+
+func.func @einsum_rank(%a: tensor<2x3xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{subscript 'ijk' does not match rank 2}}
+  %0 = dsg.einsum %a {equation = "ijk->i"} : (tensor<2x3xf32>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}
+
+// -----
+
+func.func @einsum_extent(%a: tensor<2x3xf32>, %b: tensor<4x5xf32>) -> tensor<2x5xf32> {
+  // expected-error @+1 {{letter 'j' has extents 3 and 4}}
+  %0 = dsg.einsum %a, %b {equation = "ij,jk->ik"} : (tensor<2x3xf32>, tensor<4x5xf32>) -> tensor<2x5xf32>
+  return %0 : tensor<2x5xf32>
+}
+
+// -----
+
+func.func @gather_nd_tuple(%d: tensor<2x2xf32>, %i: tensor<2x3xi64>) -> tensor<2xf32> {
+  // expected-error @+1 {{index tuples are longer than data's rank allows}}
+  %0 = dsg.gather_nd %d, %i {batch_dims = 0 : i64} : (tensor<2x2xf32>, tensor<2x3xi64>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}
