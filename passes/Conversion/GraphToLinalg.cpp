@@ -1589,6 +1589,134 @@ struct GatherNDLowering : GraphPattern<g::GatherNDOp> {
   }
 };
 
+/// Scatter as a gather: each output element scans the updates (a reduction
+/// loop nest, in update order so the last write wins) and combines those
+/// aimed at it. O(outputs x updates), but one generic with no atomics.
+Value buildScatter(OpBuilder &b, Location loc, Value data, Value updates,
+                   ArrayRef<AffineExpr> updateExprs, int64_t numUpdateLoops,
+                   StringRef reduction, bool isUnsigned,
+                   function_ref<Value(OpBuilder &, Location, ArrayRef<Value>,
+                                      ArrayRef<Value>)> hits) {
+  MLIRContext *ctx = b.getContext();
+  auto type = tensorType(data);
+  int64_t rank = type.getRank(), numLoops = rank + numUpdateLoops;
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t d = 0; d < rank; ++d)
+    outExprs.push_back(getAffineDimExpr(d, ctx));
+  SmallVector<AffineMap> maps = {AffineMap::get(numLoops, 0, updateExprs, ctx),
+                                 AffineMap::get(numLoops, 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  iterators.append(numUpdateLoops, utils::IteratorType::reduction);
+  Value init = b.create<linalg::CopyOp>(loc, data, emptyTensor(b, loc, type))
+                   .getResult(0);
+  bool isFloat = llvm::isa<FloatType>(type.getElementType());
+  return b
+      .create<linalg::GenericOp>(
+          loc, TypeRange{type}, ValueRange{updates}, ValueRange{init}, maps,
+          iterators,
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            SmallVector<Value> outIvs, updIvs;
+            for (int64_t d = 0; d < rank; ++d)
+              outIvs.push_back(nb.create<linalg::IndexOp>(l, d));
+            for (int64_t d = 0; d < numUpdateLoops; ++d)
+              updIvs.push_back(nb.create<linalg::IndexOp>(l, rank + d));
+            Value update = args[0], acc = args[1], combined = update;
+            if (reduction == "add")
+              combined = addScalars(nb, l, acc, update);
+            else if (reduction == "mul")
+              combined = mulScalars(nb, l, acc, update);
+            else if (reduction == "max")
+              combined = isFloat ? nb.create<arith::MaximumFOp>(l, acc, update).getResult()
+                         : isUnsigned ? nb.create<arith::MaxUIOp>(l, acc, update).getResult()
+                                      : nb.create<arith::MaxSIOp>(l, acc, update).getResult();
+            else if (reduction == "min")
+              combined = isFloat ? nb.create<arith::MinimumFOp>(l, acc, update).getResult()
+                         : isUnsigned ? nb.create<arith::MinUIOp>(l, acc, update).getResult()
+                                      : nb.create<arith::MinSIOp>(l, acc, update).getResult();
+            Value hit = hits(nb, l, outIvs, updIvs);
+            nb.create<linalg::YieldOp>(
+                l, nb.create<arith::SelectOp>(l, hit, combined, acc).getResult());
+          })
+      .getResult(0);
+}
+
+Value allOf(OpBuilder &b, Location loc, ArrayRef<Value> conditions) {
+  Value all = b.create<arith::ConstantOp>(loc, b.getBoolAttr(true));
+  for (Value c : conditions)
+    all = b.create<arith::AndIOp>(loc, all, c);
+  return all;
+}
+
+struct ScatterElementsLowering : GraphPattern<g::ScatterElementsOp> {
+  using GraphPattern::GraphPattern;
+  LogicalResult
+  matchAndRewrite(g::ScatterElementsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    MLIRContext *ctx = rewriter.getContext();
+    Value indices = adaptor.getIndices();
+    int64_t rank = tensorType(adaptor.getData()).getRank();
+    int64_t axis = op.getAxis(),
+            axisSize = tensorType(adaptor.getData()).getShape()[axis];
+    SmallVector<AffineExpr> updExprs;
+    for (int64_t d = 0; d < rank; ++d)
+      updExprs.push_back(getAffineDimExpr(rank + d, ctx));
+    Value result = buildScatter(
+        rewriter, op.getLoc(), adaptor.getData(), adaptor.getUpdates(), updExprs,
+        rank, op.getReduction(), isUnsignedTensor(op.getData()),
+        [&](OpBuilder &b, Location l, ArrayRef<Value> out, ArrayRef<Value> upd) {
+          SmallVector<Value> conds;
+          for (int64_t d = 0; d < rank; ++d) {
+            Value target = upd[d];
+            if (d == axis)
+              target = normalizeIndex(
+                  b, l, b.create<tensor::ExtractOp>(l, indices, upd), axisSize);
+            conds.push_back(b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq,
+                                                    target, out[d]));
+          }
+          return allOf(b, l, conds);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct ScatterNDLowering : GraphPattern<g::ScatterNDOp> {
+  using GraphPattern::GraphPattern;
+  LogicalResult
+  matchAndRewrite(g::ScatterNDOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    MLIRContext *ctx = rewriter.getContext();
+    Value indices = adaptor.getIndices();
+    auto dataShape = tensorType(adaptor.getData()).getShape();
+    auto idxShape = tensorType(indices).getShape();
+    int64_t rank = dataShape.size(), k = idxShape.back();
+    int64_t tupleDims = idxShape.size() - 1;
+    // Updates read at (tuple..., the data dims past the index tuple).
+    SmallVector<AffineExpr> updExprs;
+    for (int64_t d = 0; d < tupleDims; ++d)
+      updExprs.push_back(getAffineDimExpr(rank + d, ctx));
+    for (int64_t d = k; d < rank; ++d)
+      updExprs.push_back(getAffineDimExpr(d, ctx));
+    Value result = buildScatter(
+        rewriter, op.getLoc(), adaptor.getData(), adaptor.getUpdates(), updExprs,
+        tupleDims, op.getReduction(), isUnsignedTensor(op.getData()),
+        [&](OpBuilder &b, Location l, ArrayRef<Value> out, ArrayRef<Value> upd) {
+          SmallVector<Value> conds, coords(upd);
+          coords.push_back(nullptr);
+          for (int64_t j = 0; j < k; ++j) {
+            coords.back() = b.create<arith::ConstantIndexOp>(l, j);
+            Value target = normalizeIndex(
+                b, l, b.create<tensor::ExtractOp>(l, indices, coords), dataShape[j]);
+            conds.push_back(b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq,
+                                                    target, out[j]));
+          }
+          return allOf(b, l, conds);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 /// One linalg.generic: output letters are parallel loops, the others are
 /// reductions; each operand reads through its subscripts.
 struct EinsumLowering : GraphPattern<g::EinsumOp> {
@@ -1850,6 +1978,6 @@ void mlir::ds::populateGraphToLinalgPatterns(TypeConverter &converter,
       ReduceLowering<g::ReduceProdOp>, ArgMaxLowering, ReshapeLowering,
       TransposeLowering, ConcatLowering, SliceLowering, ExpandLowering,
       TileLowering, GatherLowering, GatherElementsLowering, GatherNDLowering,
-      EinsumLowering, PadLowering,
+      EinsumLowering, ScatterElementsLowering, ScatterNDLowering, PadLowering,
       TriluLowering, CumSumLowering>(converter, ctx);
 }

@@ -141,3 +141,18 @@ func.func @gather_nd(%d: tensor<2x2x2xf32>, %i: tensor<2x1x2xi64>) -> tensor<2x1
   %0 = dsg.gather_nd %d, %i {batch_dims = 0 : i64} : (tensor<2x2x2xf32>, tensor<2x1x2xi64>) -> tensor<2x1x2xf32>
   return %0 : tensor<2x1x2xf32>
 }
+
+// -----
+
+// Scatter is a gather over the updates: output dims parallel, update dims a
+// reduction (in order, so the last matching update wins).
+// CHECK-LABEL: func @scatter_elements
+func.func @scatter_elements(%d: tensor<1x5xf32>, %i: tensor<1x2xi64>, %u: tensor<1x2xf32>) -> tensor<1x5xf32> {
+  // CHECK: linalg.copy
+  // CHECK: linalg.generic
+  // CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction", "reduction"]
+  // CHECK: arith.addf
+  // CHECK: arith.select
+  %0 = dsg.scatter_elements %d, %i, %u {axis = 1 : i64, reduction = "add"} : (tensor<1x5xf32>, tensor<1x2xi64>, tensor<1x2xf32>) -> tensor<1x5xf32>
+  return %0 : tensor<1x5xf32>
+}

@@ -2192,6 +2192,24 @@ LogicalResult importEinsum(NodeImporter &n) {
   return success();
 }
 
+LogicalResult importScatterElements(NodeImporter &n) {
+  auto data = n.inputType(0);
+  auto axis = n.normalizeAxis(n.attrInt("axis", 0), data.getRank());
+  if (failed(axis))
+    return failure();
+  n.setOutput(0, n.create<g::ScatterElementsOp>(
+                     data, n.input(0), n.input(1), n.input(2), *axis,
+                     n.attrString("reduction", "none")));
+  return success();
+}
+
+LogicalResult importScatterND(NodeImporter &n) {
+  n.setOutput(0, n.create<g::ScatterNDOp>(n.inputType(0), n.input(0), n.input(1),
+                                          n.input(2),
+                                          n.attrString("reduction", "none")));
+  return success();
+}
+
 HandlerTable buildTable() {
   HandlerTable t;
   // Elementwise unary.
@@ -2330,6 +2348,9 @@ HandlerTable buildTable() {
   t.add("Gather", 1, importGather);
   t.add("GatherElements", 11, importGatherElements);
   t.add("GatherND", 11, importGatherND);
+  t.add("Scatter", 9, importScatterElements);
+  t.add("ScatterElements", 11, importScatterElements);
+  t.add("ScatterND", 11, importScatterND);
   t.add("Einsum", 12, importEinsum);
   t.add("Slice", 1, importSlice);
   t.add("Split", 2, importSplit);

@@ -549,6 +549,42 @@ LogicalResult GatherNDOp::verify() {
   return success();
 }
 
+static LogicalResult verifyScatterCommon(Operation *op, Value data,
+                                        Value updates, Value result,
+                                        StringRef reduction) {
+  if (data.getType() != result.getType())
+    return op->emitOpError("result type must match data");
+  if (rankedType(updates).getElementType() != rankedType(data).getElementType())
+    return op->emitOpError("updates and data differ in element type");
+  if (!llvm::is_contained({"none", "add", "mul", "max", "min"}, reduction))
+    return op->emitOpError("unknown reduction '") << reduction << "'";
+  return success();
+}
+
+LogicalResult ScatterElementsOp::verify() {
+  if (failed(verifyScatterCommon(*this, getData(), getUpdates(), getResult(),
+                                 getReduction())))
+    return failure();
+  if (getIndices().getType().getShape() != getUpdates().getType().getShape() ||
+      getIndices().getType().getRank() != getData().getType().getRank())
+    return emitOpError("indices and updates must share a shape of data's rank");
+  return verifyAxis(*this, getAxis(), getData().getType().getRank());
+}
+
+LogicalResult ScatterNDOp::verify() {
+  if (failed(verifyScatterCommon(*this, getData(), getUpdates(), getResult(),
+                                 getReduction())))
+    return failure();
+  auto data = getData().getType(), indices = getIndices().getType();
+  if (indices.getRank() < 1 || indices.getShape().back() > data.getRank())
+    return emitOpError("index tuples are longer than data's rank");
+  SmallVector<int64_t> expected(indices.getShape().drop_back());
+  llvm::append_range(expected, data.getShape().drop_front(indices.getShape().back()));
+  if (getUpdates().getType().getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError("updates must be indices[:-1] + data[k:]");
+  return success();
+}
+
 LogicalResult EinsumOp::verify() {
   StringRef eq = getEquation();
   auto [lhs, out] = eq.split("->");

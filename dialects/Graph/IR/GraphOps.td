@@ -337,6 +337,27 @@ def Graph_GatherNDOp : Graph_Op<"gather_nd", [Pure]> {
   let hasVerifier = 1;
 }
 
+class Graph_ScatterOp<string mnemonic, string desc> : Graph_Op<mnemonic, [Pure]> {
+  let summary = desc;
+  let description = [{ `reduction` combines an update with what is there:
+    none (replace; the last update wins), add, mul, max or min. }];
+  let results = (outs Graph_Tensor:$result);
+  let assemblyFormat = "$data `,` $indices `,` $updates attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Graph_ScatterElementsOp : Graph_ScatterOp<"scatter_elements",
+    "data with updates[i] written at i with i[axis] replaced by indices[i]"> {
+  let arguments = (ins Graph_Tensor:$data, Graph_IntTensor:$indices,
+                       Graph_Tensor:$updates, I64Attr:$axis, StrAttr:$reduction);
+}
+
+def Graph_ScatterNDOp : Graph_ScatterOp<"scatter_nd",
+    "data with slices of updates written at the index tuples of indices"> {
+  let arguments = (ins Graph_Tensor:$data, Graph_IntTensor:$indices,
+                       Graph_Tensor:$updates, StrAttr:$reduction);
+}
+
 def Graph_EinsumOp : Graph_Op<"einsum", [Pure]> {
   let summary = "Einstein summation";
   let description = [{ `equation` is explicit ("ab,bc->ac"), without spaces

@@ -125,3 +125,11 @@ func.func @gather_nd_tuple(%d: tensor<2x2xf32>, %i: tensor<2x3xi64>) -> tensor<2
   %0 = dsg.gather_nd %d, %i {batch_dims = 0 : i64} : (tensor<2x2xf32>, tensor<2x3xi64>) -> tensor<2xf32>
   return %0 : tensor<2xf32>
 }
+
+// -----
+
+func.func @scatter_reduction(%d: tensor<4xf32>, %i: tensor<2x1xi64>, %u: tensor<2xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{unknown reduction 'avg'}}
+  %0 = dsg.scatter_nd %d, %i, %u {reduction = "avg"} : (tensor<4xf32>, tensor<2x1xi64>, tensor<2xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
