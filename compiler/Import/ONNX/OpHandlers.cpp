@@ -10,6 +10,7 @@
 #include "compiler/Import/ONNX/ImporterImpl.h"
 
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <cctype>
@@ -2145,19 +2146,22 @@ LogicalResult importEinsum(NodeImporter &n) {
     return t.substr(0, dots) + unused.substr(ellipsis - dims, dims) + t.substr(dots + 3);
   };
   SmallVector<Value> inputs;
+  SmallVector<std::string> expanded;
   llvm::StringMap<int64_t> extent;
   std::map<char, int> count;
   for (auto [i, t] : llvm::enumerate(terms)) {
     int64_t rank = n.inputType(i).getRank();
     size_t dots = t.find("...");
-    t = expand(t, dots == std::string::npos ? 0 : rank - ((int64_t)t.size() - 3));
-    if ((int64_t)t.size() != rank)
+    std::string e =
+        expand(t, dots == std::string::npos ? 0 : rank - ((int64_t)t.size() - 3));
+    if ((int64_t)e.size() != rank)
       return n.error() << "subscript '" << t << "' does not match rank " << rank;
-    for (auto [c, size] : llvm::zip(t, n.inputType(i).getShape())) {
+    for (auto [c, size] : llvm::zip(e, n.inputType(i).getShape())) {
       ++count[c];
-      int64_t &e = extent[StringRef(&c, 1)];
-      e = std::max(e, size);
+      int64_t &ext = extent[StringRef(&c, 1)];
+      ext = std::max(ext, size);
     }
+    expanded.push_back(e);
     inputs.push_back(n.input(i));
   }
   std::string output;
@@ -2179,13 +2183,7 @@ LogicalResult importEinsum(NodeImporter &n) {
       return n.error() << "output letter '" << c << "' appears in no operand";
     shape.push_back(it->second);
   }
-  std::string normalized;
-  for (auto [i, t] : llvm::enumerate(terms)) {
-    int64_t rank = n.inputType(i).getRank();
-    size_t dots = t.find("...");
-    normalized += (i ? "," : "") +
-                  expand(t, dots == std::string::npos ? 0 : rank - ((int64_t)t.size() - 3));
-  }
+  std::string normalized = llvm::join(expanded, ",");
   normalized += "->" + output;
   n.setOutput(0, n.create<g::EinsumOp>(withShape(n.inputType(0), shape), inputs,
                                        n.b.getStringAttr(normalized)));
