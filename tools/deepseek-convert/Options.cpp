@@ -7,6 +7,35 @@
 
 using namespace ds::tools;
 
+/// Runs a CLI11 parse, mapping help and errors to ParseOutcome.
+static ParseOutcome runParser(CLI::App &app, int argc, const char *const *argv,
+                              std::string &message) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp &) {
+    message = app.help();
+    return ParseOutcome::ExitOk;
+  } catch (const CLI::ParseError &e) {
+    message = e.what();
+    return ParseOutcome::BadUsage;
+  }
+  return ParseOutcome::Run;
+}
+
+ParseOutcome ds::tools::parseInspectCommandLine(int argc,
+                                                const char *const *argv,
+                                                InspectCommandLine &out,
+                                                std::string &message) {
+  CLI::App app{"deepseek-convert inspect: summarize an ONNX model without "
+               "compiling it: opsets, op histogram, parameters, a FLOP "
+               "estimate, dynamic dimensions and unsupported ops.\n\nExit "
+               "codes: 0 every op is supported; 2 unsupported ops, or a file "
+               "that cannot be read."};
+  app.add_option("model", out.model, "ONNX model file")->required();
+  app.add_flag("--json", out.json, "Print JSON (for CI)");
+  return runParser(app, argc, argv, message);
+}
+
 ParseOutcome ds::tools::parseConvertCommandLine(int argc,
                                                 const char *const *argv,
                                                 ConvertCommandLine &out,
@@ -38,14 +67,6 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
   app.add_option("--report", options.reportPath,
                  "Also write report.json to this path");
   app.add_flag("--verbose,-v", out.verbose, "Log the compilation stages");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp &) {
-    message = app.help();
-    return ParseOutcome::ExitOk;
-  } catch (const CLI::ParseError &e) {
-    message = e.what();
-    return ParseOutcome::BadUsage;
-  }
-  return ParseOutcome::Run;
+  app.footer("Also: deepseek-convert inspect MODEL [--json]");
+  return runParser(app, argc, argv, message);
 }

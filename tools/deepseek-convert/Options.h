@@ -19,6 +19,17 @@ enum class ParseOutcome {
   BadUsage, // message holds what is wrong
 };
 
+/// `deepseek-convert inspect MODEL [--json]`.
+struct InspectCommandLine {
+  std::string model;
+  bool json = false;
+};
+
+/// Parses the arguments after `inspect`.
+ParseOutcome parseInspectCommandLine(int argc, const char *const *argv,
+                                     InspectCommandLine &out,
+                                     std::string &message);
+
 /// Parses deepseek-convert's arguments. Help text goes to `message` too.
 ParseOutcome parseConvertCommandLine(int argc, const char *const *argv,
                                      ConvertCommandLine &out,

@@ -5,13 +5,46 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/Import/ONNX/ModelInspector.h"
 #include "tools/deepseek-convert/Options.h"
 
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <string>
+
+namespace {
+constexpr int kBadInput = static_cast<int>(mlir::ds::CompileStatus::BadInput);
+
+int inspect(int argc, char **argv) {
+  ds::tools::InspectCommandLine cl;
+  std::string message;
+  switch (ds::tools::parseInspectCommandLine(argc, argv, cl, message)) {
+  case ds::tools::ParseOutcome::ExitOk:
+    std::fputs(message.c_str(), stdout);
+    return 0;
+  case ds::tools::ParseOutcome::BadUsage:
+    std::fprintf(stderr, "deepseek-convert: error: %s\n", message.c_str());
+    return kBadInput;
+  case ds::tools::ParseOutcome::Run:
+    break;
+  }
+  mlir::ds::ModelSummary summary;
+  std::string error;
+  if (!mlir::ds::inspectONNXModel(cl.model, summary, error)) {
+    std::fprintf(stderr, "deepseek-convert: error: %s\n", error.c_str());
+    return kBadInput;
+  }
+  std::string text = cl.json ? mlir::ds::formatSummaryJson(summary)
+                             : mlir::ds::formatSummaryText(summary);
+  std::fputs(text.c_str(), stdout);
+  return summary.unsupported.empty() ? 0 : kBadInput;
+}
+} // namespace
 
 int main(int argc, char **argv) {
+  if (argc > 1 && std::string(argv[1]) == "inspect")
+    return inspect(argc - 1, argv + 1);
   ds::tools::ConvertCommandLine cl;
   std::string message;
   switch (ds::tools::parseConvertCommandLine(argc, argv, cl, message)) {
@@ -20,7 +53,7 @@ int main(int argc, char **argv) {
     return 0;
   case ds::tools::ParseOutcome::BadUsage:
     std::fprintf(stderr, "deepseek-convert: error: %s\n", message.c_str());
-    return static_cast<int>(mlir::ds::CompileStatus::BadInput);
+    return kBadInput;
   case ds::tools::ParseOutcome::Run:
     break;
   }

@@ -24,6 +24,15 @@
 
 namespace mlir::ds::onnx_import {
 
+/// Reads and parses a model file (no external data, no checks); `error`
+/// names the file and the problem.
+bool readModelFile(const std::string &path, onnx::ModelProto &model,
+                   std::string &error);
+/// The default-domain opset a model imports, 0 when none.
+int64_t defaultOpset(const onnx::ModelProto &model);
+/// Whether the importer has a handler for `node` at `opset`.
+bool isSupported(const onnx::NodeProto &node, int64_t opset);
+
 /// ONNX element type code -> MLIR element type (unsigned ONNX types become
 /// `ui*`), or null for types dsg has no use for (strings, complex).
 Type elementTypeFor(MLIRContext *ctx, int32_t onnxType);

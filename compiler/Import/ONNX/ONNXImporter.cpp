@@ -339,23 +339,45 @@ private:
 };
 } // namespace
 
-LogicalResult ModelImporter::parse() {
+bool onnx_import::readModelFile(const std::string &path,
+                                onnx::ModelProto &model, std::string &error) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    emitError(UnknownLoc::get(&ctx)) << path << ": cannot open the file";
-    return failure();
+    error = path + ": cannot open the file";
+    return false;
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
   std::string bytes = buffer.str();
   if (bytes.empty()) {
-    emitError(UnknownLoc::get(&ctx)) << path << ": the file is empty";
-    return failure();
+    error = path + ": the file is empty";
+    return false;
   }
   if (!model.ParseFromString(bytes) || !model.has_graph()) {
-    emitError(UnknownLoc::get(&ctx))
-        << path << ": not a valid ONNX model (protobuf parse failed or the "
-        << "file is truncated)";
+    error = path + ": not a valid ONNX model (protobuf parse failed or the "
+                   "file is truncated)";
+    return false;
+  }
+  return true;
+}
+
+int64_t onnx_import::defaultOpset(const onnx::ModelProto &model) {
+  int64_t opset = 0;
+  for (const auto &import : model.opset_import())
+    if (import.domain().empty() || import.domain() == "ai.onnx")
+      opset = import.version();
+  return opset;
+}
+
+bool onnx_import::isSupported(const onnx::NodeProto &node, int64_t opset) {
+  bool known = node.domain().empty() || node.domain() == "ai.onnx";
+  return known && handlerTable().lookup(node.op_type(), opset);
+}
+
+LogicalResult ModelImporter::parse() {
+  std::string readError;
+  if (!readModelFile(path, model, readError)) {
+    emitError(UnknownLoc::get(&ctx)) << readError;
     return failure();
   }
   // External data is pulled into the initializers here, from inside the
@@ -373,9 +395,7 @@ LogicalResult ModelImporter::parse() {
     tensor.clear_external_data();
     tensor.set_data_location(onnx::TensorProto::DEFAULT);
   }
-  for (const auto &import : model.opset_import())
-    if (import.domain().empty() || import.domain() == "ai.onnx")
-      opset = import.version();
+  opset = defaultOpset(model);
   if (opset == 0) {
     emitError(UnknownLoc::get(&ctx))
         << path << ": the model imports no default-domain opset";
@@ -484,8 +504,7 @@ LogicalResult ModelImporter::checkSupported() {
   // whole list, not one op per attempt.
   bool ok = true;
   for (const auto &node : model.graph().node()) {
-    bool known = node.domain().empty() || node.domain() == "ai.onnx";
-    if (known && handlerTable().lookup(node.op_type(), opset))
+    if (isSupported(node, opset))
       continue;
     ok = false;
     std::string name = node.name().empty() ? "<unnamed>" : node.name();

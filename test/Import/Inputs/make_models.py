@@ -45,6 +45,20 @@ def unsupported_model(outdir):
         f.write(model.SerializeToString())
 
 
+def dynamic_model(outdir):
+    """A Gemm whose batch dimension is symbolic."""
+    weight = numpy_helper.from_array(np.ones((8, 4), dtype=np.float32), "w")
+    node = helper.make_node("Gemm", ["x", "w"], ["y"], name="fc")
+    graph = helper.make_graph(
+        [node], "dynamic",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 4])],
+        initializer=[weight])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    with open(os.path.join(outdir, "dynamic.onnx"), "wb") as f:
+        f.write(model.SerializeToString())
+
+
 def main():
     outdir = sys.argv[1]
     os.makedirs(outdir, exist_ok=True)
@@ -58,6 +72,7 @@ def main():
     external_model(outdir, "symlink", "link.bin")
     external_model(outdir, "missing", "nothere.bin")
     unsupported_model(outdir)
+    dynamic_model(outdir)
 
 
 if __name__ == "__main__":
