@@ -167,7 +167,7 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
   timer.stop("import");
   auto func = *module->getOps<func::FuncOp>().begin();
   ModelSignature signature = signatureOf(func);
-  llvm::json::Object imported_summary = graphSummary(*module);
+  llvm::json::Object importedSummary = graphSummary(*module);
 
   // The output's parent may not exist yet; the output itself appears only
   // when complete.
@@ -192,7 +192,7 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
   if (failed(graphPM.run(*module)))
     return CompileStatus::CompileFailure;
   timer.stop("graph_passes");
-  llvm::json::Object optimized_summary = graphSummary(*module);
+  llvm::json::Object optimizedSummary = graphSummary(*module);
 
   std::string artifact;
   if (options.emit == "mlir") {
@@ -241,8 +241,8 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
       {"artifact", artifact},
       {"inputs", tensorsJson(signature.inputs)},
       {"outputs", tensorsJson(signature.outputs)},
-      {"imported", std::move(imported_summary)},
-      {"optimized", std::move(optimized_summary)},
+      {"imported", std::move(importedSummary)},
+      {"optimized", std::move(optimizedSummary)},
       // The only field that differs between identical compilations.
       {"compile_ms", std::move(timer.timings)}};
   std::string reportText;

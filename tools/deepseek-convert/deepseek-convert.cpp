@@ -16,10 +16,10 @@
 namespace {
 constexpr int kBadInput = static_cast<int>(mlir::ds::CompileStatus::BadInput);
 
-int inspect(int argc, char **argv) {
-  ds::tools::InspectCommandLine cl;
-  std::string message;
-  switch (ds::tools::parseInspectCommandLine(argc, argv, cl, message)) {
+/// The exit code when parsing ends the program (help, usage error), or -1
+/// when the command should run.
+int exitCodeFor(ds::tools::ParseOutcome outcome, const std::string &message) {
+  switch (outcome) {
   case ds::tools::ParseOutcome::ExitOk:
     std::fputs(message.c_str(), stdout);
     return 0;
@@ -29,6 +29,16 @@ int inspect(int argc, char **argv) {
   case ds::tools::ParseOutcome::Run:
     break;
   }
+  return -1;
+}
+
+int inspect(int argc, char **argv) {
+  ds::tools::InspectCommandLine cl;
+  std::string message;
+  if (int rc = exitCodeFor(
+          ds::tools::parseInspectCommandLine(argc, argv, cl, message), message);
+      rc >= 0)
+    return rc;
   mlir::ds::ModelSummary summary;
   std::string error;
   if (!mlir::ds::inspectONNXModel(cl.model, summary, error)) {
@@ -47,16 +57,10 @@ int main(int argc, char **argv) {
     return inspect(argc - 1, argv + 1);
   ds::tools::ConvertCommandLine cl;
   std::string message;
-  switch (ds::tools::parseConvertCommandLine(argc, argv, cl, message)) {
-  case ds::tools::ParseOutcome::ExitOk:
-    std::fputs(message.c_str(), stdout);
-    return 0;
-  case ds::tools::ParseOutcome::BadUsage:
-    std::fprintf(stderr, "deepseek-convert: error: %s\n", message.c_str());
-    return kBadInput;
-  case ds::tools::ParseOutcome::Run:
-    break;
-  }
+  if (int rc = exitCodeFor(
+          ds::tools::parseConvertCommandLine(argc, argv, cl, message), message);
+      rc >= 0)
+    return rc;
   spdlog::set_pattern("deepseek-convert: %v");
   spdlog::set_level(cl.verbose ? spdlog::level::info : spdlog::level::warn);
   spdlog::info("compiling {} for {} into {}", cl.compile.inputPath,

@@ -63,7 +63,7 @@ struct Options {
   double atol = 1e-5;
   int bench = 0;
   int warmup = 1;
-  int threads = 0;
+  int threads = 1;
 };
 
 int fail(const std::string &message) {
@@ -125,9 +125,6 @@ void printLatency(std::vector<double> &ms) {
 }
 
 int runArtifact(const Options &opts) {
-  if (opts.threads > 0)
-    ::setenv("DS_NUM_THREADS", std::to_string(opts.threads).c_str(), 1);
-
   char loadError[1024] = "";
   std::unique_ptr<ds_model, void (*)(ds_model *)> model(
       ds_model_load(opts.artifact.c_str(), loadError, sizeof(loadError)),
@@ -273,11 +270,12 @@ int main(int argc, char **argv) {
       ->capture_default_str()
       ->check(CLI::Range(0, INT_MAX))
       ->needs(bench);
+  // Artifacts are single-threaded until the runtime thread pool exists;
+  // refusing other counts beats silently ignoring them.
   app.add_option("--threads", opts.threads,
-                 "Thread count, passed to the artifact as DS_NUM_THREADS "
-                 "(generated code is single-threaded today, so it has no "
-                 "effect yet)")
-      ->check(CLI::Range(1, INT_MAX));
+                 "Thread count; artifacts are single-threaded today, so only "
+                 "1 is accepted")
+      ->check(CLI::Range(1, 1));
 
   try {
     app.parse(argc, argv);

@@ -2,6 +2,9 @@
 #include "compiler/Import/ONNX/ModelInspector.h"
 
 #include "compiler/Import/ONNX/ImporterImpl.h"
+#include "compiler/Support/TensorFile.h"
+
+#include "llvm/ADT/StringSet.h"
 
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -132,26 +135,15 @@ bool mlir::ds::inspectONNXModel(const std::string &path, ModelSummary &summary,
           node.name().empty() ? node.op_type() + "_" + std::to_string(index)
                               : node.name());
   }
+  llvm::StringSet<> initializers;
   for (const auto &t : g.initializer()) {
     int64_t count = product(Shape(t.dims().begin(), t.dims().end()));
     summary.parameters += count;
-    int bits = 32;
-    switch (t.data_type()) {
-    case onnx::TensorProto::DOUBLE: case onnx::TensorProto::INT64:
-    case onnx::TensorProto::UINT64: bits = 64; break;
-    case onnx::TensorProto::FLOAT16: case onnx::TensorProto::BFLOAT16:
-    case onnx::TensorProto::INT16: case onnx::TensorProto::UINT16: bits = 16; break;
-    case onnx::TensorProto::INT8: case onnx::TensorProto::UINT8:
-    case onnx::TensorProto::BOOL: bits = 8; break;
-    default: break;
-    }
-    summary.parameterBytes += count * bits / 8;
+    summary.parameterBytes += count * ::ds::support::dtypeSize(t.data_type());
+    initializers.insert(t.name());
   }
-  std::unordered_map<std::string, bool> isInitializer;
-  for (const auto &t : g.initializer())
-    isInitializer[t.name()] = true;
   for (const auto &in : g.input()) {
-    if (isInitializer.count(in.name()) || !in.type().has_tensor_type())
+    if (initializers.contains(in.name()) || !in.type().has_tensor_type())
       continue;
     const auto &shape = in.type().tensor_type().shape();
     for (int d = 0; d < shape.dim_size(); ++d)

@@ -1784,24 +1784,19 @@ LogicalResult importResize(NodeImporter &n, bool upsample) {
   }
   if (!scales && !sizes)
     return n.error() << "Resize needs scales or sizes";
-  if (scales && n.inputType(upsample || n.opset < 11 ? 1 : 2).getNumElements() != rank)
+  auto scalesType =
+      scales ? llvm::cast<RankedTensorType>(scales.getType()) : RankedTensorType();
+  if (scales && scalesType.getNumElements() != rank)
     return n.error() << "scales needs one value per dimension";
   // The output shape: from sizes, constant scales, or the declared type.
   SmallVector<int64_t> outShape;
+  DenseElementsAttr constantScales;
   if (sizes) {
     outShape.assign(sizes->begin(), sizes->end());
-  } else if (DenseElementsAttr s = n.constantInput(upsample || n.opset < 11 ? 1 : 2);
-             s || (upsample && n.opset < 9)) {
-    auto values = upsample && n.opset < 9
-                      ? *n.attrFloats("scales")
-                      : [&] {
-                          std::vector<float> v;
-                          for (const APFloat &f : s.getValues<APFloat>())
-                            v.push_back(f.convertToFloat());
-                          return v;
-                        }();
-    for (int64_t d = 0; d < rank; ++d)
-      outShape.push_back((int64_t)std::floor(in.getShape()[d] * values[d]));
+  } else if (matchPattern(scales, m_Constant(&constantScales))) {
+    for (auto [size, scale] : llvm::zip(in.getShape(),
+                                        constantScales.getValues<APFloat>()))
+      outShape.push_back((int64_t)std::floor(size * scale.convertToDouble()));
   } else if (auto d = n.declaredType(0)) {
     outShape.assign(d->getShape().begin(), d->getShape().end());
   } else {
@@ -1811,9 +1806,8 @@ LogicalResult importResize(NodeImporter &n, bool upsample) {
     return n.error() << "sizes needs one value per dimension";
   if (roi && n.inputType(1).getElementType() != elt)
     roi = n.create<g::CastOp>(withElement(n.inputType(1), elt), roi);
-  if (scales && n.inputType(upsample || n.opset < 11 ? 1 : 2).getElementType() != elt)
-    scales = n.create<g::CastOp>(
-        withElement(llvm::cast<RankedTensorType>(scales.getType()), elt), scales);
+  if (scales && scalesType.getElementType() != elt)
+    scales = n.create<g::CastOp>(withElement(scalesType, elt), scales);
 
   Value x = n.input(0);
   for (int64_t d = 0; d < rank; ++d) {
