@@ -52,7 +52,8 @@ static std::vector<uint8_t> buildManifest(const ArtifactRequest &request) {
     std::vector<flatbuffers::Offset<::ds::manifest::TensorInfo>> out;
     for (const TensorSignature &t : list)
       out.push_back(::ds::manifest::CreateTensorInfo(
-          fbb, fbb.CreateString(t.name), t.onnxDtype, fbb.CreateVector(t.shape)));
+          fbb, fbb.CreateString(t.name), t.onnxDtype, fbb.CreateVector(t.shape),
+          fbb.CreateVectorOfStrings(t.dimNames)));
     return fbb.CreateVector(out);
   };
   auto inputs = tensors(request.signature.inputs);
@@ -64,8 +65,11 @@ static std::vector<uint8_t> buildManifest(const ArtifactRequest &request) {
   return {fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize()};
 }
 
-/// Adds `int ds_artifact_run(void *const *buffers)` calling the bare-pointer
-/// graph function, and the manifest symbols the runtime reads.
+/// Adds `int ds_artifact_run(void *const *buffers, const int64_t *dims)`
+/// calling the graph function, and the manifest symbols the runtime reads.
+/// Each buffer becomes the memref descriptor fields the graph function
+/// takes: allocated and aligned pointer, offset 0, sizes (static ones as
+/// constants, dynamic ones read from `dims` in order), row-major strides.
 static LogicalResult addEntryPoint(llvm::Module &module,
                                    const ArtifactRequest &request,
                                    std::string &error) {
@@ -74,11 +78,16 @@ static LogicalResult addEntryPoint(llvm::Module &module,
     error = "lowered module has no function '" + request.graphFunction + "'";
     return failure();
   }
-  size_t numArgs = request.signature.inputs.size() +
-                   request.signature.outputs.size();
-  if (graph->arg_size() != numArgs) {
+  std::vector<const TensorSignature *> tensors;
+  size_t expectedArgs = 0;
+  for (const auto *list : {&request.signature.inputs, &request.signature.outputs})
+    for (const TensorSignature &t : *list) {
+      tensors.push_back(&t);
+      expectedArgs += 3 + 2 * t.shape.size();
+    }
+  if (graph->arg_size() != expectedArgs) {
     error = "graph function takes " + std::to_string(graph->arg_size()) +
-            " buffers, the signature lists " + std::to_string(numArgs);
+            " arguments, the signature needs " + std::to_string(expectedArgs);
     return failure();
   }
   // Internal linkage lets LLVM inline the graph into the entry point.
@@ -87,14 +96,37 @@ static LogicalResult addEntryPoint(llvm::Module &module,
   llvm::LLVMContext &ctx = module.getContext();
   llvm::Type *ptrTy = llvm::PointerType::get(ctx, 0);
   llvm::Type *i32Ty = llvm::Type::getInt32Ty(ctx);
+  llvm::Type *i64Ty = llvm::Type::getInt64Ty(ctx);
   auto *entry = llvm::Function::Create(
-      llvm::FunctionType::get(i32Ty, {ptrTy}, false),
+      llvm::FunctionType::get(i32Ty, {ptrTy, ptrTy}, false),
       llvm::GlobalValue::ExternalLinkage, "ds_artifact_run", module);
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));
   std::vector<llvm::Value *> args;
-  for (size_t i = 0; i < numArgs; ++i) {
+  size_t nextDim = 0;
+  for (auto [i, t] : llvm::enumerate(tensors)) {
     llvm::Value *slot = b.CreateConstInBoundsGEP1_64(ptrTy, entry->getArg(0), i);
-    args.push_back(b.CreateLoad(ptrTy, slot));
+    llvm::Value *buffer = b.CreateLoad(ptrTy, slot);
+    args.push_back(buffer);
+    args.push_back(buffer);
+    args.push_back(b.getInt64(0));
+    std::vector<llvm::Value *> sizes;
+    for (int64_t size : t->shape) {
+      if (size >= 0) {
+        sizes.push_back(b.getInt64(size));
+        continue;
+      }
+      llvm::Value *at =
+          b.CreateConstInBoundsGEP1_64(i64Ty, entry->getArg(1), nextDim++);
+      sizes.push_back(b.CreateLoad(i64Ty, at));
+    }
+    std::vector<llvm::Value *> strides(sizes.size());
+    llvm::Value *stride = b.getInt64(1);
+    for (size_t d = sizes.size(); d-- > 0;) {
+      strides[d] = stride;
+      stride = b.CreateMul(stride, sizes[d]);
+    }
+    args.insert(args.end(), sizes.begin(), sizes.end());
+    args.insert(args.end(), strides.begin(), strides.end());
   }
   b.CreateCall(graph, args);
   b.CreateRet(llvm::ConstantInt::get(i32Ty, 0));
@@ -105,7 +137,6 @@ static LogicalResult addEntryPoint(llvm::Module &module,
       module, data->getType(), true, llvm::GlobalValue::ExternalLinkage, data,
       "ds_model_manifest");
   manifestVar->setAlignment(llvm::Align(8));
-  llvm::Type *i64Ty = llvm::Type::getInt64Ty(ctx);
   new llvm::GlobalVariable(module, i64Ty, true,
                            llvm::GlobalValue::ExternalLinkage,
                            llvm::ConstantInt::get(i64Ty, manifest.size()),
@@ -304,18 +335,26 @@ std::string mlir::ds::generateModelHeader(const ModelSignature &signature) {
      << "#include <stdbool.h>\n#include <stdint.h>\n\n"
      << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
      << "/* Runs the model. `buffers` holds the inputs, then the outputs, as\n"
-     << " * dense row-major arrays in the order below. Returns 0. */\n"
-     << "int ds_artifact_run(void *const *buffers);\n\n";
+     << " * dense row-major arrays in the order below; `dims` the size of\n"
+     << " * each dynamic dimension (named below), in that order, or NULL\n"
+     << " * when there are none. Returns 0. */\n"
+     << "int ds_artifact_run(void *const *buffers, const int64_t *dims);\n\n";
   auto describe = [&](const char *kind, size_t index, const TensorSignature &t) {
     int64_t count = 1;
     os << "/* " << kind << " " << index << ": '" << t.name << "' "
        << cTypeOf(t.onnxDtype) << "[";
     for (size_t i = 0; i < t.shape.size(); ++i) {
-      os << (i ? "][" : "") << t.shape[i];
-      count *= t.shape[i];
+      os << (i ? "][" : "");
+      if (t.shape[i] < 0)
+        os << t.dimNames[i];
+      else
+        os << t.shape[i];
+      count = t.shape[i] < 0 || count < 0 ? -1 : count * t.shape[i];
     }
-    os << "] */\n#define DS_" << kind << "_" << index << "_NUM_ELEMENTS "
-       << count << "\n";
+    os << "] */\n";
+    if (count >= 0)
+      os << "#define DS_" << kind << "_" << index << "_NUM_ELEMENTS " << count
+         << "\n";
   };
   for (size_t i = 0; i < signature.inputs.size(); ++i)
     describe("INPUT", i, signature.inputs[i]);

@@ -15,7 +15,8 @@ namespace mlir::ds {
 struct TensorSignature {
   std::string name;
   int32_t onnxDtype = 0; // ONNX TensorProto.DataType
-  std::vector<int64_t> shape;
+  std::vector<int64_t> shape; // -1 for a dynamic dim
+  std::vector<std::string> dimNames; // a dynamic dim's symbol, else ""
 };
 
 struct ModelSignature {
@@ -28,7 +29,8 @@ struct ArtifactRequest {
   const TargetBackend *backend = nullptr;
   TargetOptions target;
   ModelSignature signature;
-  /// The bare-pointer function (inputs then outputs) the entry point calls.
+  /// The graph function (a memref per input, then per output, expanded as
+  /// MLIR's default LLVM calling convention does) the entry point calls.
   std::string graphFunction = "main_graph";
   EmitKind kind = EmitKind::SharedLibrary;
 };

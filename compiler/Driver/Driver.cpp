@@ -50,7 +50,14 @@ ModelSignature signatureOf(func::FuncOp func) {
     auto name = attrs ? attrs.getAs<StringAttr>("ds.name") : StringAttr();
     t.name = name ? name.str() : std::string(kind) + std::to_string(index);
     t.onnxDtype = onnxDtypeOf(tensor.getElementType());
-    t.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
+    for (int64_t d = 0; d < tensor.getRank(); ++d) {
+      t.shape.push_back(tensor.isDynamicDim(d) ? -1 : tensor.getDimSize(d));
+      auto names = attrs ? attrs.getAs<ArrayAttr>("ds.dims") : ArrayAttr();
+      auto dimName = names && d < (int64_t)names.size()
+                         ? llvm::dyn_cast<StringAttr>(names[d])
+                         : StringAttr();
+      t.dimNames.push_back(dimName ? dimName.str() : "");
+    }
     return t;
   };
   for (unsigned i = 0; i < func.getNumArguments(); ++i)
@@ -160,7 +167,9 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
 
   StageTimer timer;
   timer.start();
-  auto imported = importONNXModel(context, options.inputPath, {});
+  ImportOptions importOptions;
+  importOptions.inputShapes = options.inputShapes;
+  auto imported = importONNXModel(context, options.inputPath, importOptions);
   if (failed(imported))
     return CompileStatus::BadInput;
   OwningOpRef<ModuleOp> module = std::move(*imported);

@@ -2,7 +2,9 @@
 #ifndef DS_COMPILER_DRIVER_DRIVER_H
 #define DS_COMPILER_DRIVER_DRIVER_H
 
+#include <map>
 #include <string>
+#include <vector>
 
 namespace mlir::ds {
 
@@ -17,6 +19,8 @@ struct CompileOptions {
   std::string emit = "lib";
   /// Extra copy of report.json, if non-empty.
   std::string reportPath;
+  /// --input-shape: sizes fixed at compile time for named inputs.
+  std::map<std::string, std::vector<int64_t>> inputShapes;
 };
 
 /// Exit codes, documented in --help and README.

@@ -10,6 +10,8 @@
 #include "passes/Conversion/Passes.h"
 
 #include "dialects/Graph/IR/GraphOps.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
@@ -70,14 +72,64 @@ Value extremeConst(OpBuilder &b, Location loc, Type type, bool lowest) {
   return b.create<arith::ConstantOp>(loc, b.getIntegerAttr(type, v));
 }
 
-Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type) {
-  return b.create<tensor::EmptyOp>(loc, type.getShape(), type.getElementType());
+/// Whether a tensor of `type` holds no elements (a static zero dim).
+bool hasZeroSize(RankedTensorType type) {
+  return llvm::is_contained(type.getShape(), 0);
+}
+
+/// An uninitialized tensor; `dynamicSizes` gives each dynamic dim, in order.
+Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                  ValueRange dynamicSizes = {}) {
+  return b.create<tensor::EmptyOp>(loc, type, dynamicSizes);
 }
 
 Value filledTensor(OpBuilder &b, Location loc, RankedTensorType type,
-                   Value scalar) {
-  return b.create<linalg::FillOp>(loc, scalar, emptyTensor(b, loc, type))
+                   Value scalar, ValueRange dynamicSizes = {}) {
+  return b
+      .create<linalg::FillOp>(loc, scalar,
+                              emptyTensor(b, loc, type, dynamicSizes))
       .getResult(0);
+}
+
+/// The run-time sizes of the dynamic dims of a linalg.generic result whose
+/// indexing map is `outMap`: each is the size of an input dim that the
+/// same loop indexes directly. Ops whose loops all come from their inputs
+/// (elementwise, reductions, contractions, windows over a dynamic batch)
+/// need nothing else.
+SmallVector<Value> dynamicSizesFromLoops(OpBuilder &b, Location loc,
+                                         RankedTensorType resultType,
+                                         AffineMap outMap, ValueRange inputs,
+                                         ArrayRef<AffineMap> inputMaps) {
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < resultType.getRank(); ++d) {
+    if (!resultType.isDynamicDim(d))
+      continue;
+    AffineExpr loop = outMap.getResult(d);
+    Value size;
+    for (auto [input, map] : llvm::zip(inputs, inputMaps)) {
+      for (auto [pos, expr] : llvm::enumerate(map.getResults()))
+        if (expr == loop) {
+          size = b.create<tensor::DimOp>(loc, input, pos);
+          break;
+        }
+      if (size)
+        break;
+    }
+    assert(size && "dynamic result dim indexed by no input dim");
+    sizes.push_back(size);
+  }
+  return sizes;
+}
+
+/// Sizes of the dynamic dims of `type`, each taken from `source` at the
+/// same position (results shaped like an operand).
+SmallVector<Value> dynamicSizesLike(OpBuilder &b, Location loc,
+                                    RankedTensorType type, Value source) {
+  SmallVector<Value> sizes;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      sizes.push_back(b.create<tensor::DimOp>(loc, source, d));
+  return sizes;
 }
 
 /// Indexing map reading `operandShape` broadcast numpy-style into a loop
@@ -107,14 +159,71 @@ Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
   maps.push_back(b.getMultiDimIdentityMap(resultType.getRank()));
   SmallVector<utils::IteratorType> iterators(resultType.getRank(),
                                              utils::IteratorType::parallel);
+  SmallVector<Value> sizes = dynamicSizesFromLoops(
+      b, loc, resultType, maps.back(), inputs, ArrayRef(maps).drop_back());
   auto generic = b.create<linalg::GenericOp>(
       loc, TypeRange{resultType}, inputs,
-      ValueRange{emptyTensor(b, loc, resultType)}, maps, iterators,
+      ValueRange{emptyTensor(b, loc, resultType, sizes)}, maps, iterators,
       [&](OpBuilder &nb, Location nloc, ValueRange args) {
         Value v = body(nb, nloc, args.drop_back());
         nb.create<linalg::YieldOp>(nloc, v);
       });
   return generic.getResult(0);
+}
+
+/// Reshapes a tensor with dynamic dims through a 1-D collapse and expand.
+/// The importer guarantees the result's dynamic sizes follow from one of
+/// two rules: a single dynamic dim takes whatever the static ones leave of
+/// the element count; several are the input's dynamic dims, in order.
+Value reshapeDynamic(OpBuilder &b, Location loc, Value input,
+                     RankedTensorType resultType) {
+  auto inType = tensorType(input);
+  SmallVector<Value> inDynamic;
+  Value total = b.create<arith::ConstantIndexOp>(loc, 1);
+  for (int64_t d = 0; d < inType.getRank(); ++d) {
+    Value size = b.create<tensor::DimOp>(loc, input, d);
+    if (inType.isDynamicDim(d))
+      inDynamic.push_back(size);
+    total = b.create<arith::MulIOp>(loc, total, size);
+  }
+  int64_t staticProduct = 1, dynamicCount = 0;
+  for (int64_t size : resultType.getShape()) {
+    if (ShapedType::isDynamic(size))
+      ++dynamicCount;
+    else
+      staticProduct *= size;
+  }
+  SmallVector<OpFoldResult> outputShape;
+  size_t nextDynamic = 0;
+  for (int64_t size : resultType.getShape()) {
+    if (!ShapedType::isDynamic(size)) {
+      outputShape.push_back(b.getIndexAttr(size));
+    } else if (dynamicCount == 1) {
+      outputShape.push_back(
+          b.create<arith::DivUIOp>(
+               loc, total,
+               b.create<arith::ConstantIndexOp>(loc, std::max<int64_t>(staticProduct, 1)))
+              .getResult());
+    } else {
+      assert(nextDynamic < inDynamic.size() && "unsupported dynamic reshape");
+      outputShape.push_back(inDynamic[nextDynamic++]);
+    }
+  }
+  ReassociationIndices all;
+  for (int64_t i = 0; i < inType.getRank(); ++i)
+    all.push_back(i);
+  auto flatType =
+      RankedTensorType::get({ShapedType::kDynamic}, inType.getElementType());
+  Value flat = b.create<tensor::CollapseShapeOp>(
+      loc, flatType, input, ArrayRef<ReassociationIndices>{all});
+  if (resultType.getRank() == 1)
+    return flat;
+  ReassociationIndices out;
+  for (int64_t i = 0; i < resultType.getRank(); ++i)
+    out.push_back(i);
+  return b.create<tensor::ExpandShapeOp>(loc, resultType, flat,
+                                         ArrayRef<ReassociationIndices>{out},
+                                         outputShape);
 }
 
 /// Reshapes a static tensor through a 1-D collapse and expand, which covers
@@ -124,7 +233,9 @@ Value reshapeTensor(OpBuilder &b, Location loc, Value input,
   auto inType = tensorType(input);
   if (inType == resultType)
     return input;
-  if (resultType.getNumElements() == 0)
+  if (!inType.hasStaticShape())
+    return reshapeDynamic(b, loc, input, resultType);
+  if (hasZeroSize(resultType))
     return emptyTensor(b, loc, resultType);
   auto flatType = RankedTensorType::get({inType.getNumElements()},
                                         inType.getElementType());
@@ -175,10 +286,13 @@ Value buildReduction(OpBuilder &b, Location loc, Value input,
   SmallVector<AffineMap> maps = {
       b.getMultiDimIdentityMap(inType.getRank()),
       AffineMap::get(inType.getRank(), 0, outExprs, ctx)};
+  SmallVector<Value> sizes =
+      dynamicSizesFromLoops(b, loc, outType, maps[1], input, maps[0]);
   return b
       .create<linalg::GenericOp>(
           loc, TypeRange{outType}, ValueRange{input},
-          ValueRange{filledTensor(b, loc, outType, init)}, maps, iterators,
+          ValueRange{filledTensor(b, loc, outType, init, sizes)}, maps,
+          iterators,
           [&](OpBuilder &nb, Location nloc, ValueRange args) {
             nb.create<linalg::YieldOp>(nloc,
                                        combine(nb, nloc, args[0], args[1]));
@@ -218,10 +332,12 @@ Value buildWithReduced(OpBuilder &b, Location loc, RankedTensorType resultType,
   maps.push_back(b.getMultiDimIdentityMap(rank));
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::parallel);
+  SmallVector<Value> sizes = dynamicSizesFromLoops(
+      b, loc, resultType, maps.back(), inputs, ArrayRef(maps).drop_back());
   return b
       .create<linalg::GenericOp>(
           loc, TypeRange{resultType}, inputs,
-          ValueRange{emptyTensor(b, loc, resultType)}, maps, iterators,
+          ValueRange{emptyTensor(b, loc, resultType, sizes)}, maps, iterators,
           [&](OpBuilder &nb, Location nloc, ValueRange args) {
             nb.create<linalg::YieldOp>(nloc, body(nb, nloc, args.drop_back()));
           })
@@ -715,8 +831,11 @@ struct MatMulLowering : GraphPattern<g::MatMulOp> {
                                                utils::IteratorType::parallel);
     iterators.push_back(utils::IteratorType::reduction);
     Type elt = resultType.getElementType();
-    Value init = filledTensor(rewriter, loc, resultType,
-                              scalarConst(rewriter, loc, elt, 0));
+    Value init = filledTensor(
+        rewriter, loc, resultType, scalarConst(rewriter, loc, elt, 0),
+        dynamicSizesFromLoops(rewriter, loc, resultType, maps[2],
+                              {adaptor.getLhs(), adaptor.getRhs()},
+                              ArrayRef(maps).take_front(2)));
     auto generic = rewriter.create<linalg::GenericOp>(
         loc, TypeRange{resultType}, ValueRange{adaptor.getLhs(), adaptor.getRhs()},
         ValueRange{init}, maps, iterators,
@@ -749,8 +868,11 @@ struct GemmLowering : GraphPattern<g::GemmOp> {
     SmallVector<utils::IteratorType> iterators = {
         utils::IteratorType::parallel, utils::IteratorType::parallel,
         utils::IteratorType::reduction};
-    Value init = filledTensor(rewriter, loc, resultType,
-                              scalarConst(rewriter, loc, elt, 0));
+    Value init = filledTensor(
+        rewriter, loc, resultType, scalarConst(rewriter, loc, elt, 0),
+        dynamicSizesFromLoops(rewriter, loc, resultType, maps[2],
+                              {adaptor.getA(), adaptor.getB()},
+                              ArrayRef(maps).take_front(2)));
     Value acc =
         rewriter
             .create<linalg::GenericOp>(
@@ -874,6 +996,8 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
     iterators.append(1 + spatial, utils::IteratorType::reduction);
 
     // Start from the bias (or zero) so the bias costs no extra pass.
+    SmallVector<Value> batchSize = dynamicSizesFromLoops(
+        rewriter, loc, groupedOutType, maps[2], groupedInput, maps[0]);
     Value init;
     if (adaptor.getBias()) {
       Value bias = rewriter.create<tensor::ExpandShapeOp>(
@@ -885,7 +1009,8 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
       init = rewriter
                  .create<linalg::GenericOp>(
                      loc, TypeRange{groupedOutType}, ValueRange{bias},
-                     ValueRange{emptyTensor(rewriter, loc, groupedOutType)},
+                     ValueRange{emptyTensor(rewriter, loc, groupedOutType,
+                                            batchSize)},
                      biasMaps,
                      SmallVector<utils::IteratorType>(
                          outShape.size(), utils::IteratorType::parallel),
@@ -895,7 +1020,7 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
                  .getResult(0);
     } else {
       init = filledTensor(rewriter, loc, groupedOutType,
-                          scalarConst(rewriter, loc, elt, 0));
+                          scalarConst(rewriter, loc, elt, 0), batchSize);
     }
     Value conv =
         rewriter
@@ -936,7 +1061,10 @@ struct BatchNormLowering : GraphPattern<g::BatchNormOp> {
         loc, TypeRange{type},
         ValueRange{adaptor.getInput(), adaptor.getScale(), adaptor.getBias(),
                    adaptor.getMean(), adaptor.getVariance()},
-        ValueRange{emptyTensor(rewriter, loc, type)}, maps,
+        ValueRange{emptyTensor(
+            rewriter, loc, type,
+            dynamicSizesLike(rewriter, loc, type, adaptor.getInput()))},
+        maps,
         SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
         [&](OpBuilder &b, Location l, ValueRange a) {
           Type t = a[0].getType();
@@ -992,7 +1120,11 @@ Value buildPool(PoolOp op, Value input, RankedTensorType resultType,
   return rewriter
       .create<linalg::GenericOp>(
           loc, TypeRange{resultType}, ValueRange{padded, window},
-          ValueRange{filledTensor(rewriter, loc, resultType, init)}, maps,
+          ValueRange{filledTensor(rewriter, loc, resultType, init,
+                                  dynamicSizesFromLoops(rewriter, loc,
+                                                        resultType, maps[2],
+                                                        padded, maps[0]))},
+          maps,
           iterators,
           [&](OpBuilder &b, Location l, ValueRange args) {
             b.create<linalg::YieldOp>(l, combine(b, l, args[2], args[0]));
@@ -1254,12 +1386,17 @@ struct ArgMaxLowering : GraphPattern<g::ArgMaxOp> {
         outShape.push_back(inType.getShape()[d]);
     auto valType = RankedTensorType::get(outShape, elt);
     auto idxType = RankedTensorType::get(outShape, rewriter.getI64Type());
+    AffineMap outMap = reducedOperandMap(ctx, rank, axis);
+    SmallVector<Value> sizes = dynamicSizesFromLoops(
+        rewriter, loc, valType, outMap, x,
+        rewriter.getMultiDimIdentityMap(rank));
     Value valInit = filledTensor(rewriter, loc, valType,
                                  isUnsigned ? scalarConst(rewriter, loc, elt, isMin ? -1 : 0)
-                                            : extremeConst(rewriter, loc, elt, !isMin));
+                                            : extremeConst(rewriter, loc, elt, !isMin),
+                                 sizes);
     Value idxInit = filledTensor(rewriter, loc, idxType,
-                                 scalarConst(rewriter, loc, rewriter.getI64Type(), 0));
-    AffineMap outMap = reducedOperandMap(ctx, rank, axis);
+                                 scalarConst(rewriter, loc, rewriter.getI64Type(), 0),
+                                 sizes);
     SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
     iterators[axis] = utils::IteratorType::reduction;
     auto generic = rewriter.create<linalg::GenericOp>(
@@ -1313,9 +1450,15 @@ struct TransposeLowering : GraphPattern<g::TransposeOp> {
   LogicalResult
   matchAndRewrite(g::TransposeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
     auto type = convertedType(op.getType());
+    SmallVector<Value> sizes;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (type.isDynamicDim(d))
+        sizes.push_back(rewriter.create<tensor::DimOp>(loc, adaptor.getInput(),
+                                                       op.getPerm()[d]));
     auto transpose = rewriter.create<linalg::TransposeOp>(
-        op.getLoc(), adaptor.getInput(), emptyTensor(rewriter, op.getLoc(), type),
+        loc, adaptor.getInput(), emptyTensor(rewriter, loc, type, sizes),
         op.getPerm());
     rewriter.replaceOp(op, transpose->getResult(0));
     return success();
@@ -1330,17 +1473,44 @@ struct ConcatLowering : GraphPattern<g::ConcatOp> {
     Location loc = op.getLoc();
     auto type = convertedType(op.getType());
     int64_t axis = op.getAxis();
-    Value result = emptyTensor(rewriter, loc, type);
-    int64_t offset = 0;
-    for (Value in : adaptor.getInputs()) {
+    // Sizes and offsets fold to constants where static.
+    auto dimOf = [&](Value v, int64_t d) -> OpFoldResult {
+      auto t = tensorType(v);
+      if (!t.isDynamicDim(d))
+        return rewriter.getIndexAttr(t.getShape()[d]);
+      return rewriter.create<tensor::DimOp>(loc, v, d).getResult();
+    };
+    auto addIndex = [&](OpFoldResult x, OpFoldResult y) -> OpFoldResult {
+      auto cx = getConstantIntValue(x), cy = getConstantIntValue(y);
+      if (cx && cy)
+        return rewriter.getIndexAttr(*cx + *cy);
+      return rewriter
+          .create<arith::AddIOp>(loc, getValueOrCreateConstantIndexOp(rewriter, loc, x),
+                                 getValueOrCreateConstantIndexOp(rewriter, loc, y))
+          .getResult();
+    };
+    ValueRange inputs = adaptor.getInputs();
+    SmallVector<Value> resultSizes;
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      if (!type.isDynamicDim(d))
+        continue;
+      OpFoldResult size = dimOf(inputs[0], d);
+      if (d == axis)
+        for (Value in : inputs.drop_front())
+          size = addIndex(size, dimOf(in, d));
+      resultSizes.push_back(getValueOrCreateConstantIndexOp(rewriter, loc, size));
+    }
+    Value result = emptyTensor(rewriter, loc, type, resultSizes);
+    OpFoldResult offset = rewriter.getIndexAttr(0);
+    for (Value in : inputs) {
       auto inType = tensorType(in);
       SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0));
-      offsets[axis] = rewriter.getIndexAttr(offset);
+      offsets[axis] = offset;
       SmallVector<OpFoldResult> sizes, strides(type.getRank(), rewriter.getIndexAttr(1));
-      for (int64_t s : inType.getShape())
-        sizes.push_back(rewriter.getIndexAttr(s));
-      offset += inType.getShape()[axis];
-      if (inType.getNumElements() == 0)
+      for (int64_t d = 0; d < inType.getRank(); ++d)
+        sizes.push_back(dimOf(in, d));
+      offset = addIndex(offset, sizes[axis]);
+      if (hasZeroSize(inType))
         continue;
       result = rewriter.create<tensor::InsertSliceOp>(loc, in, result, offsets,
                                                       sizes, strides);
@@ -1358,7 +1528,9 @@ Value buildAffineGather(OpBuilder &b, Location loc, Value input,
   return b
       .create<linalg::GenericOp>(
           loc, TypeRange{resultType}, ValueRange{input},
-          ValueRange{emptyTensor(b, loc, resultType)},
+          // Only a slice's kept-whole dims can be dynamic: sized as read.
+          ValueRange{emptyTensor(b, loc, resultType,
+                                 dynamicSizesLike(b, loc, resultType, input))},
           SmallVector<AffineMap>{inputMap, b.getMultiDimIdentityMap(rank)},
           SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
           [&](OpBuilder &nb, Location l, ValueRange args) {
@@ -1374,7 +1546,7 @@ struct SliceLowering : GraphPattern<g::SliceOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = convertedType(op.getType());
-    if (type.getNumElements() == 0) {
+    if (hasZeroSize(type)) {
       rewriter.replaceOp(op, emptyTensor(rewriter, loc, type));
       return success();
     }
@@ -1395,7 +1567,11 @@ struct SliceLowering : GraphPattern<g::SliceOp> {
         strides.push_back(rewriter.getIndexAttr(-step));
         reversed.push_back(d);
       }
-      sizes.push_back(rewriter.getIndexAttr(n));
+      // A dynamic dim is kept whole (the verifier checks it).
+      sizes.push_back(type.isDynamicDim(d)
+                          ? OpFoldResult(rewriter.create<tensor::DimOp>(
+                                loc, adaptor.getInput(), d))
+                          : rewriter.getIndexAttr(n));
     }
     Value result = rewriter.create<tensor::ExtractSliceOp>(
         loc, type, adaptor.getInput(), offsets, sizes, strides);
@@ -1437,7 +1613,7 @@ struct TileLowering : GraphPattern<g::TileOp> {
   matchAndRewrite(g::TileOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto type = convertedType(op.getType());
-    if (type.getNumElements() == 0) {
+    if (hasZeroSize(type)) {
       rewriter.replaceOp(op, emptyTensor(rewriter, op.getLoc(), type));
       return success();
     }
@@ -1503,7 +1679,7 @@ struct GatherLowering : GraphPattern<g::GatherOp> {
     auto dataShape = tensorType(data).getShape();
     int64_t axis = op.getAxis();
     int64_t q = tensorType(indices).getRank(), rank = type.getRank();
-    if (type.getNumElements() == 0) {
+    if (hasZeroSize(type)) {
       rewriter.replaceOp(op, emptyTensor(rewriter, loc, type));
       return success();
     }
@@ -1512,9 +1688,20 @@ struct GatherLowering : GraphPattern<g::GatherOp> {
       idxExprs.push_back(getAffineDimExpr(axis + i, ctx));
     SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, idxExprs, ctx),
                                    rewriter.getMultiDimIdentityMap(rank)};
+    // Result dims: data's before the axis, the indices', data's after.
+    SmallVector<Value> sizes;
+    for (int64_t d = 0; d < rank; ++d) {
+      if (!type.isDynamicDim(d))
+        continue;
+      if (d >= axis && d < axis + q)
+        sizes.push_back(rewriter.create<tensor::DimOp>(loc, indices, d - axis));
+      else
+        sizes.push_back(rewriter.create<tensor::DimOp>(
+            loc, data, d < axis ? d : d - q + 1));
+    }
     auto generic = rewriter.create<linalg::GenericOp>(
         loc, TypeRange{type}, ValueRange{indices},
-        ValueRange{emptyTensor(rewriter, loc, type)}, maps,
+        ValueRange{emptyTensor(rewriter, loc, type, sizes)}, maps,
         SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
         [&](OpBuilder &b, Location l, ValueRange args) {
           SmallVector<Value> coords;
@@ -1539,7 +1726,7 @@ struct GatherElementsLowering : GraphPattern<g::GatherElementsOp> {
     Value data = adaptor.getData();
     int64_t axis = op.getAxis();
     int64_t axisSize = tensorType(data).getShape()[axis];
-    if (type.getNumElements() == 0) {
+    if (hasZeroSize(type)) {
       rewriter.replaceOp(op, emptyTensor(rewriter, op.getLoc(), type));
       return success();
     }
@@ -1566,7 +1753,7 @@ struct GatherNDLowering : GraphPattern<g::GatherNDOp> {
     auto idxShape = tensorType(indices).getShape();
     int64_t b = op.getBatchDims(), last = idxShape.back();
     int64_t tupleDims = idxShape.size() - 1;
-    if (type.getNumElements() == 0) {
+    if (hasZeroSize(type)) {
       rewriter.replaceOp(op, emptyTensor(rewriter, op.getLoc(), type));
       return success();
     }

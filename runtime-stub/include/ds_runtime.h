@@ -1,11 +1,17 @@
 /*===- ds_runtime.h - C API for deepseek-convert artifacts ----------------===*
  *
  * An artifact is a shared library produced by deepseek-convert. It exports
- *   int  ds_artifact_run(void *const *buffers); inputs first, then outputs
+ *   int  ds_artifact_run(void *const *buffers, const int64_t *dims);
+ *        buffers: inputs first, then outputs; dims: the size of every
+ *        dynamic dimension, tensor by tensor in that order (NULL if none)
  *   const unsigned char ds_model_manifest[];   flatbuffers, schema Manifest.fbs
  *   const unsigned long ds_model_manifest_size;
  * This API loads one, describes its tensors and runs it. Buffers are dense,
  * row-major, caller-owned; outputs are written in place.
+ *
+ * A model compiled with symbolic dimensions (a dynamic batch, say) takes
+ * their sizes per run: ds_model_set_input_shapes binds them from the input
+ * shapes and sizes the outputs, which ds_model_output_shape then reports.
  *
  *===----------------------------------------------------------------------===*/
 #ifndef DS_RUNTIME_H
@@ -18,7 +24,7 @@
 extern "C" {
 #endif
 
-#define DS_ABI_VERSION 1u
+#define DS_ABI_VERSION 2u
 
 typedef struct ds_model ds_model;
 
@@ -33,8 +39,10 @@ typedef struct ds_tensor_info {
   const char *name;
   int32_t dtype;        /* enum ds_dtype */
   int32_t rank;
-  const int64_t *shape; /* rank entries */
-  size_t num_bytes;     /* dense size of the whole tensor */
+  const int64_t *shape; /* rank entries, as compiled; -1 marks a dynamic dim */
+  size_t num_bytes;     /* dense size of the whole tensor; 0 if dynamic */
+  const char *const *dim_names; /* rank entries: a dynamic dim's symbol, or
+                                   "" for a static dim */
 } ds_tensor_info;
 
 /* Loads `path`: an artifact directory (holding model.so) or the library
@@ -49,8 +57,29 @@ const ds_tensor_info *ds_model_input(const ds_model *model, size_t index);
 const ds_tensor_info *ds_model_output(const ds_model *model, size_t index);
 const char *ds_model_target(const ds_model *model);
 
+/* Whether any input or output has a dynamic dimension. */
+int ds_model_is_dynamic(const ds_model *model);
+
+/* Fixes the sizes of the dynamic dimensions for the runs that follow:
+ * `input_shapes[i]` points at ds_model_input(model, i)->rank sizes. Static
+ * dims must match what was compiled and dims sharing a symbol must agree.
+ * Returns 0, or -1 with `error` (if non-NULL) filled. */
+int ds_model_set_input_shapes(ds_model *model,
+                              const int64_t *const *input_shapes, char *error,
+                              size_t error_size);
+
+/* The shape (rank entries) and dense size of input or output `index` for
+ * the shapes set last; for a static model, the compiled ones. NULL / 0 when
+ * the index is out of range or the dynamic sizes are not set yet. */
+const int64_t *ds_model_input_shape(const ds_model *model, size_t index);
+const int64_t *ds_model_output_shape(const ds_model *model, size_t index);
+size_t ds_model_input_bytes(const ds_model *model, size_t index);
+size_t ds_model_output_bytes(const ds_model *model, size_t index);
+
 /* Runs the model once. `inputs` and `outputs` hold one buffer per tensor, in
- * manifest order. Returns 0 on success. */
+ * manifest order, sized as ds_model_input_bytes / ds_model_output_bytes say.
+ * Returns 0 on success, -1 on bad arguments, -2 when the model is dynamic
+ * and ds_model_set_input_shapes has not succeeded. */
 int ds_model_run(ds_model *model, const void *const *inputs,
                  void *const *outputs);
 

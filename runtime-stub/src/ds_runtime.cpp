@@ -15,20 +15,48 @@
 
 #include <cstdarg>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace {
 
-using EntryFn = int (*)(void *const *buffers);
+using EntryFn = int (*)(void *const *buffers, const int64_t *dims);
 
 // A tensor description that owns the storage `info` points into.
 struct OwnedTensor {
   std::string name;
-  std::vector<int64_t> shape;
+  std::vector<int64_t> shape; // as compiled, -1 for dynamic dims
+  std::vector<std::string> dimNames;
+  std::vector<const char *> dimNamePtrs;
   ds_tensor_info info{};
+  // The shape of the next run: the compiled one with dynamic dims filled in.
+  std::vector<int64_t> current;
+  size_t currentBytes = 0;
+  bool isDynamicShape() const {
+    for (int64_t d : shape)
+      if (d < 0)
+        return true;
+    return false;
+  }
 };
+
+// Dense byte size of `shape`, or 0 with `overflow` set when it cannot be
+// addressed.
+size_t denseBytes(size_t elemSize, const std::vector<int64_t> &shape,
+                  bool &overflow) {
+  size_t bytes = elemSize;
+  overflow = false;
+  for (int64_t dim : shape) {
+    if (dim != 0 && bytes > SIZE_MAX / static_cast<size_t>(dim)) {
+      overflow = true;
+      return 0;
+    }
+    bytes *= static_cast<size_t>(dim);
+  }
+  return bytes;
+}
 
 void setError(char *error, size_t errorSize, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
@@ -63,17 +91,33 @@ std::string copyTensors(
     if (elemSize == 0)
       return where + " '" + dst.name + "' has unsupported dtype " +
              std::to_string(src->dtype());
-    size_t numBytes = elemSize;
+    bool dynamic = false;
     if (src->shape()) {
       for (int64_t dim : *src->shape()) {
-        if (dim < 0)
+        if (dim < -1)
           return where + " '" + dst.name + "' has negative dimension " +
                  std::to_string(dim);
-        if (dim != 0 && numBytes > SIZE_MAX / static_cast<size_t>(dim))
-          return where + " '" + dst.name + "' is too large to address";
-        numBytes *= static_cast<size_t>(dim);
+        dynamic |= dim == -1;
         dst.shape.push_back(dim);
       }
+    }
+    const auto *names = src->dim_names();
+    for (size_t d = 0; d < dst.shape.size(); ++d) {
+      const char *name = names && d < names->size() && names->Get(d)
+                             ? names->Get(d)->c_str()
+                             : "";
+      if (dst.shape[d] == -1 && !*name)
+        return where + " '" + dst.name + "' has an unnamed dynamic dimension";
+      dst.dimNames.push_back(name);
+    }
+    size_t numBytes = 0;
+    if (!dynamic) {
+      bool overflow;
+      numBytes = denseBytes(elemSize, dst.shape, overflow);
+      if (overflow)
+        return where + " '" + dst.name + "' is too large to address";
+      dst.current = dst.shape;
+      dst.currentBytes = numBytes;
     }
     dst.info.dtype = src->dtype();
     dst.info.rank = static_cast<int32_t>(dst.shape.size());
@@ -83,6 +127,9 @@ std::string copyTensors(
   for (OwnedTensor &t : out) {
     t.info.name = t.name.c_str();
     t.info.shape = t.shape.data();
+    for (const std::string &name : t.dimNames)
+      t.dimNamePtrs.push_back(name.c_str());
+    t.info.dim_names = t.dimNamePtrs.data();
   }
   return {};
 }
@@ -95,6 +142,8 @@ struct ds_model {
   std::string target;
   std::vector<OwnedTensor> inputs;
   std::vector<OwnedTensor> outputs;
+  bool dynamic = false;
+  bool shapesSet = false;
 
   ~ds_model() {
     if (handle)
@@ -197,6 +246,9 @@ ds_model *ds_model_load(const char *path, char *error, size_t error_size) {
     setError(error, error_size, "'%s': manifest %s", lib, problem.c_str());
     return nullptr;
   }
+  for (const auto *list : {&model->inputs, &model->outputs})
+    for (const OwnedTensor &t : *list)
+      model->dynamic |= t.isDynamicShape();
   return model.release();
 }
 
@@ -226,10 +278,117 @@ const char *ds_model_target(const ds_model *model) {
   return model ? model->target.c_str() : nullptr;
 }
 
+int ds_model_is_dynamic(const ds_model *model) {
+  return model && model->dynamic;
+}
+
+int ds_model_set_input_shapes(ds_model *model,
+                              const int64_t *const *input_shapes, char *error,
+                              size_t error_size) {
+  if (!model || (!input_shapes && !model->inputs.empty())) {
+    setError(error, error_size, "no model or no input shapes given");
+    return -1;
+  }
+  model->shapesSet = false;
+  std::map<std::string, int64_t> sizes;
+  for (size_t i = 0; i < model->inputs.size(); ++i) {
+    OwnedTensor &t = model->inputs[i];
+    for (size_t d = 0; d < t.shape.size(); ++d) {
+      int64_t size = input_shapes[i][d];
+      if (size < 0) {
+        setError(error, error_size, "input '%s': dim %zu is negative",
+                 t.name.c_str(), d);
+        return -1;
+      }
+      if (t.shape[d] >= 0 && t.shape[d] != size) {
+        setError(error, error_size,
+                 "input '%s': dim %zu is %lld, the model was compiled for %lld",
+                 t.name.c_str(), d, (long long)size, (long long)t.shape[d]);
+        return -1;
+      }
+      if (t.shape[d] >= 0)
+        continue;
+      auto [it, inserted] = sizes.emplace(t.dimNames[d], size);
+      if (!inserted && it->second != size) {
+        setError(error, error_size,
+                 "input '%s': dim %zu ('%s') is %lld, another input gives "
+                 "'%s' the size %lld",
+                 t.name.c_str(), d, t.dimNames[d].c_str(), (long long)size,
+                 t.dimNames[d].c_str(), (long long)it->second);
+        return -1;
+      }
+    }
+  }
+  for (auto *list : {&model->inputs, &model->outputs}) {
+    for (OwnedTensor &t : *list) {
+      t.current = t.shape;
+      for (size_t d = 0; d < t.shape.size(); ++d)
+        if (t.shape[d] < 0) {
+          auto it = sizes.find(t.dimNames[d]);
+          if (it == sizes.end()) {
+            setError(error, error_size,
+                     "'%s': dim %zu ('%s') is bound by no input dimension",
+                     t.name.c_str(), d, t.dimNames[d].c_str());
+            return -1;
+          }
+          t.current[d] = it->second;
+        }
+      bool overflow;
+      t.currentBytes = denseBytes(ds_dtype_size(t.info.dtype), t.current,
+                                  overflow);
+      if (overflow) {
+        setError(error, error_size, "'%s' is too large to address",
+                 t.name.c_str());
+        return -1;
+      }
+    }
+  }
+  model->shapesSet = true;
+  return 0;
+}
+
+static const OwnedTensor *currentTensor(const ds_model *model, bool output,
+                                        size_t index) {
+  if (!model)
+    return nullptr;
+  const auto &list = output ? model->outputs : model->inputs;
+  if (index >= list.size() || (model->dynamic && !model->shapesSet))
+    return nullptr;
+  return &list[index];
+}
+
+const int64_t *ds_model_input_shape(const ds_model *model, size_t index) {
+  const OwnedTensor *t = currentTensor(model, false, index);
+  return t ? t->current.data() : nullptr;
+}
+
+const int64_t *ds_model_output_shape(const ds_model *model, size_t index) {
+  const OwnedTensor *t = currentTensor(model, true, index);
+  return t ? t->current.data() : nullptr;
+}
+
+size_t ds_model_input_bytes(const ds_model *model, size_t index) {
+  const OwnedTensor *t = currentTensor(model, false, index);
+  return t ? t->currentBytes : 0;
+}
+
+size_t ds_model_output_bytes(const ds_model *model, size_t index) {
+  const OwnedTensor *t = currentTensor(model, true, index);
+  return t ? t->currentBytes : 0;
+}
+
 int ds_model_run(ds_model *model, const void *const *inputs,
                  void *const *outputs) {
   if (!model || (!inputs && !model->inputs.empty()) || !outputs)
     return -1;
+  if (model->dynamic && !model->shapesSet)
+    return -2;
+  std::vector<int64_t> dims;
+  for (const auto *list : {&model->inputs, &model->outputs})
+    for (const OwnedTensor &t : *list)
+      for (size_t d = 0; d < t.shape.size(); ++d)
+        if (t.shape[d] < 0)
+          dims.push_back(t.current[d]);
   // The entry point takes one array: inputs first, then outputs. It never
   // writes through the input pointers, so dropping const here is safe.
   std::vector<void *> buffers;
@@ -238,7 +397,7 @@ int ds_model_run(ds_model *model, const void *const *inputs,
     buffers.push_back(const_cast<void *>(inputs[i]));
   for (size_t i = 0; i < model->outputs.size(); ++i)
     buffers.push_back(outputs[i]);
-  return model->entry(buffers.data());
+  return model->entry(buffers.data(), dims.empty() ? nullptr : dims.data());
 }
 
 } // extern "C"

@@ -63,3 +63,41 @@ TEST_CASE("help is not an error", "[options]") {
   CHECK(parse({"--help"}, cl, message) == ParseOutcome::ExitOk);
   CHECK(message.find("Exit codes") != std::string::npos);
 }
+
+TEST_CASE("--input-shape fixes named input shapes", "[options]") {
+  ConvertCommandLine cl;
+  std::string message;
+  REQUIRE(parse({"-i", "m.onnx", "-o", "out", "--input-shape",
+                 "pixel_values:1x3x224x224", "--input-shape", "ids:7",
+                 "--input-shape", "scalar:"},
+                cl, message) == ParseOutcome::BadUsage);
+  CHECK(message.find("scalar:") != std::string::npos);
+
+  cl = {};
+  REQUIRE(parse({"-i", "m.onnx", "-o", "out", "--input-shape",
+                 "pixel_values:1x3x224x224", "--input-shape", "a:b:0x5"},
+                cl, message) == ParseOutcome::Run);
+  const auto &shapes = cl.compile.inputShapes;
+  REQUIRE(shapes.size() == 2);
+  CHECK(shapes.at("pixel_values") == std::vector<int64_t>{1, 3, 224, 224});
+  // The last colon separates the name, which may contain colons itself.
+  CHECK(shapes.at("a:b") == std::vector<int64_t>{0, 5});
+}
+
+TEST_CASE("malformed --input-shape values are usage errors", "[options]") {
+  for (const char *bad : {"x", "x:", ":1x2", "x:1xx2", "x:1x", "x:-1",
+                          "x:1x?", "x:99999999999999999999"}) {
+    ConvertCommandLine cl;
+    std::string message;
+    CAPTURE(bad);
+    CHECK(parse({"-i", "m.onnx", "-o", "out", "--input-shape", bad}, cl,
+                message) == ParseOutcome::BadUsage);
+    CHECK(message.find("--input-shape") != std::string::npos);
+  }
+  ConvertCommandLine cl;
+  std::string message;
+  CHECK(parse({"-i", "m.onnx", "-o", "out", "--input-shape", "x:1",
+               "--input-shape", "x:2"},
+              cl, message) == ParseOutcome::BadUsage);
+  CHECK(message.find("twice") != std::string::npos);
+}

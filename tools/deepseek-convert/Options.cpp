@@ -36,6 +36,41 @@ ParseOutcome ds::tools::parseInspectCommandLine(int argc,
   return runParser(app, argc, argv, message);
 }
 
+bool ds::tools::parseInputShape(
+    const std::string &text,
+    std::map<std::string, std::vector<int64_t>> &shapes, std::string &error) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+    error = "--input-shape '" + text + "' is not NAME:DIMxDIMx...";
+    return false;
+  }
+  std::string name = text.substr(0, colon);
+  std::vector<int64_t> dims;
+  std::stringstream parts(text.substr(colon + 1));
+  std::string part;
+  while (std::getline(parts, part, 'x')) {
+    constexpr int64_t kLargest = int64_t(1) << 40;
+    bool digits = !part.empty() && part.size() <= 13 &&
+                  part.find_first_not_of("0123456789") == std::string::npos;
+    int64_t size = digits ? std::stoll(part) : -1;
+    if (size < 0 || size > kLargest) {
+      error = "--input-shape '" + text + "': '" + part +
+              "' is not a dimension size";
+      return false;
+    }
+    dims.push_back(size);
+  }
+  if (text.back() == 'x') {
+    error = "--input-shape '" + text + "' ends with 'x'";
+    return false;
+  }
+  if (!shapes.emplace(name, std::move(dims)).second) {
+    error = "--input-shape names input '" + name + "' twice";
+    return false;
+  }
+  return true;
+}
+
 ParseOutcome ds::tools::parseConvertCommandLine(int argc,
                                                 const char *const *argv,
                                                 ConvertCommandLine &out,
@@ -66,7 +101,17 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
       ->check(CLI::IsMember({"mlir", "llvm", "asm", "obj", "lib"}));
   app.add_option("--report", options.reportPath,
                  "Also write report.json to this path");
+  std::vector<std::string> inputShapes;
+  app.add_option("--input-shape", inputShapes,
+                 "Fix an input's shape at compile time, NAME:1x3x224x224 "
+                 "(repeatable); symbolic dims left unfixed stay dynamic");
   app.add_flag("--verbose,-v", out.verbose, "Log the compilation stages");
   app.footer("Also: deepseek-convert inspect MODEL [--json]");
-  return runParser(app, argc, argv, message);
+  ParseOutcome outcome = runParser(app, argc, argv, message);
+  if (outcome != ParseOutcome::Run)
+    return outcome;
+  for (const std::string &text : inputShapes)
+    if (!parseInputShape(text, options.inputShapes, message))
+      return ParseOutcome::BadUsage;
+  return outcome;
 }

@@ -30,6 +30,12 @@ ParseOutcome parseInspectCommandLine(int argc, const char *const *argv,
                                      InspectCommandLine &out,
                                      std::string &message);
 
+/// Parses one --input-shape value, `NAME:1x3x224x224`, into `shapes`;
+/// false with `error` set when it is malformed or names an input twice.
+bool parseInputShape(const std::string &text,
+                     std::map<std::string, std::vector<int64_t>> &shapes,
+                     std::string &error);
+
 /// Parses deepseek-convert's arguments. Help text goes to `message` too.
 ParseOutcome parseConvertCommandLine(int argc, const char *const *argv,
                                      ConvertCommandLine &out,

@@ -91,28 +91,24 @@ void adoptBFloat16Bits(Tensor &tensor, int32_t modelDtype) {
     tensor.dtype = DS_BFLOAT16;
 }
 
-// Loads input_<i>.pb into an aligned buffer after checking it against what
-// the model expects.
-bool loadInput(const Options &opts, const ds_tensor_info &info, size_t i,
-               Buffer &buffer, std::string &error) {
+// Reads input_<i>.pb and checks it against what the model declares (a
+// dynamic dim takes any size; the sizes are bound afterwards).
+bool readInput(const Options &opts, const ds_tensor_info &info, size_t i,
+               Tensor &tensor, std::string &error) {
   std::string path = tensorFile(opts.inputsDir, "input", i);
-  Tensor tensor;
   if (!ds::support::readTensorFile(path, tensor, error))
     return false;
   std::vector<int64_t> shape = shapeOf(info);
   adoptBFloat16Bits(tensor, info.dtype);
-  if (tensor.dtype != info.dtype || tensor.shape != shape) {
+  bool fits = tensor.dtype == info.dtype && tensor.shape.size() == shape.size();
+  for (size_t d = 0; fits && d < shape.size(); ++d)
+    fits = shape[d] < 0 || shape[d] == tensor.shape[d];
+  if (!fits) {
     error = "'" + path + "': input " + std::to_string(i) + " '" + info.name +
             "' expects " + ds::support::formatType(info.dtype, shape) +
             ", got " + ds::support::formatType(tensor.dtype, tensor.shape);
     return false;
   }
-  buffer = allocateBuffer(info.num_bytes);
-  if (!buffer) {
-    error = "out of memory allocating input '" + std::string(info.name) + "'";
-    return false;
-  }
-  std::memcpy(buffer.get(), tensor.data.data(), info.num_bytes);
   return true;
 }
 
@@ -142,11 +138,31 @@ int runArtifact(const Options &opts) {
     if (!isDirectory(opts.inputsDir))
       return fail("inputs directory '" + opts.inputsDir + "' does not exist");
   }
+  std::vector<Tensor> inputTensors(numInputs);
   for (size_t i = 0; i < numInputs; ++i) {
     std::string error;
-    if (!loadInput(opts, *ds_model_input(model.get(), i), i, inputs[i], error))
+    if (!readInput(opts, *ds_model_input(model.get(), i), i, inputTensors[i],
+                   error))
       return fail(error);
   }
+  if (ds_model_is_dynamic(model.get())) {
+    // Dynamic dims take their sizes from the input files.
+    std::vector<const int64_t *> shapes;
+    for (const Tensor &t : inputTensors)
+      shapes.push_back(t.shape.data());
+    char shapeError[1024] = "";
+    if (ds_model_set_input_shapes(model.get(), shapes.data(), shapeError,
+                                  sizeof(shapeError)))
+      return fail("'" + opts.artifact + "': " + shapeError);
+  }
+  for (size_t i = 0; i < numInputs; ++i) {
+    size_t bytes = ds_model_input_bytes(model.get(), i);
+    inputs[i] = allocateBuffer(bytes);
+    if (!inputs[i] && bytes)
+      return fail("out of memory allocating input " + std::to_string(i));
+    std::memcpy(inputs[i].get(), inputTensors[i].data.data(), bytes);
+  }
+  inputTensors.clear();
   if (!opts.inputsDir.empty()) {
     std::string extra = tensorFile(opts.inputsDir, "input", numInputs);
     if (::access(extra.c_str(), F_OK) == 0)
@@ -156,7 +172,7 @@ int runArtifact(const Options &opts) {
 
   std::vector<Buffer> outputs(numOutputs);
   for (size_t i = 0; i < numOutputs; ++i) {
-    outputs[i] = allocateBuffer(ds_model_output(model.get(), i)->num_bytes);
+    outputs[i] = allocateBuffer(ds_model_output_bytes(model.get(), i));
     if (!outputs[i])
       return fail("out of memory allocating output " + std::to_string(i));
   }
@@ -187,8 +203,10 @@ int runArtifact(const Options &opts) {
     Tensor actual;
     actual.name = info.name;
     actual.dtype = info.dtype;
-    actual.shape = shapeOf(info);
-    actual.data.assign(outputs[i].get(), outputs[i].get() + info.num_bytes);
+    const int64_t *shape = ds_model_output_shape(model.get(), i);
+    actual.shape.assign(shape, shape + info.rank);
+    actual.data.assign(outputs[i].get(),
+                       outputs[i].get() + ds_model_output_bytes(model.get(), i));
     std::string error;
     if (!opts.outputsDir.empty() &&
         !ds::support::writeTensorFile(tensorFile(opts.outputsDir, "output", i),

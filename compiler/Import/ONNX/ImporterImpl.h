@@ -43,16 +43,23 @@ FailureOr<DenseElementsAttr> tensorToAttr(MLIRContext *ctx,
                                           const onnx::TensorProto &tensor,
                                           std::string &error);
 
+/// An ONNX sequence whose length and element order are known at compile
+/// time: its elements are ordinary tensor values. Sequence ops are resolved
+/// while importing, so no sequence reaches the dsg IR.
+using Sequence = std::vector<Value>;
+
 /// Everything a handler needs about the node it imports.
 class NodeImporter {
 public:
   NodeImporter(const onnx::NodeProto &node, int64_t opset, OpBuilder &builder,
                Location loc, const std::string &file,
                std::vector<Value> inputs,
+               std::vector<const Sequence *> sequenceInputs,
                std::vector<std::optional<RankedTensorType>> declaredOutputs)
       : node(node), opset(opset), b(builder), loc(loc), file(file),
-        inputs(std::move(inputs)), declared(std::move(declaredOutputs)),
-        outputs(node.output_size()) {}
+        inputs(std::move(inputs)), sequenceInputs(std::move(sequenceInputs)),
+        declared(std::move(declaredOutputs)), outputs(node.output_size()),
+        sequenceOutputs(node.output_size()) {}
 
   const onnx::NodeProto &node;
   const int64_t opset;
@@ -68,6 +75,10 @@ public:
   Value input(size_t i) const { return hasInput(i) ? inputs[i] : Value(); }
   RankedTensorType inputType(size_t i) const {
     return llvm::cast<RankedTensorType>(input(i).getType());
+  }
+  /// Input `i` when it is a sequence, else null.
+  const Sequence *sequenceInput(size_t i) const {
+    return i < sequenceInputs.size() ? sequenceInputs[i] : nullptr;
   }
   /// A compile-time constant input, or null.
   DenseElementsAttr constantInput(size_t i) const;
@@ -96,7 +107,18 @@ public:
   FailureOr<RankedTensorType>
   outputType(size_t i, std::optional<RankedTensorType> computed = std::nullopt);
   void setOutput(size_t i, Value v) { outputs[i] = v; }
+  void setSequenceOutput(size_t i, Sequence elements) {
+    sequenceOutputs[i] = std::move(elements);
+  }
   const std::vector<Value> &results() const { return outputs; }
+  const std::vector<std::optional<Sequence>> &sequenceResults() const {
+    return sequenceOutputs;
+  }
+
+  /// Fails, naming the node, when any of `dims` of input `i` is dynamic:
+  /// `what` says what the handler computes from them.
+  LogicalResult requireStaticDims(size_t i, ArrayRef<int64_t> dims,
+                                  StringRef what);
 
   /// Normalizes a possibly negative axis against `rank`, or reports.
   FailureOr<int64_t> normalizeAxis(int64_t axis, int64_t rank);
@@ -114,17 +136,38 @@ public:
 private:
   const std::string &file;
   std::vector<Value> inputs;
+  std::vector<const Sequence *> sequenceInputs;
   std::vector<std::optional<RankedTensorType>> declared;
   std::vector<Value> outputs;
+  std::vector<std::optional<Sequence>> sequenceOutputs;
 };
 
-using OpHandler = std::function<LogicalResult(NodeImporter &)>;
+/// Which dynamic (run-time sized) dimensions a handler accepts in its
+/// inputs. The importer refuses any other node that sees one, naming the
+/// node and pointing at --input-shape, rather than letting static shape
+/// arithmetic run on unknown sizes.
+enum class DynamicDims {
+  None,  // every input fully static
+  Batch, // only dim 0 of input 0 (Conv, pools, norms over channels)
+  Any,   // the handler checks what it computes on itself
+};
+
+struct OpHandler {
+  std::function<LogicalResult(NodeImporter &)> import;
+  DynamicDims dynamic = DynamicDims::None;
+};
 
 /// Handlers by op type, each list sorted by since-opset.
 class HandlerTable {
 public:
-  void add(StringRef opType, int64_t sinceVersion, OpHandler handler) {
-    table[opType.str()][sinceVersion] = std::move(handler);
+  void add(StringRef opType, int64_t sinceVersion,
+           std::function<LogicalResult(NodeImporter &)> handler) {
+    table[opType.str()][sinceVersion] = {std::move(handler)};
+  }
+  /// Sets what every version of `opType` accepts.
+  void setDynamic(StringRef opType, DynamicDims dynamic) {
+    for (auto &[version, handler] : table.at(opType.str()))
+      handler.dynamic = dynamic;
   }
   /// The handler for the newest since-version <= opset, or null.
   const OpHandler *lookup(StringRef opType, int64_t opset) const;
@@ -132,6 +175,12 @@ public:
 private:
   std::map<std::string, std::map<int64_t, OpHandler>> table;
 };
+
+/// Whether `type` has any dynamic dimension.
+inline bool isDynamic(Type type) {
+  auto ranked = llvm::dyn_cast<RankedTensorType>(type);
+  return ranked && !ranked.hasStaticShape();
+}
 
 /// The table of every op the importer supports (OpHandlers.cpp).
 const HandlerTable &handlerTable();

@@ -293,6 +293,17 @@ FailureOr<int64_t> NodeImporter::normalizeAxis(int64_t axis, int64_t rank) {
   return n;
 }
 
+LogicalResult NodeImporter::requireStaticDims(size_t i, ArrayRef<int64_t> dims,
+                                             StringRef what) {
+  auto type = inputType(i);
+  for (int64_t d : dims)
+    if (type.isDynamicDim(d))
+      return error() << "dim " << d << " of input " << i
+                     << " is dynamic, but " << what
+                     << " needs its size; give it with --input-shape";
+  return success();
+}
+
 const OpHandler *HandlerTable::lookup(StringRef opType, int64_t opset) const {
   auto it = table.find(opType.str());
   if (it == table.end())
@@ -323,8 +334,13 @@ public:
 private:
   LogicalResult parse();
   LogicalResult validate();
-  FailureOr<RankedTensorType> staticType(const onnx::TypeProto &type,
-                                         const std::string &what);
+  LogicalResult applyInputShapes();
+  /// The tensor type of a graph input or output; symbolic or unknown
+  /// dimensions become dynamic, their ONNX names (or "") go to `dimNames`.
+  FailureOr<RankedTensorType> graphValueType(const onnx::TypeProto &type,
+                                             const std::string &what,
+                                             SmallVectorImpl<std::string> &dimNames);
+  LogicalResult checkDynamicSupport(NodeImporter &node, const OpHandler &handler);
   std::optional<RankedTensorType> inferredType(const std::string &name);
   Location nodeLoc(const onnx::NodeProto &node, size_t index);
   LogicalResult checkSupported();
@@ -418,6 +434,8 @@ LogicalResult ModelImporter::validate() {
         << StringRef(what).split('\n').first;
     return failure();
   }
+  if (failed(applyInputShapes()))
+    return failure();
   try {
     onnx::ShapeInferenceOptions inference(/*check_type=*/false,
                                           /*error_mode=*/0,
@@ -438,8 +456,49 @@ LogicalResult ModelImporter::validate() {
   return success();
 }
 
+LogicalResult ModelImporter::applyInputShapes() {
+  auto *inputs = model.mutable_graph()->mutable_input();
+  for (const auto &[name, shape] : options.inputShapes) {
+    auto it = llvm::find_if(*inputs, [&](const onnx::ValueInfoProto &v) {
+      return v.name() == name;
+    });
+    if (it == inputs->end() || !it->type().has_tensor_type()) {
+      emitError(UnknownLoc::get(&ctx))
+          << path << ": --input-shape names '" << name
+          << "', which is not a tensor input of the graph";
+      return failure();
+    }
+    auto *dims = it->mutable_type()->mutable_tensor_type()->mutable_shape();
+    if (it->type().tensor_type().has_shape() &&
+        dims->dim_size() != (int)shape.size()) {
+      emitError(UnknownLoc::get(&ctx))
+          << path << ": --input-shape gives input '" << name << "' "
+          << shape.size() << " dimensions; the model declares "
+          << dims->dim_size();
+      return failure();
+    }
+    if (dims->dim_size() == 0)
+      for (size_t i = 0; i < shape.size(); ++i)
+        dims->add_dim();
+    for (auto [i, size] : llvm::enumerate(shape)) {
+      auto *dim = dims->mutable_dim(i);
+      if (dim->has_dim_value() && dim->dim_value() != size) {
+        emitError(UnknownLoc::get(&ctx))
+            << path << ": --input-shape sets dim " << i << " of input '"
+            << name << "' to " << size << "; the model fixes it at "
+            << dim->dim_value();
+        return failure();
+      }
+      dim->set_dim_value(size);
+    }
+  }
+  return success();
+}
+
 FailureOr<RankedTensorType>
-ModelImporter::staticType(const onnx::TypeProto &type, const std::string &what) {
+ModelImporter::graphValueType(const onnx::TypeProto &type,
+                              const std::string &what,
+                              SmallVectorImpl<std::string> &dimNames) {
   if (!type.has_tensor_type()) {
     emitError(UnknownLoc::get(&ctx))
         << path << ": " << what
@@ -460,15 +519,11 @@ ModelImporter::staticType(const onnx::TypeProto &type, const std::string &what) 
     return failure();
   }
   SmallVector<int64_t> shape;
+  dimNames.clear();
   for (const auto &dim : tensor.shape().dim()) {
-    if (!dim.has_dim_value() || dim.dim_value() < 0) {
-      emitError(UnknownLoc::get(&ctx))
-          << path << ": " << what << " has a dynamic dimension '"
-          << dim.dim_param()
-          << "'; dynamic shapes are not supported yet";
-      return failure();
-    }
-    shape.push_back(dim.dim_value());
+    bool known = dim.has_dim_value() && dim.dim_value() >= 0;
+    shape.push_back(known ? dim.dim_value() : ShapedType::kDynamic);
+    dimNames.push_back(known ? "" : dim.dim_param());
   }
   return RankedTensorType::get(shape, elt);
 }
@@ -497,6 +552,30 @@ Location ModelImporter::nodeLoc(const onnx::NodeProto &node, size_t index) {
                          : node.name();
   return NameLoc::get(StringAttr::get(&ctx, name),
                       FileLineColLoc::get(&ctx, path, 0, 0));
+}
+
+LogicalResult ModelImporter::checkDynamicSupport(NodeImporter &node,
+                                                 const OpHandler &handler) {
+  for (size_t i = 0; i < node.numInputs(); ++i) {
+    if (!node.hasInput(i) || !isDynamic(node.input(i).getType()))
+      continue;
+    auto shape = node.inputType(i).getShape();
+    bool batchOnly = i == 0 && !shape.empty() &&
+                     llvm::all_of(shape.drop_front(), [](int64_t d) {
+                       return !ShapedType::isDynamic(d);
+                     });
+    if (handler.dynamic == DynamicDims::Any ||
+        (handler.dynamic == DynamicDims::Batch && batchOnly))
+      continue;
+    node.error() << "input " << i << " has dynamic dimensions ("
+                 << node.input(i).getType() << ") where this op needs "
+                 << (handler.dynamic == DynamicDims::Batch
+                         ? "all but the batch dimension"
+                         : "every dimension")
+                 << " fixed; give the sizes with --input-shape";
+    return failure();
+  }
+  return success();
 }
 
 LogicalResult ModelImporter::checkSupported() {
@@ -545,29 +624,49 @@ FailureOr<OwningOpRef<ModuleOp>> ModelImporter::run() {
 
   SmallVector<Type> argTypes;
   SmallVector<std::string> argNames;
+  SmallVector<ArrayAttr> argDims;
+  llvm::StringSet<> inputSymbols;
   for (const auto &input : graph.input()) {
     if (initializerNames.contains(input.name()))
       continue;
-    auto type = staticType(input.type(), "input '" + input.name() + "'");
+    SmallVector<std::string> dimNames;
+    auto type = graphValueType(input.type(), "input '" + input.name() + "'",
+                               dimNames);
     if (failed(type))
       return failure();
+    for (auto [d, name] : llvm::enumerate(dimNames)) {
+      if (!type->isDynamicDim(d))
+        continue;
+      if (name.empty()) {
+        // An unnamed dynamic dim binds to nothing else: name it after its
+        // place so the runtime can still report it.
+        name = input.name() + ":" + std::to_string(d);
+      }
+      inputSymbols.insert(name);
+    }
     argTypes.push_back(*type);
     argNames.push_back(input.name());
+    argDims.push_back(b.getStrArrayAttr(
+        SmallVector<StringRef>(dimNames.begin(), dimNames.end())));
   }
-  SmallVector<Type> resultTypes;
+  SmallVector<RankedTensorType> declaredResults;
+  SmallVector<SmallVector<std::string>> resultDimNames;
   for (const auto &output : graph.output()) {
-    auto type = staticType(output.type(), "output '" + output.name() + "'");
+    auto type = graphValueType(output.type(), "output '" + output.name() + "'",
+                               resultDimNames.emplace_back());
     if (failed(type))
       return failure();
-    resultTypes.push_back(*type);
+    declaredResults.push_back(*type);
   }
 
+  // The result types are those computed, known once the body is built.
   auto func = b.create<func::FuncOp>(fileLoc, options.functionName,
-                                     b.getFunctionType(argTypes, resultTypes));
-  for (auto [i, name] : llvm::enumerate(argNames))
+                                     b.getFunctionType(argTypes, {}));
+  for (auto [i, name] : llvm::enumerate(argNames)) {
     func.setArgAttr(i, "ds.name", b.getStringAttr(name));
-  for (auto [i, output] : llvm::enumerate(graph.output()))
-    func.setResultAttr(i, "ds.name", b.getStringAttr(output.name()));
+    if (isDynamic(argTypes[i]))
+      func.setArgAttr(i, "ds.dims", argDims[i]);
+  }
   Block *body = func.addEntryBlock();
   b.setInsertionPointToStart(body);
   for (auto [i, name] : llvm::enumerate(argNames))
@@ -576,12 +675,19 @@ FailureOr<OwningOpRef<ModuleOp>> ModelImporter::run() {
     values[name] = b.create<graph::ConstantOp>(
         NameLoc::get(StringAttr::get(&ctx, name), fileLoc), attr);
 
+  std::map<std::string, Sequence> sequences;
   for (auto [index, node] : llvm::enumerate(graph.node())) {
     Location loc = nodeLoc(node, index);
     std::vector<Value> inputs;
-    for (const std::string &name : node.input()) {
+    std::vector<const Sequence *> sequenceInputs(node.input_size(), nullptr);
+    for (auto [i, name] : llvm::enumerate(node.input())) {
       if (name.empty()) {
         inputs.push_back(nullptr);
+        continue;
+      }
+      if (auto seq = sequences.find(name); seq != sequences.end()) {
+        inputs.push_back(nullptr);
+        sequenceInputs[i] = &seq->second;
         continue;
       }
       auto it = values.find(name);
@@ -597,13 +703,18 @@ FailureOr<OwningOpRef<ModuleOp>> ModelImporter::run() {
     for (const std::string &name : node.output())
       declared.push_back(inferredType(name));
     NodeImporter importer(node, opset, b, loc, path, std::move(inputs),
-                          std::move(declared));
+                          std::move(sequenceInputs), std::move(declared));
     const OpHandler *handler = handlerTable().lookup(node.op_type(), opset);
-    if (failed((*handler)(importer)))
+    if (failed(checkDynamicSupport(importer, *handler)) ||
+        failed(handler->import(importer)))
       return failure();
     for (auto [i, name] : llvm::enumerate(node.output())) {
       if (name.empty())
         continue;
+      if (const auto &seq = importer.sequenceResults()[i]) {
+        sequences[name] = *seq;
+        continue;
+      }
       Value v = importer.results()[i];
       if (!v) {
         importer.error() << "output '" << name << "' is not supported";
@@ -614,6 +725,8 @@ FailureOr<OwningOpRef<ModuleOp>> ModelImporter::run() {
   }
 
   SmallVector<Value> results;
+  SmallVector<Type> resultTypes;
+  SmallVector<ArrayAttr> resultDims;
   for (auto [i, output] : llvm::enumerate(graph.output())) {
     auto it = values.find(output.name());
     if (it == values.end()) {
@@ -622,19 +735,58 @@ FailureOr<OwningOpRef<ModuleOp>> ModelImporter::run() {
       return failure();
     }
     Value v = it->second;
-    if (v.getType() != resultTypes[i]) {
-      auto vt = llvm::cast<RankedTensorType>(v.getType());
-      auto rt = llvm::cast<RankedTensorType>(resultTypes[i]);
-      if (vt.getElementType() != rt.getElementType() ||
-          vt.getNumElements() != rt.getNumElements()) {
-        emitError(fileLoc) << path << ": graph output '" << output.name()
-                           << "' is declared " << rt << " but computed as "
-                           << vt;
-        return failure();
+    auto computed = llvm::cast<RankedTensorType>(v.getType());
+    RankedTensorType declared = declaredResults[i];
+    if (computed.getElementType() != declared.getElementType() ||
+        (computed.hasStaticShape() && declared.hasStaticShape() &&
+         computed.getNumElements() != declared.getNumElements()) ||
+        (!computed.hasStaticShape() && computed != declared &&
+         computed.getRank() != declared.getRank())) {
+      emitError(fileLoc) << path << ": graph output '" << output.name()
+                         << "' is declared " << declared
+                         << " but computed as " << computed;
+      return failure();
+    }
+    // A static declaration of another shape with the same elements (older
+    // exporters) is honoured with a reshape.
+    if (declared.hasStaticShape() && computed.hasStaticShape() &&
+        declared != computed) {
+      v = b.create<graph::ReshapeOp>(fileLoc, declared, v);
+      computed = declared;
+    }
+    // The runtime sizes a dynamic output from the input dims it shares a
+    // name with; any other dynamic output size cannot be known before the
+    // run.
+    if (!computed.hasStaticShape()) {
+      SmallVector<StringRef> names;
+      for (int64_t d = 0; d < computed.getRank(); ++d) {
+        StringRef name = computed.isDynamicDim(d) && declared.getRank() ==
+                                                        computed.getRank()
+                             ? StringRef(resultDimNames[i][d])
+                             : StringRef();
+        if (computed.isDynamicDim(d) && !inputSymbols.contains(name)) {
+          emitError(fileLoc)
+              << path << ": dim " << d << " of graph output '"
+              << output.name()
+              << "' has no size named after an input dimension ('" << name
+              << "'), so it cannot be known before the run; give the input "
+                 "sizes with --input-shape";
+          return failure();
+        }
+        names.push_back(name);
       }
-      v = b.create<graph::ReshapeOp>(fileLoc, rt, v);
+      resultDims.push_back(b.getStrArrayAttr(names));
+    } else {
+      resultDims.push_back(nullptr);
     }
     results.push_back(v);
+    resultTypes.push_back(computed);
+  }
+  func.setFunctionType(b.getFunctionType(argTypes, resultTypes));
+  for (auto [i, output] : llvm::enumerate(graph.output())) {
+    func.setResultAttr(i, "ds.name", b.getStringAttr(output.name()));
+    if (resultDims[i])
+      func.setResultAttr(i, "ds.dims", resultDims[i]);
   }
   b.create<func::ReturnOp>(fileLoc, results);
   if (failed(verify(*module)))
@@ -655,3 +807,4 @@ mlir::ds::importONNXModel(MLIRContext &context, const std::string &path,
     return failure();
   }
 }
+

@@ -5,18 +5,26 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
+#include <map>
 #include <string>
+#include <vector>
 
 namespace mlir::ds {
 
 struct ImportOptions {
   /// Name of the generated graph function.
   std::string functionName = "main_graph";
+  /// Shapes fixed at compile time for named graph inputs (--input-shape),
+  /// replacing symbolic dimensions with sizes: static code is faster.
+  std::map<std::string, std::vector<int64_t>> inputShapes;
 };
+
 
 /// Reads an ONNX model file and builds a module holding one function in the
 /// dsg dialect. Graph inputs and outputs keep their ONNX names in the
-/// `ds.name` argument and result attributes. Every problem (malformed file,
+/// `ds.name` argument and result attributes; symbolic dimensions become
+/// dynamic ones, their ONNX names kept in `ds.dims` (an array of strings,
+/// empty for static dimensions) so the runtime can bind them. Every problem (malformed file,
 /// failed checks, each unsupported op) is reported through the context's
 /// diagnostics, naming the file, node and op; failure means the model was
 /// rejected, not that the compiler broke.

@@ -234,6 +234,8 @@ LogicalResult importDropout(NodeImporter &n) {
     return n.error() << "training-mode Dropout is not supported";
   n.setOutput(0, n.input(0));
   if (n.wantsOutput(1)) {
+    if (isDynamic(n.input(0).getType()))
+      return n.error() << "the mask output needs a static input shape";
     auto maskType = withElement(n.inputType(0), n.b.getI1Type());
     n.setOutput(1, n.constant(DenseElementsAttr::get(maskType, true)));
   }
@@ -633,7 +635,7 @@ enum class Composite { None, L1, L2, SumSquare, LogSum, LogSumExp };
 template <typename ReduceOp, Composite Kind = Composite::None>
 LogicalResult importReduce(NodeImporter &n, bool axesAsInput) {
   auto axes = reduceAxes(n, axesAsInput);
-  if (failed(axes))
+  if (failed(axes) || failed(n.requireStaticDims(0, *axes, "the reduction")))
     return failure();
   bool keepdims = n.attrInt("keepdims", 1) != 0;
   Value x = n.input(0);
@@ -678,7 +680,7 @@ LogicalResult importReduce(NodeImporter &n, bool axesAsInput) {
 LogicalResult importArgMax(NodeImporter &n, bool min) {
   auto in = n.inputType(0);
   auto axis = n.normalizeAxis(n.attrInt("axis", 0), in.getRank());
-  if (failed(axis))
+  if (failed(axis) || failed(n.requireStaticDims(0, {*axis}, "the reduction")))
     return failure();
   bool keepdims = n.attrInt("keepdims", 1) != 0;
   auto type = withElement(reducedType(in, {*axis}, keepdims), n.b.getI64Type());
@@ -701,6 +703,15 @@ LogicalResult importSoftmax(NodeImporter &n, bool log) {
   // Before opset 13 the input is coerced to 2-D at `axis`.
   auto axis = n.normalizeAxis(n.attrInt("axis", 1), rank);
   if (failed(axis))
+    return failure();
+  if (*axis == rank - 1) {
+    // The coercion is then a no-op; skipping it keeps dynamic dims intact.
+    n.setOutput(0, n.create<g::SoftmaxOp>(in, n.input(0), *axis, log));
+    return success();
+  }
+  SmallVector<int64_t> all(rank);
+  std::iota(all.begin(), all.end(), 0);
+  if (failed(n.requireStaticDims(0, all, "softmax over several axes")))
     return failure();
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < rank; ++d)
@@ -731,6 +742,11 @@ LogicalResult importLayerNorm(NodeImporter &n) {
   auto in = n.inputType(0);
   auto axis = n.normalizeAxis(n.attrInt("axis", -1), in.getRank());
   if (failed(axis))
+    return failure();
+  SmallVector<int64_t> normalized;
+  for (int64_t d = *axis; d < in.getRank(); ++d)
+    normalized.push_back(d);
+  if (failed(n.requireStaticDims(0, normalized, "normalization")))
     return failure();
   float eps = n.attrFloat("epsilon", 1e-5f);
   n.setOutput(0, n.create<g::LayerNormOp>(
@@ -897,7 +913,8 @@ LogicalResult reshapeTo(NodeImporter &n, Value input,
   if (failed(type))
     return failure();
   auto in = llvm::cast<RankedTensorType>(input.getType());
-  if (type->getNumElements() != in.getNumElements())
+  if (in.hasStaticShape() != type->hasStaticShape() ||
+      (in.hasStaticShape() && type->getNumElements() != in.getNumElements()))
     return n.error() << "cannot reshape " << in << " to " << *type;
   n.setOutput(0, n.create<g::ReshapeOp>(withElement(*type, in.getElementType()),
                                         input));
@@ -917,6 +934,10 @@ LogicalResult importReshape(NodeImporter &n) {
       if ((int64_t)i >= in.getRank())
         return n.error() << "reshape dim " << i << " copies a missing input dim";
       d = in.getShape()[i];
+      if (ShapedType::isDynamic(d)) {
+        shape.push_back(d);
+        continue;
+      }
     }
     if (d == -1) {
       if (inferred >= 0)
@@ -929,6 +950,23 @@ LogicalResult importReshape(NodeImporter &n) {
       return n.error() << "reshape dim " << d << " is invalid";
     known *= d;
     shape.push_back(d);
+  }
+  if (!in.hasStaticShape()) {
+    // The lowering sizes a dynamic result either from the element count
+    // (one dynamic dim) or from the input's dynamic dims in order (dims
+    // copied with 0); other reshapes need static sizes.
+    if (inferred >= 0)
+      shape[inferred] = ShapedType::kDynamic;
+    int64_t dynamicIn = llvm::count_if(in.getShape(), ShapedType::isDynamic);
+    int64_t dynamicOut = llvm::count_if(shape, ShapedType::isDynamic);
+    if (dynamicOut == 0 || (dynamicOut > 1 && (inferred >= 0 ||
+                                               dynamicOut != dynamicIn)))
+      return n.error() << "cannot reshape " << in << " to ["
+                       << llvm::join(llvm::map_range(*target, [](int64_t d) {
+                            return std::to_string(d);
+                          }), ", ")
+                       << "] with run-time sizes; give them with --input-shape";
+    return reshapeTo(n, n.input(0), withShape(in, shape));
   }
   if (inferred >= 0) {
     if (known == 0 || in.getNumElements() % known != 0)
@@ -946,9 +984,16 @@ LogicalResult importFlatten(NodeImporter &n) {
     axis += rank;
   if (axis < 0 || axis > rank)
     return n.error() << "axis is out of range";
+  SmallVector<int64_t> innerDims;
+  for (int64_t d = axis; d < rank; ++d)
+    innerDims.push_back(d);
+  if (failed(n.requireStaticDims(0, innerDims, "Flatten")))
+    return failure();
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < rank; ++d)
     (d < axis ? outer : inner) *= in.getShape()[d];
+  if (!in.hasStaticShape())
+    outer = ShapedType::kDynamic;
   return reshapeTo(n, n.input(0), withShape(in, {outer, inner}));
 }
 
@@ -1030,7 +1075,12 @@ LogicalResult importConcat(NodeImporter &n) {
     auto t = n.inputType(i);
     if (t.getRank() != first.getRank())
       return n.error() << "Concat inputs differ in rank";
-    shape[*axis] += t.getShape()[*axis];
+    shape[*axis] = ShapedType::isDynamic(shape[*axis]) || t.isDynamicDim(*axis)
+                       ? ShapedType::kDynamic
+                       : shape[*axis] + t.getShape()[*axis];
+    for (int64_t d = 0; d < t.getRank(); ++d)
+      if (d != *axis && ShapedType::isDynamic(shape[d]))
+        shape[d] = t.getShape()[d];
     inputs.push_back(n.input(i));
   }
   n.setOutput(0, n.create<g::ConcatOp>(withShape(first, shape), inputs, *axis));
@@ -1040,7 +1090,8 @@ LogicalResult importConcat(NodeImporter &n) {
 LogicalResult importGather(NodeImporter &n) {
   auto data = n.inputType(0), indices = n.inputType(1);
   auto axis = n.normalizeAxis(n.attrInt("axis", 0), data.getRank());
-  if (failed(axis))
+  if (failed(axis) ||
+      failed(n.requireStaticDims(0, {*axis}, "wrapping negative indices")))
     return failure();
   SmallVector<int64_t> shape(data.getShape().take_front(*axis));
   llvm::append_range(shape, indices.getShape());
@@ -1075,6 +1126,9 @@ LogicalResult buildSlice(NodeImporter &n, Value input, size_t outputIndex,
       a += rank;
     if (a < 0 || a >= rank)
       return n.error() << "slice axis " << axes[i] << " is out of range";
+    if (in.isDynamicDim(a))
+      return n.error() << "slicing dynamic dim " << a
+                       << " is not supported; give its size with --input-shape";
     int64_t dim = in.getShape()[a];
     int64_t s = starts[i], e = ends[i], st = steps.empty() ? 1 : steps[i];
     if (st == 0)
@@ -1132,7 +1186,7 @@ LogicalResult importSlice(NodeImporter &n) {
 LogicalResult importSplit(NodeImporter &n) {
   auto in = n.inputType(0);
   auto axis = n.normalizeAxis(n.attrInt("axis", 0), in.getRank());
-  if (failed(axis))
+  if (failed(axis) || failed(n.requireStaticDims(0, {*axis}, "Split")))
     return failure();
   int64_t dim = in.getShape()[*axis];
   int64_t outputs = n.numOutputs();
@@ -1175,6 +1229,179 @@ LogicalResult importSplit(NodeImporter &n) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Sequences: resolved at import time. Lengths and positions must be
+// compile-time constants; the elements themselves are ordinary tensors.
+//===----------------------------------------------------------------------===//
+
+/// A sequence position from input `i` (or `fallback` when it is absent),
+/// normalized against `size`; `allowEnd` admits `size` itself (insertion).
+FailureOr<size_t> sequencePosition(NodeImporter &n, size_t i, int64_t fallback,
+                                   size_t size, bool allowEnd) {
+  int64_t pos = fallback;
+  if (n.hasInput(i)) {
+    auto ints = n.constantInts(i);
+    if (!ints || ints->size() != 1)
+      return n.error() << "sequence position must be a compile-time constant "
+                          "scalar";
+    pos = ints->front();
+  }
+  int64_t count = size;
+  if (pos < 0)
+    pos += count;
+  if (pos < 0 || pos > count || (pos == count && !allowEnd))
+    return n.error() << "sequence position is out of range for a sequence of "
+                     << count << " elements";
+  return (size_t)pos;
+}
+
+FailureOr<Sequence> sequenceOperand(NodeImporter &n, size_t i) {
+  if (const Sequence *seq = n.sequenceInput(i))
+    return *seq;
+  return n.error() << "input " << i << " must be a sequence";
+}
+
+LogicalResult importSequenceConstruct(NodeImporter &n) {
+  Sequence elements;
+  for (size_t i = 0; i < n.numInputs(); ++i)
+    elements.push_back(n.input(i));
+  n.setSequenceOutput(0, std::move(elements));
+  return success();
+}
+
+LogicalResult importSequenceEmpty(NodeImporter &n) {
+  n.setSequenceOutput(0, {});
+  return success();
+}
+
+LogicalResult importSequenceInsert(NodeImporter &n) {
+  auto seq = sequenceOperand(n, 0);
+  if (failed(seq))
+    return failure();
+  auto pos = sequencePosition(n, 2, seq->size(), seq->size(), true);
+  if (failed(pos))
+    return failure();
+  seq->insert(seq->begin() + *pos, n.input(1));
+  n.setSequenceOutput(0, std::move(*seq));
+  return success();
+}
+
+LogicalResult importSequenceErase(NodeImporter &n) {
+  auto seq = sequenceOperand(n, 0);
+  if (failed(seq))
+    return failure();
+  auto pos = sequencePosition(n, 1, -1, seq->size(), false);
+  if (failed(pos))
+    return failure();
+  seq->erase(seq->begin() + *pos);
+  n.setSequenceOutput(0, std::move(*seq));
+  return success();
+}
+
+LogicalResult importSequenceAt(NodeImporter &n) {
+  auto seq = sequenceOperand(n, 0);
+  if (failed(seq))
+    return failure();
+  auto pos = sequencePosition(n, 1, 0, seq->size(), false);
+  if (failed(pos))
+    return failure();
+  n.setOutput(0, (*seq)[*pos]);
+  return success();
+}
+
+LogicalResult importSequenceLength(NodeImporter &n) {
+  auto seq = sequenceOperand(n, 0);
+  if (failed(seq))
+    return failure();
+  auto type = RankedTensorType::get({}, n.b.getI64Type());
+  n.setOutput(0, n.constant(DenseElementsAttr::get(
+                     type, ArrayRef<int64_t>{(int64_t)seq->size()})));
+  return success();
+}
+
+LogicalResult importSplitToSequence(NodeImporter &n) {
+  auto in = n.inputType(0);
+  auto axis = n.normalizeAxis(n.attrInt("axis", 0), in.getRank());
+  if (failed(axis))
+    return failure();
+  int64_t dim = in.getShape()[*axis];
+  std::vector<int64_t> sizes;
+  bool squeeze = false;
+  if (!n.hasInput(1)) {
+    sizes.assign(dim, 1);
+    squeeze = n.attrInt("keepdims", 1) == 0;
+  } else {
+    auto split = n.constantInts(1);
+    if (!split)
+      return n.error() << "split must be a compile-time constant";
+    if (n.inputType(1).getRank() == 0) {
+      int64_t chunk = split->front();
+      if (chunk <= 0)
+        return n.error() << "split size must be positive";
+      for (int64_t left = dim; left > 0; left -= chunk)
+        sizes.push_back(std::min(chunk, left));
+    } else {
+      sizes = *split;
+    }
+  }
+  Sequence elements;
+  int64_t offset = 0;
+  for (int64_t size : sizes) {
+    if (size < 0 || offset + size > dim)
+      return n.error() << "split sizes exceed dim " << dim;
+    SmallVector<int64_t> shape(in.getShape()), starts(in.getRank(), 0),
+        steps(in.getRank(), 1);
+    shape[*axis] = size;
+    starts[*axis] = offset;
+    Value part = n.create<g::SliceOp>(withShape(in, shape), n.input(0),
+                                      n.b.getDenseI64ArrayAttr(starts),
+                                      n.b.getDenseI64ArrayAttr(steps));
+    if (squeeze) {
+      shape.erase(shape.begin() + *axis);
+      part = n.create<g::ReshapeOp>(withShape(in, shape), part);
+    }
+    elements.push_back(part);
+    offset += size;
+  }
+  if (offset != dim)
+    return n.error() << "split sizes add up to " << offset << ", not " << dim;
+  n.setSequenceOutput(0, std::move(elements));
+  return success();
+}
+
+LogicalResult importConcatFromSequence(NodeImporter &n) {
+  auto seq = sequenceOperand(n, 0);
+  if (failed(seq))
+    return failure();
+  if (seq->empty())
+    return n.error() << "cannot concatenate an empty sequence";
+  bool newAxis = n.attrInt("new_axis", 0) != 0;
+  auto first = llvm::cast<RankedTensorType>(seq->front().getType());
+  int64_t outRank = first.getRank() + (newAxis ? 1 : 0);
+  auto axis = n.normalizeAxis(n.attrInt("axis", 0), outRank);
+  if (failed(axis))
+    return failure();
+  SmallVector<Value> parts;
+  SmallVector<int64_t> shape;
+  for (Value v : *seq) {
+    auto t = llvm::cast<RankedTensorType>(v.getType());
+    SmallVector<int64_t> partShape(t.getShape());
+    if (newAxis) {
+      partShape.insert(partShape.begin() + *axis, 1);
+      v = n.create<g::ReshapeOp>(withShape(t, partShape), v);
+    }
+    if ((int64_t)partShape.size() != outRank)
+      return n.error() << "sequence elements differ in rank";
+    if (shape.empty())
+      shape = partShape;
+    else
+      shape[*axis] += partShape[*axis];
+    parts.push_back(v);
+  }
+  n.setOutput(0, n.create<g::ConcatOp>(withShape(first, shape), parts, *axis));
+  return success();
+}
+
 LogicalResult importShape(NodeImporter &n) {
   auto in = n.inputType(0);
   int64_t rank = in.getRank();
@@ -1186,6 +1413,10 @@ LogicalResult importShape(NodeImporter &n) {
   start = std::clamp<int64_t>(start, 0, rank);
   end = std::clamp<int64_t>(end, start, rank);
   SmallVector<int64_t> dims(in.getShape().slice(start, end - start));
+  SmallVector<int64_t> positions(end - start);
+  std::iota(positions.begin(), positions.end(), start);
+  if (failed(n.requireStaticDims(0, positions, "Shape (a run-time shape)")))
+    return failure();
   auto type = RankedTensorType::get({(int64_t)dims.size()}, n.b.getI64Type());
   n.setOutput(0, n.constant(DenseElementsAttr::get(type, ArrayRef<int64_t>(dims))));
   return success();
@@ -2356,6 +2587,40 @@ HandlerTable buildTable() {
   t.add("Range", 11, importRange);
   t.add("Trilu", 14, importTrilu);
   t.add("CumSum", 11, importCumSum);
+
+  // Sequences, resolved at import time.
+  t.add("SequenceConstruct", 11, importSequenceConstruct);
+  t.add("SequenceEmpty", 11, importSequenceEmpty);
+  t.add("SequenceInsert", 11, importSequenceInsert);
+  t.add("SequenceErase", 11, importSequenceErase);
+  t.add("SequenceAt", 11, importSequenceAt);
+  t.add("SequenceLength", 11, importSequenceLength);
+  t.add("SplitToSequence", 11, importSplitToSequence);
+  t.add("ConcatFromSequence", 11, importConcatFromSequence);
+
+  // Dynamic dimensions. Elementwise ops and data movement carry any dynamic
+  // dim through (their handlers refuse to compute on one); ops with windows
+  // or per-channel parameters take a dynamic batch.
+  for (StringRef op :
+       {"Abs", "Neg", "Sqrt", "Exp", "Log", "Erf", "Relu", "Sigmoid", "Tanh",
+        "Reciprocal", "Floor", "Ceil", "Round", "Sign", "Sin", "Cos", "Tan",
+        "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh",
+        "Softplus", "Softsign", "Not", "HardSwish", "IsNaN", "IsInf", "Gelu",
+        "LeakyRelu", "Elu", "Celu", "ThresholdedRelu", "Selu", "HardSigmoid",
+        "Shrink", "Cast", "CastLike", "Identity", "Dropout", "Clip", "Add",
+        "Sub", "Mul", "Div", "Pow", "And", "Or", "Xor", "Equal", "Less",
+        "LessOrEqual", "Greater", "GreaterOrEqual", "PRelu", "Mod",
+        "BitShift", "Where", "Max", "Min", "Sum", "Mean", "MatMul", "Gemm",
+        "Softmax", "LogSoftmax", "LayerNormalization", "ReduceSum",
+        "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1",
+        "ReduceL2", "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp",
+        "ArgMax", "ArgMin", "Reshape", "Flatten", "Squeeze", "Unsqueeze",
+        "Transpose", "Concat", "Gather", "Slice", "Split", "Shape"})
+    t.setDynamic(op, DynamicDims::Any);
+  for (StringRef op : {"Conv", "BatchNormalization", "MaxPool", "AveragePool",
+                       "GlobalAveragePool", "GlobalMaxPool",
+                       "InstanceNormalization"})
+    t.setDynamic(op, DynamicDims::Batch);
   return t;
 }
 

@@ -21,11 +21,28 @@ mlir::ds::graph::broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
   for (size_t i = 0; i < rank; ++i) {
     int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
     int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
-    if (da != db && da != 1 && db != 1)
+    // A dynamic size is taken to match the other side: broadcasting it
+    // from 1 at run time is not supported.
+    if (da != db && da != 1 && db != 1 && !ShapedType::isDynamic(da) &&
+        !ShapedType::isDynamic(db))
       return failure();
-    out[i] = da == 1 ? db : da;
+    out[i] = da == 1 || ShapedType::isDynamic(da) ? db : da;
+    if (db == 1)
+      out[i] = da;
   }
   return out;
+}
+
+/// Whether two sizes may be equal: a dynamic one matches any.
+static bool compatibleDims(int64_t a, int64_t b) {
+  return a == b || ShapedType::isDynamic(a) || ShapedType::isDynamic(b);
+}
+
+static bool compatibleShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
+  return a.size() == b.size() &&
+         llvm::all_of(llvm::zip(a, b), [](auto p) {
+           return compatibleDims(std::get<0>(p), std::get<1>(p));
+         });
 }
 
 static RankedTensorType rankedType(Value v) {
@@ -233,7 +250,7 @@ LogicalResult MatMulOp::verify() {
   int64_t kl = lhs.getShape().back();
   int64_t kr = rhs.getRank() == 1 ? rhs.getShape()[0]
                                   : rhs.getShape()[rhs.getRank() - 2];
-  if (kl != kr)
+  if (!compatibleDims(kl, kr))
     return emitOpError("contraction dimensions differ: ") << kl << " vs " << kr;
   if (lhs.getElementType() != rhs.getElementType())
     return emitOpError("operand element types differ");
@@ -248,13 +265,13 @@ LogicalResult GemmOp::verify() {
   int64_t ka = a.getShape()[getTransA() ? 0 : 1];
   int64_t kb = b.getShape()[getTransB() ? 1 : 0];
   int64_t n = b.getShape()[getTransB() ? 0 : 1];
-  if (ka != kb)
+  if (!compatibleDims(ka, kb))
     return emitOpError("contraction dimensions differ: ") << ka << " vs " << kb;
-  if (getType().getShape() != ArrayRef<int64_t>{m, n})
+  if (!compatibleShapes(getType().getShape(), {m, n}))
     return emitOpError("result must be [") << m << ", " << n << "]";
   if (getC()) {
     auto bc = broadcastShapes(getC().getType().getShape(), {m, n});
-    if (failed(bc) || *bc != SmallVector<int64_t>{m, n})
+    if (failed(bc) || !compatibleShapes(*bc, {m, n}))
       return emitOpError("C does not broadcast to [") << m << ", " << n << "]";
   }
   return success();
@@ -389,7 +406,10 @@ LogicalResult ArgMaxOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult ReshapeOp::verify() {
-  if (getInput().getType().getNumElements() != getType().getNumElements())
+  if (getInput().getType().hasStaticShape() != getType().hasStaticShape())
+    return emitOpError("cannot reshape between static and dynamic shapes");
+  if (getType().hasStaticShape() &&
+      getInput().getType().getNumElements() != getType().getNumElements())
     return emitOpError("element count changes from ")
            << getInput().getType().getNumElements() << " to "
            << getType().getNumElements();
@@ -440,11 +460,14 @@ LogicalResult ConcatOp::verify() {
     if (t.getRank() != rank || t.getElementType() != getType().getElementType())
       return emitOpError("inputs must match the result's rank and element type");
     for (int64_t d = 0; d < rank; ++d)
-      if (d != getAxis() && t.getShape()[d] != getType().getShape()[d])
+      if (d != getAxis() &&
+          !compatibleDims(t.getShape()[d], getType().getShape()[d]))
         return emitOpError("inputs differ outside the concatenation axis");
-    total += t.getShape()[getAxis()];
+    total = t.isDynamicDim(getAxis()) || ShapedType::isDynamic(total)
+                ? ShapedType::kDynamic
+                : total + t.getShape()[getAxis()];
   }
-  if (total != getType().getShape()[getAxis()])
+  if (!compatibleDims(total, getType().getShape()[getAxis()]))
     return emitOpError("result size along the axis must be ") << total;
   return success();
 }
@@ -472,6 +495,11 @@ LogicalResult SliceOp::verify() {
     return emitOpError("starts and steps need one value per dimension");
   for (int64_t d = 0; d < in.getRank(); ++d) {
     int64_t n = getType().getShape()[d];
+    if (in.isDynamicDim(d) || ShapedType::isDynamic(n)) {
+      if (n != in.getShape()[d] || getStarts()[d] != 0 || getSteps()[d] != 1)
+        return emitOpError("dim ") << d << " is dynamic: it can only be kept whole";
+      continue;
+    }
     if (n == 0)
       continue;
     int64_t first = getStarts()[d], last = first + (n - 1) * getSteps()[d];

@@ -59,6 +59,18 @@ def dynamic_model(outdir):
         f.write(model.SerializeToString())
 
 
+def softmax_opset11_model(outdir):
+    """Softmax at opset 11 over a middle axis: the 2-D coercion matters."""
+    node = helper.make_node("Softmax", ["x"], ["y"], name="softmax", axis=1)
+    graph = helper.make_graph(
+        [node], "softmax11",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3, 4])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
+    with open(os.path.join(outdir, "softmax11.onnx"), "wb") as f:
+        f.write(model.SerializeToString())
+
+
 def main():
     outdir = sys.argv[1]
     os.makedirs(outdir, exist_ok=True)
@@ -73,6 +85,7 @@ def main():
     external_model(outdir, "missing", "nothere.bin")
     unsupported_model(outdir)
     dynamic_model(outdir)
+    softmax_opset11_model(outdir)
 
 
 if __name__ == "__main__":
