@@ -48,6 +48,12 @@ FailureOr<DenseElementsAttr> tensorToAttr(MLIRContext *ctx,
 /// while importing, so no sequence reaches the dsg IR.
 using Sequence = std::vector<Value>;
 
+/// Imports a control-flow body (If branch, Loop or Scan body) inline at
+/// the builder's insertion point: its formal inputs bound to `args`, the
+/// enclosing scopes' values visible. Returns its outputs.
+using SubgraphImporter = std::function<FailureOr<std::vector<Value>>(
+    const onnx::GraphProto &body, ArrayRef<Value> args)>;
+
 /// Everything a handler needs about the node it imports.
 class NodeImporter {
 public:
@@ -55,11 +61,17 @@ public:
                Location loc, const std::string &file,
                std::vector<Value> inputs,
                std::vector<const Sequence *> sequenceInputs,
-               std::vector<std::optional<RankedTensorType>> declaredOutputs)
+               std::vector<std::optional<RankedTensorType>> declaredOutputs,
+               SubgraphImporter subgraphs)
       : node(node), opset(opset), b(builder), loc(loc), file(file),
         inputs(std::move(inputs)), sequenceInputs(std::move(sequenceInputs)),
         declared(std::move(declaredOutputs)), outputs(node.output_size()),
-        sequenceOutputs(node.output_size()) {}
+        sequenceOutputs(node.output_size()),
+        subgraphs(std::move(subgraphs)) {}
+
+  /// Imports graph attribute `name` inline (see SubgraphImporter).
+  FailureOr<std::vector<Value>> importSubgraph(StringRef name,
+                                               ArrayRef<Value> args);
 
   const onnx::NodeProto &node;
   const int64_t opset;
@@ -140,6 +152,7 @@ private:
   std::vector<std::optional<RankedTensorType>> declared;
   std::vector<Value> outputs;
   std::vector<std::optional<Sequence>> sequenceOutputs;
+  SubgraphImporter subgraphs;
 };
 
 /// Which dynamic (run-time sized) dimensions a handler accepts in its

@@ -293,6 +293,21 @@ FailureOr<int64_t> NodeImporter::normalizeAxis(int64_t axis, int64_t rank) {
   return n;
 }
 
+FailureOr<std::vector<Value>>
+NodeImporter::importSubgraph(StringRef name, ArrayRef<Value> args) {
+  const onnx::AttributeProto *attr = findAttr(name);
+  if (!attr || !attr->has_g()) {
+    error() << "graph attribute '" << name << "' is missing";
+    return failure();
+  }
+  if (attr->g().input_size() != (int)args.size()) {
+    error() << "body '" << name << "' takes " << attr->g().input_size()
+            << " inputs, the op passes " << args.size();
+    return failure();
+  }
+  return subgraphs(attr->g(), args);
+}
+
 LogicalResult NodeImporter::requireStaticDims(size_t i, ArrayRef<int64_t> dims,
                                              StringRef what) {
   auto type = inputType(i);
@@ -341,6 +356,13 @@ private:
                                              const std::string &what,
                                              SmallVectorImpl<std::string> &dimNames);
   LogicalResult checkDynamicSupport(NodeImporter &node, const OpHandler &handler);
+  /// The values and sequences visible while importing a graph body.
+  struct Scope {
+    llvm::StringMap<Value> values;
+    std::map<std::string, Sequence> sequences;
+  };
+  LogicalResult importNodes(const onnx::GraphProto &graph, Scope &scope);
+  bool reportUnsupported(const onnx::GraphProto &graph);
   std::optional<RankedTensorType> inferredType(const std::string &name);
   Location nodeLoc(const onnx::NodeProto &node, size_t index);
   LogicalResult checkSupported();
@@ -352,6 +374,7 @@ private:
   onnx::ModelProto model;
   int64_t opset = 0;
   llvm::StringMap<const onnx::TypeProto *> valueTypes;
+  OpBuilder builder{&ctx};
 };
 } // namespace
 
@@ -446,13 +469,25 @@ LogicalResult ModelImporter::validate() {
     // Inference is a helper, not a gate: handlers compute what it missed
     // and report what nobody could.
   }
-  const onnx::GraphProto &graph = model.graph();
-  for (const auto &v : graph.input())
-    valueTypes[v.name()] = &v.type();
-  for (const auto &v : graph.value_info())
-    valueTypes[v.name()] = &v.type();
-  for (const auto &v : graph.output())
-    valueTypes[v.name()] = &v.type();
+  // Control-flow bodies share the name space (ONNX names are unique in a
+  // model), so their inferred types go in the same table.
+  std::function<void(const onnx::GraphProto &)> collect =
+      [&](const onnx::GraphProto &graph) {
+        for (const auto &v : graph.input())
+          valueTypes[v.name()] = &v.type();
+        for (const auto &v : graph.value_info())
+          valueTypes[v.name()] = &v.type();
+        for (const auto &v : graph.output())
+          valueTypes[v.name()] = &v.type();
+        for (const auto &node : graph.node())
+          for (const auto &attr : node.attribute()) {
+            if (attr.has_g())
+              collect(attr.g());
+            for (const auto &g : attr.graphs())
+              collect(g);
+          }
+      };
+  collect(model.graph());
   return success();
 }
 
@@ -578,11 +613,15 @@ LogicalResult ModelImporter::checkDynamicSupport(NodeImporter &node,
   return success();
 }
 
-LogicalResult ModelImporter::checkSupported() {
-  // Report every unsupported op at once: a user fixing a model wants the
-  // whole list, not one op per attempt.
+bool ModelImporter::reportUnsupported(const onnx::GraphProto &graph) {
   bool ok = true;
-  for (const auto &node : model.graph().node()) {
+  for (const auto &node : graph.node()) {
+    for (const auto &attr : node.attribute()) {
+      if (attr.has_g())
+        ok &= reportUnsupported(attr.g());
+      for (const auto &g : attr.graphs())
+        ok &= reportUnsupported(g);
+    }
     if (isSupported(node, opset))
       continue;
     ok = false;
@@ -592,7 +631,89 @@ LogicalResult ModelImporter::checkSupported() {
         << (node.domain().empty() ? "" : node.domain() + ".") << node.op_type()
         << "' (node '" << name << "', opset " << opset << ") in " << path;
   }
-  return success(ok);
+  return ok;
+}
+
+LogicalResult ModelImporter::checkSupported() {
+  // Report every unsupported op at once, control-flow bodies included: a
+  // user fixing a model wants the whole list, not one op per attempt.
+  return success(reportUnsupported(model.graph()));
+}
+
+LogicalResult ModelImporter::importNodes(const onnx::GraphProto &graph,
+                                         Scope &scope) {
+  for (auto [index, node] : llvm::enumerate(graph.node())) {
+    Location loc = nodeLoc(node, index);
+    std::vector<Value> inputs;
+    std::vector<const Sequence *> sequenceInputs(node.input_size(), nullptr);
+    for (auto [i, name] : llvm::enumerate(node.input())) {
+      if (name.empty()) {
+        inputs.push_back(nullptr);
+        continue;
+      }
+      if (auto seq = scope.sequences.find(name); seq != scope.sequences.end()) {
+        inputs.push_back(nullptr);
+        sequenceInputs[i] = &seq->second;
+        continue;
+      }
+      auto it = scope.values.find(name);
+      if (it == scope.values.end()) {
+        emitError(loc) << "node '" << node.name() << "' (" << node.op_type()
+                       << ") in " << path << ": input '" << name
+                       << "' is not produced by any earlier node";
+        return failure();
+      }
+      inputs.push_back(it->second);
+    }
+    std::vector<std::optional<RankedTensorType>> declared;
+    for (const std::string &name : node.output())
+      declared.push_back(inferredType(name));
+    auto subgraphs = [&](const onnx::GraphProto &body, ArrayRef<Value> args)
+        -> FailureOr<std::vector<Value>> {
+      // A body sees everything its enclosing scopes define.
+      Scope inner = scope;
+      for (auto [formal, arg] : llvm::zip(body.input(), args))
+        inner.values[formal.name()] = arg;
+      if (failed(importNodes(body, inner)))
+        return failure();
+      std::vector<Value> results;
+      for (const auto &output : body.output()) {
+        auto it = inner.values.find(output.name());
+        if (it == inner.values.end()) {
+          emitError(loc) << path << ": body output '" << output.name()
+                         << "' of node '" << node.name()
+                         << "' is not a tensor produced in the body";
+          return failure();
+        }
+        results.push_back(it->second);
+      }
+      return results;
+    };
+    NodeImporter importer(node, opset, builder, loc, path, std::move(inputs),
+                          std::move(sequenceInputs), std::move(declared),
+                          subgraphs);
+    const OpHandler *handler = handlerTable().lookup(node.op_type(), opset);
+    if (!handler)
+      return importer.error() << "unsupported op";
+    if (failed(checkDynamicSupport(importer, *handler)) ||
+        failed(handler->import(importer)))
+      return failure();
+    for (auto [i, name] : llvm::enumerate(node.output())) {
+      if (name.empty())
+        continue;
+      if (const auto &seq = importer.sequenceResults()[i]) {
+        scope.sequences[name] = *seq;
+        continue;
+      }
+      Value v = importer.results()[i];
+      if (!v) {
+        importer.error() << "output '" << name << "' is not supported";
+        return failure();
+      }
+      scope.values[name] = v;
+    }
+  }
+  return success();
 }
 
 FailureOr<OwningOpRef<ModuleOp>> ModelImporter::run() {
@@ -601,7 +722,7 @@ FailureOr<OwningOpRef<ModuleOp>> ModelImporter::run() {
   ctx.loadDialect<graph::GraphDialect, func::FuncDialect>();
   const onnx::GraphProto &graph = model.graph();
 
-  OpBuilder b(&ctx);
+  OpBuilder &b = builder;
   Location fileLoc = FileLineColLoc::get(&ctx, path, 0, 0);
   OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
   llvm::StringMap<Value> values;
@@ -675,54 +796,10 @@ FailureOr<OwningOpRef<ModuleOp>> ModelImporter::run() {
     values[name] = b.create<graph::ConstantOp>(
         NameLoc::get(StringAttr::get(&ctx, name), fileLoc), attr);
 
-  std::map<std::string, Sequence> sequences;
-  for (auto [index, node] : llvm::enumerate(graph.node())) {
-    Location loc = nodeLoc(node, index);
-    std::vector<Value> inputs;
-    std::vector<const Sequence *> sequenceInputs(node.input_size(), nullptr);
-    for (auto [i, name] : llvm::enumerate(node.input())) {
-      if (name.empty()) {
-        inputs.push_back(nullptr);
-        continue;
-      }
-      if (auto seq = sequences.find(name); seq != sequences.end()) {
-        inputs.push_back(nullptr);
-        sequenceInputs[i] = &seq->second;
-        continue;
-      }
-      auto it = values.find(name);
-      if (it == values.end()) {
-        emitError(loc) << "node '" << node.name() << "' (" << node.op_type()
-                       << ") in " << path << ": input '" << name
-                       << "' is not produced by any earlier node";
-        return failure();
-      }
-      inputs.push_back(it->second);
-    }
-    std::vector<std::optional<RankedTensorType>> declared;
-    for (const std::string &name : node.output())
-      declared.push_back(inferredType(name));
-    NodeImporter importer(node, opset, b, loc, path, std::move(inputs),
-                          std::move(sequenceInputs), std::move(declared));
-    const OpHandler *handler = handlerTable().lookup(node.op_type(), opset);
-    if (failed(checkDynamicSupport(importer, *handler)) ||
-        failed(handler->import(importer)))
-      return failure();
-    for (auto [i, name] : llvm::enumerate(node.output())) {
-      if (name.empty())
-        continue;
-      if (const auto &seq = importer.sequenceResults()[i]) {
-        sequences[name] = *seq;
-        continue;
-      }
-      Value v = importer.results()[i];
-      if (!v) {
-        importer.error() << "output '" << name << "' is not supported";
-        return failure();
-      }
-      values[name] = v;
-    }
-  }
+  Scope scope{std::move(values), {}};
+  if (failed(importNodes(graph, scope)))
+    return failure();
+  values = std::move(scope.values);
 
   SmallVector<Value> results;
   SmallVector<Type> resultTypes;

@@ -690,6 +690,118 @@ LogicalResult importArgMax(NodeImporter &n, bool min) {
   return success();
 }
 
+/// TopK by ranks, each step a dsg op (so a linalg.generic, no sort and no
+/// data-dependent control flow): an element's rank counts the elements that
+/// come before it in the order (a better value, or an equal one at a lower
+/// index, ONNX's tie rule); output slot p takes the element of rank p. The
+/// work is quadratic in the axis length, which suits the short axes TopK
+/// sees in models (classes, beams).
+LogicalResult importTopK(NodeImporter &n) {
+  auto in = n.inputType(0);
+  int64_t rank = in.getRank();
+  auto axis = n.normalizeAxis(n.attrInt("axis", -1), rank);
+  if (failed(axis) || failed(n.requireStaticDims(0, {*axis}, "TopK")))
+    return failure();
+  int64_t k;
+  if (n.opset < 10) {
+    k = n.attrInt("k", -1);
+  } else {
+    auto ks = n.constantInts(1);
+    if (ks && ks->size() == 1) {
+      k = ks->front();
+    } else {
+      // A run-time k: the declared output shape fixes it, as it fixes the
+      // buffers the caller provides.
+      auto declared = n.declaredType(0);
+      if (!declared || declared->getRank() != rank ||
+          declared->isDynamicDim(*axis))
+        return n.error() << "k must be a compile-time constant or the "
+                            "output shape declared";
+      k = declared->getShape()[*axis];
+    }
+  }
+  int64_t len = in.getShape()[*axis];
+  if (k < 0 || k > len)
+    return n.error() << "k = " << k << " is outside [0, " << len << "]";
+  bool largest = n.attrInt("largest", 1) != 0;
+  Type elt = in.getElementType();
+  Type i1 = n.b.getI1Type(), i64 = n.b.getI64Type();
+
+  // Work with the axis last.
+  SmallVector<int64_t> perm, inverse(rank);
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != *axis)
+      perm.push_back(d);
+  perm.push_back(*axis);
+  for (int64_t d = 0; d < rank; ++d)
+    inverse[perm[d]] = d;
+  Value x = n.input(0);
+  SmallVector<int64_t> outer;
+  for (int64_t d : ArrayRef(perm).drop_back())
+    outer.push_back(in.getShape()[d]);
+  auto shaped = [&](ArrayRef<int64_t> tail, Type t) {
+    SmallVector<int64_t> shape(outer);
+    shape.append(tail.begin(), tail.end());
+    return RankedTensorType::get(shape, t);
+  };
+  if (*axis != rank - 1)
+    x = n.create<g::TransposeOp>(shaped({len}, elt), x,
+                                 n.b.getDenseI64ArrayAttr(perm));
+
+  Value column = n.create<g::ReshapeOp>(shaped({len, 1}, elt), x);
+  Value row = n.create<g::ReshapeOp>(shaped({1, len}, elt), x);
+  auto pairs = shaped({len, len}, i1);
+  // [.., i, j]: does element j come before element i?
+  Value better = largest ? n.create<g::GreaterOp>(pairs, row, column)
+                         : n.create<g::LessOp>(pairs, row, column);
+  Value equal = n.create<g::EqualOp>(pairs, row, column);
+  SmallVector<bool> lowerIndex(len * len);
+  for (int64_t i = 0; i < len; ++i)
+    for (int64_t j = 0; j < len; ++j)
+      lowerIndex[i * len + j] = j < i;
+  Value earlier = n.constant(DenseElementsAttr::get(
+      RankedTensorType::get({len, len}, i1), ArrayRef<bool>(lowerIndex)));
+  Value before = n.create<g::OrOp>(
+      pairs, better, n.create<g::AndOp>(pairs, equal, earlier));
+  Value ranks = n.create<g::ReduceSumOp>(
+      shaped({len}, i64), n.create<g::CastOp>(shaped({len, len}, i64), before),
+      n.b.getDenseI64ArrayAttr({(int64_t)outer.size() + 1}),
+      n.b.getBoolAttr(false));
+
+  // [.., p, i]: is element i the one of rank p?
+  SmallVector<int64_t> slotValues(k), positions(len);
+  std::iota(slotValues.begin(), slotValues.end(), 0);
+  std::iota(positions.begin(), positions.end(), 0);
+  Value slots = n.constant(DenseElementsAttr::get(
+      RankedTensorType::get({k, 1}, i64), ArrayRef<int64_t>(slotValues)));
+  Value picked = n.create<g::EqualOp>(
+      shaped({k, len}, i1),
+      n.create<g::ReshapeOp>(shaped({1, len}, i64), ranks), slots);
+  auto gather = [&](Value source, Type t) -> Value {
+    Value chosen = n.create<g::WhereOp>(shaped({k, len}, t), picked, source,
+                                        scalarConstant(n, t, 0));
+    Value r = n.create<g::ReduceSumOp>(
+        shaped({k}, t), chosen,
+        n.b.getDenseI64ArrayAttr({(int64_t)outer.size() + 1}),
+        n.b.getBoolAttr(false));
+    if (*axis != rank - 1) {
+      SmallVector<int64_t> shape;
+      auto kShape = shaped({k}, t).getShape();
+      for (int64_t d = 0; d < rank; ++d)
+        shape.push_back(kShape[inverse[d]]);
+      r = n.create<g::TransposeOp>(RankedTensorType::get(shape, t), r,
+                                   n.b.getDenseI64ArrayAttr(inverse));
+    }
+    return r;
+  };
+  n.setOutput(0, gather(row, elt));
+  n.setOutput(1, gather(n.constant(DenseElementsAttr::get(
+                            RankedTensorType::get({len}, i64),
+                            ArrayRef<int64_t>(positions))),
+                        i64));
+  return success();
+}
+
 LogicalResult importSoftmax(NodeImporter &n, bool log) {
   auto in = n.inputType(0);
   int64_t rank = in.getRank();
@@ -2433,6 +2545,247 @@ LogicalResult importScatterND(NodeImporter &n) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Control flow. Bodies are imported inline: an If with a run-time condition
+// computes both branches and selects (ops are pure), Loop and Scan are
+// unrolled over trip counts known at compile time.
+//===----------------------------------------------------------------------===//
+
+/// Bodies are unrolled up to this many iterations; more is refused rather
+/// than compiled into an enormous function.
+constexpr int64_t kMaxUnrolledIterations = 4096;
+
+LogicalResult importIf(NodeImporter &n) {
+  DenseElementsAttr cond = n.constantInput(0);
+  if (cond && cond.getNumElements() == 1) {
+    bool taken = cond.getValues<APInt>()[0].getBoolValue();
+    auto outs = n.importSubgraph(taken ? "then_branch" : "else_branch", {});
+    if (failed(outs))
+      return failure();
+    for (auto [i, v] : llvm::enumerate(*outs))
+      n.setOutput(i, v);
+    return success();
+  }
+  if (n.inputType(0).getNumElements() != 1)
+    return n.error() << "the condition must hold one element";
+  auto thenOuts = n.importSubgraph("then_branch", {});
+  if (failed(thenOuts))
+    return failure();
+  auto elseOuts = n.importSubgraph("else_branch", {});
+  if (failed(elseOuts))
+    return failure();
+  if (thenOuts->size() != elseOuts->size())
+    return n.error() << "the branches produce different numbers of outputs";
+  for (size_t i = 0; i < thenOuts->size(); ++i) {
+    Value t = (*thenOuts)[i], e = (*elseOuts)[i];
+    if (t.getType() != e.getType())
+      return n.error() << "output " << i << " is " << t.getType()
+                       << " in one branch and " << e.getType()
+                       << " in the other; a run-time condition needs both "
+                          "the same";
+    n.setOutput(i, n.create<g::WhereOp>(t.getType(), n.input(0), t, e));
+  }
+  return success();
+}
+
+/// Stacks per-iteration values along a new leading axis.
+Value stackIterations(NodeImporter &n, ArrayRef<Value> parts, int64_t axis) {
+  auto first = llvm::cast<RankedTensorType>(parts.front().getType());
+  SmallVector<int64_t> one(first.getShape());
+  one.insert(one.begin() + axis, 1);
+  SmallVector<Value> expanded;
+  for (Value v : parts)
+    expanded.push_back(n.create<g::ReshapeOp>(withShape(first, one), v));
+  SmallVector<int64_t> shape(one);
+  shape[axis] = parts.size();
+  if (expanded.size() == 1)
+    return expanded.front();
+  return n.create<g::ConcatOp>(withShape(first, shape), expanded, axis);
+}
+
+LogicalResult importLoop(NodeImporter &n) {
+  std::optional<int64_t> tripCount;
+  if (n.hasInput(0)) {
+    auto m = n.constantInts(0);
+    if (!m || m->size() != 1)
+      return n.error() << "the trip count must be a compile-time constant "
+                          "(loops are unrolled)";
+    tripCount = m->front();
+  }
+  auto boolConstant = [&](Value v) -> std::optional<bool> {
+    DenseElementsAttr attr;
+    if (!v || !matchPattern(v, m_Constant(&attr)) || attr.getNumElements() != 1)
+      return std::nullopt;
+    return attr.getValues<APInt>()[0].getBoolValue();
+  };
+  Value cond = n.input(1);
+  std::optional<bool> running = n.hasInput(1) ? boolConstant(cond) : true;
+  if (!running)
+    return n.error() << "the loop condition must be a compile-time constant "
+                        "(loops are unrolled)";
+  auto i1 = RankedTensorType::get({}, n.b.getI1Type());
+  if (!cond)
+    cond = n.constant(DenseElementsAttr::get(i1, true));
+  std::vector<Value> carried;
+  for (size_t i = 2; i < n.numInputs(); ++i) {
+    if (!n.hasInput(i))
+      return n.error() << "loop-carried value " << i - 2
+                       << " must be a tensor";
+    carried.push_back(n.input(i));
+  }
+  std::vector<std::vector<Value>> scans;
+  auto i64 = RankedTensorType::get({}, n.b.getI64Type());
+  int64_t iter = 0;
+  for (; *running && (!tripCount || iter < *tripCount); ++iter) {
+    if (iter == kMaxUnrolledIterations)
+      return n.error() << "the loop runs more than " << kMaxUnrolledIterations
+                       << " iterations, too many to unroll";
+    SmallVector<Value> args = {
+        n.constant(DenseElementsAttr::get(i64, ArrayRef<int64_t>{iter})),
+        cond};
+    llvm::append_range(args, carried);
+    auto outs = n.importSubgraph("body", args);
+    if (failed(outs))
+      return failure();
+    if (outs->size() < 1 + carried.size())
+      return n.error() << "the body returns too few outputs";
+    cond = (*outs)[0];
+    running = boolConstant(cond);
+    if (!running)
+      return n.error() << "the condition the body computes is not a "
+                          "compile-time constant (loops are unrolled)";
+    for (size_t i = 0; i < carried.size(); ++i) {
+      if ((*outs)[1 + i].getType() != carried[i].getType())
+        return n.error() << "loop-carried value " << i << " changes type";
+      carried[i] = (*outs)[1 + i];
+    }
+    scans.resize(outs->size() - 1 - carried.size());
+    for (size_t k = 0; k < scans.size(); ++k)
+      scans[k].push_back((*outs)[1 + carried.size() + k]);
+  }
+  for (size_t i = 0; i < carried.size(); ++i)
+    n.setOutput(i, carried[i]);
+  for (size_t k = carried.size(); k < n.numOutputs(); ++k) {
+    if (!n.wantsOutput(k))
+      continue;
+    if (scans.empty() || scans[k - carried.size()].empty())
+      return n.error() << "scan output " << k - carried.size()
+                       << " of a loop that runs no iteration";
+    n.setOutput(k, stackIterations(n, scans[k - carried.size()], 0));
+  }
+  return success();
+}
+
+LogicalResult importScan(NodeImporter &n) {
+  int64_t numScanInputs = n.attrInt("num_scan_inputs", 0);
+  // Opset 8 had a leading optional sequence_lens input and a batch axis.
+  size_t first = n.opset < 9 ? 1 : 0;
+  if (n.opset < 9 && n.hasInput(0))
+    return n.error() << "sequence_lens is not supported";
+  size_t numInputs = n.numInputs() - first;
+  if (numScanInputs < 1 || numScanInputs > (int64_t)numInputs)
+    return n.error() << "num_scan_inputs is out of range";
+  size_t numStates = numInputs - numScanInputs;
+  auto attrList = [&](StringRef name, size_t count) {
+    auto v = n.attrInts(name).value_or(std::vector<int64_t>{});
+    v.resize(count, 0);
+    return v;
+  };
+  auto inAxes = attrList("scan_input_axes", numScanInputs);
+  auto inDirs = attrList(n.opset < 9 ? "directions" : "scan_input_directions",
+                         numScanInputs);
+  size_t numScanOutputs = n.numOutputs() - numStates;
+  auto outAxes = attrList("scan_output_axes", numScanOutputs);
+  auto outDirs = attrList("scan_output_directions", numScanOutputs);
+  // Opset 8 scans dim 1 of [batch, seq, ...] inputs: one pass per batch
+  // element is a loop we unroll too.
+  int64_t batch = 1;
+  if (n.opset < 9)
+    batch = n.inputType(first).getShape()[0];
+  std::vector<std::vector<Value>> perBatchOutputs(n.numOutputs());
+  for (int64_t bIdx = 0; bIdx < batch; ++bIdx) {
+    auto sliceBatch = [&](Value v) -> Value {
+      if (n.opset >= 9)
+        return v;
+      auto t = llvm::cast<RankedTensorType>(v.getType());
+      SmallVector<int64_t> shape(t.getShape()), starts(t.getRank(), 0),
+          steps(t.getRank(), 1);
+      shape[0] = 1;
+      starts[0] = bIdx;
+      Value s = n.create<g::SliceOp>(withShape(t, shape), v,
+                                     n.b.getDenseI64ArrayAttr(starts),
+                                     n.b.getDenseI64ArrayAttr(steps));
+      return n.create<g::ReshapeOp>(withShape(t, ArrayRef(shape).drop_front()), s);
+    };
+    std::vector<Value> states, scanInputs;
+    for (size_t i = 0; i < numStates; ++i)
+      states.push_back(sliceBatch(n.input(first + i)));
+    for (int64_t i = 0; i < numScanInputs; ++i)
+      scanInputs.push_back(sliceBatch(n.input(first + numStates + i)));
+    int64_t length = -1;
+    for (int64_t i = 0; i < numScanInputs; ++i) {
+      auto t = llvm::cast<RankedTensorType>(scanInputs[i].getType());
+      auto axis = n.normalizeAxis(inAxes[i], t.getRank());
+      if (failed(axis))
+        return failure();
+      inAxes[i] = *axis;
+      if (t.isDynamicDim(*axis))
+        return n.error() << "scan lengths must be static (scans are unrolled)";
+      if (length >= 0 && t.getShape()[*axis] != length)
+        return n.error() << "scan inputs differ in length";
+      length = t.getShape()[*axis];
+    }
+    if (length > kMaxUnrolledIterations)
+      return n.error() << "the scan runs " << length
+                       << " iterations, too many to unroll";
+    std::vector<std::vector<Value>> scanOuts(numScanOutputs);
+    for (int64_t step = 0; step < length; ++step) {
+      SmallVector<Value> args(states.begin(), states.end());
+      for (int64_t i = 0; i < numScanInputs; ++i) {
+        auto t = llvm::cast<RankedTensorType>(scanInputs[i].getType());
+        int64_t at = inDirs[i] ? length - 1 - step : step;
+        SmallVector<int64_t> shape(t.getShape()), starts(t.getRank(), 0),
+            steps(t.getRank(), 1);
+        shape[inAxes[i]] = 1;
+        starts[inAxes[i]] = at;
+        Value s = n.create<g::SliceOp>(withShape(t, shape), scanInputs[i],
+                                       n.b.getDenseI64ArrayAttr(starts),
+                                       n.b.getDenseI64ArrayAttr(steps));
+        shape.erase(shape.begin() + inAxes[i]);
+        args.push_back(n.create<g::ReshapeOp>(withShape(t, shape), s));
+      }
+      auto outs = n.importSubgraph("body", args);
+      if (failed(outs))
+        return failure();
+      if (outs->size() != numStates + numScanOutputs)
+        return n.error() << "the body returns " << outs->size()
+                         << " outputs, the node has " << n.numOutputs();
+      for (size_t i = 0; i < numStates; ++i)
+        states[i] = (*outs)[i];
+      for (size_t k = 0; k < numScanOutputs; ++k)
+        scanOuts[k].push_back((*outs)[numStates + k]);
+    }
+    for (size_t i = 0; i < numStates; ++i)
+      perBatchOutputs[i].push_back(states[i]);
+    for (size_t k = 0; k < numScanOutputs; ++k) {
+      if (scanOuts[k].empty())
+        return n.error() << "a scan of length 0 has no outputs to stack";
+      if (outDirs[k])
+        std::reverse(scanOuts[k].begin(), scanOuts[k].end());
+      auto t = llvm::cast<RankedTensorType>(scanOuts[k].front().getType());
+      auto axis = n.normalizeAxis(outAxes[k], t.getRank() + 1);
+      if (failed(axis))
+        return failure();
+      perBatchOutputs[numStates + k].push_back(
+          stackIterations(n, scanOuts[k], *axis));
+    }
+  }
+  for (size_t i = 0; i < n.numOutputs(); ++i)
+    n.setOutput(i, n.opset < 9 ? stackIterations(n, perBatchOutputs[i], 0)
+                               : perBatchOutputs[i].front());
+  return success();
+}
+
 HandlerTable buildTable() {
   HandlerTable t;
   // Elementwise unary.
@@ -2558,6 +2911,7 @@ HandlerTable buildTable() {
   reduce("ReduceLogSumExp", 18, importReduce<g::ReduceSumOp, Composite::LogSumExp>);
   t.add("ArgMax", 1, [](NodeImporter &n) { return importArgMax(n, false); });
   t.add("ArgMin", 1, [](NodeImporter &n) { return importArgMax(n, true); });
+  t.add("TopK", 1, importTopK);
 
   // Shapes and data movement.
   t.add("Reshape", 5, importReshape);
@@ -2587,6 +2941,11 @@ HandlerTable buildTable() {
   t.add("Range", 11, importRange);
   t.add("Trilu", 14, importTrilu);
   t.add("CumSum", 11, importCumSum);
+
+  // Control flow.
+  t.add("If", 1, importIf);
+  t.add("Loop", 1, importLoop);
+  t.add("Scan", 8, importScan);
 
   // Sequences, resolved at import time.
   t.add("SequenceConstruct", 11, importSequenceConstruct);

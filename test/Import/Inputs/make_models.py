@@ -71,6 +71,36 @@ def softmax_opset11_model(outdir):
         f.write(model.SerializeToString())
 
 
+def loop_model(outdir):
+    """Loop with a constant trip count of 3: y = x + 1 + 1 + 1, and the
+    per-iteration values stacked as the scan output."""
+    one = helper.make_tensor("one", TensorProto.FLOAT, [2], [1.0, 1.0])
+    body = helper.make_graph(
+        [helper.make_node("Identity", ["cond_in"], ["cond_out"]),
+         helper.make_node("Add", ["acc_in", "one"], ["acc_out"], name="step"),
+         helper.make_node("Identity", ["acc_out"], ["scan_out"])],
+        "body",
+        [helper.make_tensor_value_info("i", TensorProto.INT64, []),
+         helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("acc_in", TensorProto.FLOAT, [2])],
+        [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("acc_out", TensorProto.FLOAT, [2]),
+         helper.make_tensor_value_info("scan_out", TensorProto.FLOAT, [2])])
+    trips = numpy_helper.from_array(np.array(3, dtype=np.int64), "trips")
+    cond = numpy_helper.from_array(np.array(True), "cond")
+    node = helper.make_node("Loop", ["trips", "cond", "x"], ["y", "ys"],
+                            name="loop", body=body)
+    graph = helper.make_graph(
+        [node], "loop",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2]),
+         helper.make_tensor_value_info("ys", TensorProto.FLOAT, [3, 2])],
+        initializer=[trips, cond, one])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    with open(os.path.join(outdir, "loop.onnx"), "wb") as f:
+        f.write(model.SerializeToString())
+
+
 def main():
     outdir = sys.argv[1]
     os.makedirs(outdir, exist_ok=True)
@@ -86,6 +116,7 @@ def main():
     unsupported_model(outdir)
     dynamic_model(outdir)
     softmax_opset11_model(outdir)
+    loop_model(outdir)
 
 
 if __name__ == "__main__":
