@@ -53,7 +53,8 @@ static std::vector<uint8_t> buildManifest(const ArtifactRequest &request) {
     for (const TensorSignature &t : list)
       out.push_back(::ds::manifest::CreateTensorInfo(
           fbb, fbb.CreateString(t.name), t.onnxDtype, fbb.CreateVector(t.shape),
-          fbb.CreateVectorOfStrings(t.dimNames)));
+          fbb.CreateVectorOfStrings(t.dimNames),
+          fbb.CreateVector(t.dimBounds)));
     return fbb.CreateVector(out);
   };
   auto inputs = tensors(request.signature.inputs);
@@ -83,7 +84,13 @@ static LogicalResult addEntryPoint(llvm::Module &module,
   for (const auto *list : {&request.signature.inputs, &request.signature.outputs})
     for (const TensorSignature &t : *list) {
       tensors.push_back(&t);
-      expectedArgs += 3 + 2 * t.shape.size();
+      // A bounded output is a 1-D buffer of its capacity, and each of its
+      // data-dependent sizes a rank-0 result.
+      expectedArgs += t.bounded() ? 5 + 3 * llvm::count_if(t.dimBounds,
+                                                           [](int64_t b) {
+                                                             return b != 0;
+                                                           })
+                                  : 3 + 2 * t.shape.size();
     }
   if (graph->arg_size() != expectedArgs) {
     error = "graph function takes " + std::to_string(graph->arg_size()) +
@@ -101,7 +108,7 @@ static LogicalResult addEntryPoint(llvm::Module &module,
       llvm::FunctionType::get(i32Ty, {ptrTy, ptrTy}, false),
       llvm::GlobalValue::ExternalLinkage, "ds_artifact_run", module);
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));
-  std::vector<llvm::Value *> args;
+  std::vector<llvm::Value *> args, sizeResults;
   size_t nextDim = 0;
   for (auto [i, t] : llvm::enumerate(tensors)) {
     llvm::Value *slot = b.CreateConstInBoundsGEP1_64(ptrTy, entry->getArg(0), i);
@@ -109,6 +116,23 @@ static LogicalResult addEntryPoint(llvm::Module &module,
     args.push_back(buffer);
     args.push_back(buffer);
     args.push_back(b.getInt64(0));
+    if (t->bounded()) {
+      // The graph writes the sizes it found into the dims slots, where
+      // the caller put the bounds.
+      int64_t capacity = 1;
+      for (auto [size, bound] : llvm::zip(t->shape, t->dimBounds)) {
+        capacity *= bound ? bound : size;
+        if (size >= 0)
+          continue;
+        llvm::Value *at =
+            b.CreateConstInBoundsGEP1_64(i64Ty, entry->getArg(1), nextDim++);
+        if (bound)
+          sizeResults.insert(sizeResults.end(), {at, at, b.getInt64(0)});
+      }
+      args.push_back(b.getInt64(capacity));
+      args.push_back(b.getInt64(1));
+      continue;
+    }
     std::vector<llvm::Value *> sizes;
     for (int64_t size : t->shape) {
       if (size >= 0) {
@@ -128,6 +152,7 @@ static LogicalResult addEntryPoint(llvm::Module &module,
     args.insert(args.end(), sizes.begin(), sizes.end());
     args.insert(args.end(), strides.begin(), strides.end());
   }
+  args.insert(args.end(), sizeResults.begin(), sizeResults.end());
   b.CreateCall(graph, args);
   b.CreateRet(llvm::ConstantInt::get(i32Ty, 0));
 
@@ -345,7 +370,9 @@ std::string mlir::ds::generateModelHeader(const ModelSignature &signature) {
        << cTypeOf(t.onnxDtype) << "[";
     for (size_t i = 0; i < t.shape.size(); ++i) {
       os << (i ? "][" : "");
-      if (t.shape[i] < 0)
+      if (t.shape[i] < 0 && t.dimBounds[i])
+        os << t.dimNames[i] << " <= " << t.dimBounds[i];
+      else if (t.shape[i] < 0)
         os << t.dimNames[i];
       else
         os << t.shape[i];

@@ -17,6 +17,13 @@ struct TensorSignature {
   int32_t onnxDtype = 0; // ONNX TensorProto.DataType
   std::vector<int64_t> shape; // -1 for a dynamic dim
   std::vector<std::string> dimNames; // a dynamic dim's symbol, else ""
+  std::vector<int64_t> dimBounds; // a data-dependent dim's bound, else 0
+  bool bounded() const {
+    for (int64_t b : dimBounds)
+      if (b)
+        return true;
+    return false;
+  }
 };
 
 struct ModelSignature {

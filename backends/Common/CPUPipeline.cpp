@@ -34,6 +34,7 @@ void mlir::ds::buildCPUCodegenPipeline(OpPassManager &pm,
   bufferization.setFunctionBoundaryTypeConversion(
       bufferization::LayoutMapOption::IdentityLayoutMap);
   bufferization.memCpyFn = linalgCopy;
+  pm.addPass(createPackBoundedResultsPass());
   pm.addNestedPass<func::FuncOp>(createCopyAliasedResultsPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
   // Outputs become caller-owned arguments (an output that is an input, as

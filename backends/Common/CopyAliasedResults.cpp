@@ -24,8 +24,12 @@ struct CopyAliasedResultsPass
           continue;
         // alloc_tensor, unlike tensor.empty, is never merged by CSE, so the
         // copy cannot be folded back onto the buffer it copies.
+        SmallVector<Value> sizes;
+        for (int64_t d = 0; d < type.getRank(); ++d)
+          if (type.isDynamicDim(d))
+            sizes.push_back(b.create<tensor::DimOp>(ret.getLoc(), v, d));
         Value dest = b.create<bufferization::AllocTensorOp>(ret.getLoc(), type,
-                                                            ValueRange{});
+                                                            sizes);
         operand.set(
             b.create<linalg::CopyOp>(ret.getLoc(), v, dest).getResult(0));
       }

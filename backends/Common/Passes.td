@@ -17,4 +17,18 @@ def CopyAliasedResultsPass : Pass<"ds-copy-aliased-results", "func::FuncOp"> {
                            "::mlir::linalg::LinalgDialect"];
 }
 
+def PackBoundedResultsPass : Pass<"ds-pack-bounded-results", "ModuleOp"> {
+  let summary = "Return data-dependent results packed into their bound";
+  let description = [{
+    A result whose size is known only after the run (NonZero's count) is
+    marked `ds.bounds` by the importer. Each becomes a static 1-D tensor of
+    the bound's capacity holding the elements densely from the start, plus
+    one extra `tensor<i64>` result per bounded dim giving its size: the
+    caller allocates the capacity, and the entry point points the size
+    results at its dims array. Runs before bufferization.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif

@@ -57,6 +57,9 @@ ModelSignature signatureOf(func::FuncOp func) {
                          ? llvm::dyn_cast<StringAttr>(names[d])
                          : StringAttr();
       t.dimNames.push_back(dimName ? dimName.str() : "");
+      auto bounds = attrs ? attrs.getAs<DenseI64ArrayAttr>("ds.bounds")
+                          : DenseI64ArrayAttr();
+      t.dimBounds.push_back(bounds && d < bounds.size() ? bounds[d] : 0);
     }
     return t;
   };

@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -2089,6 +2090,75 @@ struct CumSumLowering : GraphPattern<g::CumSumOp> {
 // The pass
 //===----------------------------------------------------------------------===//
 
+/// NonZero: one pass counts (the result's size), a second writes each
+/// non-zero element's coordinates in row-major order. Both are sequential
+/// scf loops: the write position depends on every earlier element.
+struct NonZeroLowering : GraphPattern<g::NonZeroOp> {
+  using GraphPattern::GraphPattern;
+  LogicalResult
+  matchAndRewrite(g::NonZeroOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto inType = tensorType(adaptor.getInput());
+    int64_t rank = inType.getRank(), numel = inType.getNumElements();
+    Type elt = inType.getElementType();
+    Value flat = reshapeTensor(rewriter, loc, adaptor.getInput(),
+                               RankedTensorType::get({numel}, elt));
+    Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
+    Value one = rewriter.create<arith::ConstantIndexOp>(loc, 1);
+    Value end = rewriter.create<arith::ConstantIndexOp>(loc, numel);
+    auto nonZeroAt = [&](OpBuilder &b, Location l, Value i) -> Value {
+      Value v = b.create<tensor::ExtractOp>(l, flat, i);
+      Value z = scalarConst(b, l, elt, 0);
+      // NaN counts as non-zero, as in numpy.
+      if (llvm::isa<FloatType>(elt))
+        return b.create<arith::CmpFOp>(l, arith::CmpFPredicate::UNE, v, z);
+      return b.create<arith::CmpIOp>(l, arith::CmpIPredicate::ne, v, z);
+    };
+    Value count =
+        rewriter
+            .create<scf::ForOp>(
+                loc, zero, end, one, ValueRange{zero},
+                [&](OpBuilder &b, Location l, Value i, ValueRange acc) {
+                  Value add = b.create<arith::SelectOp>(
+                      l, nonZeroAt(b, l, i), one, zero);
+                  b.create<scf::YieldOp>(
+                      l, ValueRange{b.create<arith::AddIOp>(l, acc[0], add)});
+                })
+            .getResult(0);
+    auto type = convertedType(op.getType());
+    Value init = emptyTensor(rewriter, loc, type, count);
+    auto loop = rewriter.create<scf::ForOp>(
+        loc, zero, end, one, ValueRange{init, zero},
+        [&](OpBuilder &b, Location l, Value i, ValueRange state) {
+          auto branch = b.create<scf::IfOp>(
+              l, nonZeroAt(b, l, i),
+              [&](OpBuilder &tb, Location tl) {
+                Value out = state[0], rest = i;
+                for (int64_t d = rank - 1; d >= 0; --d) {
+                  Value size = tb.create<arith::ConstantIndexOp>(
+                      tl, inType.getShape()[d]);
+                  Value coord = tb.create<arith::RemUIOp>(tl, rest, size);
+                  rest = tb.create<arith::DivUIOp>(tl, rest, size);
+                  Value row = tb.create<arith::ConstantIndexOp>(tl, d);
+                  out = tb.create<tensor::InsertOp>(
+                      tl,
+                      tb.create<arith::IndexCastOp>(tl, tb.getI64Type(), coord),
+                      out, ValueRange{row, state[1]});
+                }
+                tb.create<scf::YieldOp>(
+                    tl, ValueRange{out, tb.create<arith::AddIOp>(tl, state[1], one)});
+              },
+              [&](OpBuilder &eb, Location el) {
+                eb.create<scf::YieldOp>(el, ValueRange{state[0], state[1]});
+              });
+          b.create<scf::YieldOp>(l, branch.getResults());
+        });
+    rewriter.replaceOp(op, loop.getResult(0));
+    return success();
+  }
+};
+
 struct ConvertGraphToLinalgPass
     : ds::impl::ConvertGraphToLinalgPassBase<ConvertGraphToLinalgPass> {
   void runOnOperation() override {
@@ -2102,7 +2172,8 @@ struct ConvertGraphToLinalgPass
     ConversionTarget target(*ctx);
     target.addIllegalDialect<graph::GraphDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
-                           math::MathDialect, tensor::TensorDialect>();
+                           math::MathDialect, scf::SCFDialect,
+                           tensor::TensorDialect>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp f) {
       return converter.isSignatureLegal(f.getFunctionType()) &&
              converter.isLegal(&f.getBody());
@@ -2166,5 +2237,5 @@ void mlir::ds::populateGraphToLinalgPatterns(TypeConverter &converter,
       TransposeLowering, ConcatLowering, SliceLowering, ExpandLowering,
       TileLowering, GatherLowering, GatherElementsLowering, GatherNDLowering,
       EinsumLowering, ScatterElementsLowering, ScatterNDLowering, PadLowering,
-      TriluLowering, CumSumLowering>(converter, ctx);
+      TriluLowering, CumSumLowering, NonZeroLowering>(converter, ctx);
 }

@@ -14,7 +14,8 @@ def ConvertGraphToLinalgPass : Pass<"ds-convert-graph-to-linalg", "ModuleOp"> {
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
-    "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::math::MathDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
     "::mlir::func::FuncDialect"
   ];
 }

@@ -43,6 +43,9 @@ typedef struct ds_tensor_info {
   size_t num_bytes;     /* dense size of the whole tensor; 0 if dynamic */
   const char *const *dim_names; /* rank entries: a dynamic dim's symbol, or
                                    "" for a static dim */
+  const int64_t *dim_bounds; /* rank entries: for an output size known only
+                                after the run (NonZero's count), its upper
+                                bound; 0 elsewhere */
 } ds_tensor_info;
 
 /* Loads `path`: an artifact directory (holding model.so) or the library
@@ -68,9 +71,12 @@ int ds_model_set_input_shapes(ds_model *model,
                               const int64_t *const *input_shapes, char *error,
                               size_t error_size);
 
-/* The shape (rank entries) and dense size of input or output `index` for
- * the shapes set last; for a static model, the compiled ones. NULL / 0 when
- * the index is out of range or the dynamic sizes are not set yet. */
+/* The shape (rank entries) of input or output `index` for the shapes set
+ * last (for a static model, the compiled one), and the bytes to allocate
+ * for it. A data-dependent output dim reads as its bound before a run and
+ * as the size found after it; the output is then dense at the start of its
+ * buffer. NULL / 0 when the index is out of range or the dynamic sizes are
+ * not set yet. */
 const int64_t *ds_model_input_shape(const ds_model *model, size_t index);
 const int64_t *ds_model_output_shape(const ds_model *model, size_t index);
 size_t ds_model_input_bytes(const ds_model *model, size_t index);

@@ -24,24 +24,6 @@ namespace {
 
 using EntryFn = int (*)(void *const *buffers, const int64_t *dims);
 
-// A tensor description that owns the storage `info` points into.
-struct OwnedTensor {
-  std::string name;
-  std::vector<int64_t> shape; // as compiled, -1 for dynamic dims
-  std::vector<std::string> dimNames;
-  std::vector<const char *> dimNamePtrs;
-  ds_tensor_info info{};
-  // The shape of the next run: the compiled one with dynamic dims filled in.
-  std::vector<int64_t> current;
-  size_t currentBytes = 0;
-  bool isDynamicShape() const {
-    for (int64_t d : shape)
-      if (d < 0)
-        return true;
-    return false;
-  }
-};
-
 // Dense byte size of `shape`, or 0 with `overflow` set when it cannot be
 // addressed.
 size_t denseBytes(size_t elemSize, const std::vector<int64_t> &shape,
@@ -57,6 +39,51 @@ size_t denseBytes(size_t elemSize, const std::vector<int64_t> &shape,
   }
   return bytes;
 }
+
+// A tensor description that owns the storage `info` points into.
+struct OwnedTensor {
+  std::string name;
+  std::vector<int64_t> shape; // as compiled, -1 for dynamic dims
+  std::vector<std::string> dimNames;
+  std::vector<const char *> dimNamePtrs;
+  std::vector<int64_t> bounds; // data-dependent dims: their bound, else 0
+  ds_tensor_info info{};
+  // The shape of the next run (dynamic dims filled in, data-dependent ones
+  // at their bound) and, after a run, of its result; and the bytes to
+  // allocate, bounds included.
+  std::vector<int64_t> current;
+  size_t currentBytes = 0;
+  // Whether some dim takes its size from the inputs.
+  bool needsInputShapes() const {
+    for (size_t d = 0; d < shape.size(); ++d)
+      if (shape[d] < 0 && !bounds[d])
+        return true;
+    return false;
+  }
+  // Fills `current` from `sizes` (input symbol -> size) and the bounds.
+  std::string resolve(const std::map<std::string, int64_t> &sizes) {
+    current = shape;
+    for (size_t d = 0; d < shape.size(); ++d) {
+      if (shape[d] >= 0)
+        continue;
+      if (bounds[d]) {
+        current[d] = bounds[d];
+        continue;
+      }
+      auto it = sizes.find(dimNames[d]);
+      if (it == sizes.end())
+        return "'" + name + "': dim " + std::to_string(d) + " ('" +
+               dimNames[d] + "') is bound by no input dimension";
+      current[d] = it->second;
+    }
+    bool overflow;
+    currentBytes = denseBytes(ds_dtype_size(info.dtype), current, overflow);
+    if (overflow)
+      return "'" + name + "' is too large to address";
+    return {};
+  }
+};
+
 
 void setError(char *error, size_t errorSize, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
@@ -102,26 +129,28 @@ std::string copyTensors(
       }
     }
     const auto *names = src->dim_names();
+    const auto *bounds = src->dim_bounds();
     for (size_t d = 0; d < dst.shape.size(); ++d) {
       const char *name = names && d < names->size() && names->Get(d)
                              ? names->Get(d)->c_str()
                              : "";
+      int64_t bound = bounds && d < bounds->size() ? bounds->Get(d) : 0;
+      if (bound < 0 || (bound && dst.shape[d] != -1))
+        return where + " '" + dst.name + "' has a bad bound on dim " +
+               std::to_string(d);
       if (dst.shape[d] == -1 && !*name)
         return where + " '" + dst.name + "' has an unnamed dynamic dimension";
       dst.dimNames.push_back(name);
-    }
-    size_t numBytes = 0;
-    if (!dynamic) {
-      bool overflow;
-      numBytes = denseBytes(elemSize, dst.shape, overflow);
-      if (overflow)
-        return where + " '" + dst.name + "' is too large to address";
-      dst.current = dst.shape;
-      dst.currentBytes = numBytes;
+      dst.bounds.push_back(bound);
     }
     dst.info.dtype = src->dtype();
     dst.info.rank = static_cast<int32_t>(dst.shape.size());
-    dst.info.num_bytes = numBytes;
+    if (!dst.needsInputShapes()) {
+      std::string problem = dst.resolve({});
+      if (!problem.empty())
+        return where + " " + problem;
+    }
+    dst.info.num_bytes = dynamic ? 0 : dst.currentBytes;
   }
   // Pointers are taken only once the vector no longer grows.
   for (OwnedTensor &t : out) {
@@ -130,6 +159,7 @@ std::string copyTensors(
     for (const std::string &name : t.dimNames)
       t.dimNamePtrs.push_back(name.c_str());
     t.info.dim_names = t.dimNamePtrs.data();
+    t.info.dim_bounds = t.bounds.data();
   }
   return {};
 }
@@ -248,7 +278,7 @@ ds_model *ds_model_load(const char *path, char *error, size_t error_size) {
   }
   for (const auto *list : {&model->inputs, &model->outputs})
     for (const OwnedTensor &t : *list)
-      model->dynamic |= t.isDynamicShape();
+      model->dynamic |= t.needsInputShapes();
   return model.release();
 }
 
@@ -319,30 +349,14 @@ int ds_model_set_input_shapes(ds_model *model,
       }
     }
   }
-  for (auto *list : {&model->inputs, &model->outputs}) {
+  for (auto *list : {&model->inputs, &model->outputs})
     for (OwnedTensor &t : *list) {
-      t.current = t.shape;
-      for (size_t d = 0; d < t.shape.size(); ++d)
-        if (t.shape[d] < 0) {
-          auto it = sizes.find(t.dimNames[d]);
-          if (it == sizes.end()) {
-            setError(error, error_size,
-                     "'%s': dim %zu ('%s') is bound by no input dimension",
-                     t.name.c_str(), d, t.dimNames[d].c_str());
-            return -1;
-          }
-          t.current[d] = it->second;
-        }
-      bool overflow;
-      t.currentBytes = denseBytes(ds_dtype_size(t.info.dtype), t.current,
-                                  overflow);
-      if (overflow) {
-        setError(error, error_size, "'%s' is too large to address",
-                 t.name.c_str());
+      std::string problem = t.resolve(sizes);
+      if (!problem.empty()) {
+        setError(error, error_size, "%s", problem.c_str());
         return -1;
       }
     }
-  }
   model->shapesSet = true;
   return 0;
 }
@@ -383,12 +397,13 @@ int ds_model_run(ds_model *model, const void *const *inputs,
     return -1;
   if (model->dynamic && !model->shapesSet)
     return -2;
+  // Dynamic sizes in, data-dependent ones (passed as their bounds) out.
   std::vector<int64_t> dims;
-  for (const auto *list : {&model->inputs, &model->outputs})
-    for (const OwnedTensor &t : *list)
+  for (auto *list : {&model->inputs, &model->outputs})
+    for (OwnedTensor &t : *list)
       for (size_t d = 0; d < t.shape.size(); ++d)
         if (t.shape[d] < 0)
-          dims.push_back(t.current[d]);
+          dims.push_back(t.bounds[d] ? t.bounds[d] : t.current[d]);
   // The entry point takes one array: inputs first, then outputs. It never
   // writes through the input pointers, so dropping const here is safe.
   std::vector<void *> buffers;
@@ -397,7 +412,18 @@ int ds_model_run(ds_model *model, const void *const *inputs,
     buffers.push_back(const_cast<void *>(inputs[i]));
   for (size_t i = 0; i < model->outputs.size(); ++i)
     buffers.push_back(outputs[i]);
-  return model->entry(buffers.data(), dims.empty() ? nullptr : dims.data());
+  int status =
+      model->entry(buffers.data(), dims.empty() ? nullptr : dims.data());
+  size_t next = 0;
+  for (auto *list : {&model->inputs, &model->outputs})
+    for (OwnedTensor &t : *list)
+      for (size_t d = 0; d < t.shape.size(); ++d)
+        if (t.shape[d] < 0) {
+          if (t.bounds[d])
+            t.current[d] = dims[next];
+          ++next;
+        }
+  return status;
 }
 
 } // extern "C"

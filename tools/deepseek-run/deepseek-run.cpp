@@ -203,10 +203,14 @@ int runArtifact(const Options &opts) {
     Tensor actual;
     actual.name = info.name;
     actual.dtype = info.dtype;
+    // After the run: data-dependent dims hold the sizes found, and the
+    // output is dense at the start of its (bound-sized) buffer.
     const int64_t *shape = ds_model_output_shape(model.get(), i);
     actual.shape.assign(shape, shape + info.rank);
-    actual.data.assign(outputs[i].get(),
-                       outputs[i].get() + ds_model_output_bytes(model.get(), i));
+    size_t bytes = ds_dtype_size(info.dtype);
+    for (int64_t d : actual.shape)
+      bytes *= static_cast<size_t>(d);
+    actual.data.assign(outputs[i].get(), outputs[i].get() + bytes);
     std::string error;
     if (!opts.outputsDir.empty() &&
         !ds::support::writeTensorFile(tensorFile(opts.outputsDir, "output", i),

@@ -804,6 +804,7 @@ FailureOr<OwningOpRef<ModuleOp>> ModelImporter::run() {
   SmallVector<Value> results;
   SmallVector<Type> resultTypes;
   SmallVector<ArrayAttr> resultDims;
+  SmallVector<DenseI64ArrayAttr> resultBounds;
   for (auto [i, output] : llvm::enumerate(graph.output())) {
     auto it = values.find(output.name());
     if (it == values.end()) {
@@ -832,16 +833,22 @@ FailureOr<OwningOpRef<ModuleOp>> ModelImporter::run() {
       computed = declared;
     }
     // The runtime sizes a dynamic output from the input dims it shares a
-    // name with; any other dynamic output size cannot be known before the
-    // run.
+    // name with. A data-dependent size (NonZero's count) has an upper bound
+    // instead: the caller provides that much room and learns the size after
+    // the run. Any other dynamic output size cannot be known in advance.
     if (!computed.hasStaticShape()) {
-      SmallVector<StringRef> names;
+      SmallVector<std::string> names;
+      SmallVector<int64_t> bounds(computed.getRank(), 0);
+      auto nonZero = v.getDefiningOp<graph::NonZeroOp>();
       for (int64_t d = 0; d < computed.getRank(); ++d) {
-        StringRef name = computed.isDynamicDim(d) && declared.getRank() ==
-                                                        computed.getRank()
-                             ? StringRef(resultDimNames[i][d])
-                             : StringRef();
-        if (computed.isDynamicDim(d) && !inputSymbols.contains(name)) {
+        std::string name = computed.isDynamicDim(d) && declared.getRank() ==
+                                                           computed.getRank()
+                               ? resultDimNames[i][d]
+                               : "";
+        if (computed.isDynamicDim(d) && nonZero && d == 1) {
+          bounds[d] = nonZero.getInput().getType().getNumElements();
+          name = output.name() + ":" + std::to_string(d);
+        } else if (computed.isDynamicDim(d) && !inputSymbols.contains(name)) {
           emitError(fileLoc)
               << path << ": dim " << d << " of graph output '"
               << output.name()
@@ -852,9 +859,14 @@ FailureOr<OwningOpRef<ModuleOp>> ModelImporter::run() {
         }
         names.push_back(name);
       }
-      resultDims.push_back(b.getStrArrayAttr(names));
+      resultDims.push_back(b.getStrArrayAttr(
+          SmallVector<StringRef>(names.begin(), names.end())));
+      resultBounds.push_back(llvm::any_of(bounds, [](int64_t x) { return x; })
+                                 ? b.getDenseI64ArrayAttr(bounds)
+                                 : nullptr);
     } else {
       resultDims.push_back(nullptr);
+      resultBounds.push_back(nullptr);
     }
     results.push_back(v);
     resultTypes.push_back(computed);
@@ -864,6 +876,8 @@ FailureOr<OwningOpRef<ModuleOp>> ModelImporter::run() {
     func.setResultAttr(i, "ds.name", b.getStringAttr(output.name()));
     if (resultDims[i])
       func.setResultAttr(i, "ds.dims", resultDims[i]);
+    if (resultBounds[i])
+      func.setResultAttr(i, "ds.bounds", resultBounds[i]);
   }
   b.create<func::ReturnOp>(fileLoc, results);
   if (failed(verify(*module)))

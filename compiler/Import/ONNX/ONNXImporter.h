@@ -24,7 +24,9 @@ struct ImportOptions {
 /// dsg dialect. Graph inputs and outputs keep their ONNX names in the
 /// `ds.name` argument and result attributes; symbolic dimensions become
 /// dynamic ones, their ONNX names kept in `ds.dims` (an array of strings,
-/// empty for static dimensions) so the runtime can bind them. Every problem (malformed file,
+/// empty for static dimensions) so the runtime can bind them. A result
+/// with a data-dependent size carries `ds.bounds` (an upper bound per
+/// dimension, 0 where there is none). Every problem (malformed file,
 /// failed checks, each unsupported op) is reported through the context's
 /// diagnostics, naming the file, node and op; failure means the model was
 /// rejected, not that the compiler broke.

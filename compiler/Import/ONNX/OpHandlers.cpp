@@ -802,6 +802,14 @@ LogicalResult importTopK(NodeImporter &n) {
   return success();
 }
 
+LogicalResult importNonZero(NodeImporter &n) {
+  auto in = n.inputType(0);
+  auto type = RankedTensorType::get({in.getRank(), ShapedType::kDynamic},
+                                    n.b.getI64Type());
+  n.setOutput(0, n.create<g::NonZeroOp>(type, n.input(0)));
+  return success();
+}
+
 LogicalResult importSoftmax(NodeImporter &n, bool log) {
   auto in = n.inputType(0);
   int64_t rank = in.getRank();
@@ -2912,6 +2920,7 @@ HandlerTable buildTable() {
   t.add("ArgMax", 1, [](NodeImporter &n) { return importArgMax(n, false); });
   t.add("ArgMin", 1, [](NodeImporter &n) { return importArgMax(n, true); });
   t.add("TopK", 1, importTopK);
+  t.add("NonZero", 9, importNonZero);
 
   // Shapes and data movement.
   t.add("Reshape", 5, importReshape);

@@ -397,6 +397,16 @@ LogicalResult ReduceMaxOp::verify() { return verifyReduce(*this); }
 LogicalResult ReduceMinOp::verify() { return verifyReduce(*this); }
 LogicalResult ReduceProdOp::verify() { return verifyReduce(*this); }
 
+LogicalResult NonZeroOp::verify() {
+  auto in = getInput().getType();
+  if (!in.hasStaticShape())
+    return emitOpError("input must have a static shape");
+  if (getType().getRank() != 2 || getType().getShape()[0] != in.getRank() ||
+      !getType().isDynamicDim(1))
+    return emitOpError("result must be [") << in.getRank() << ", ?]";
+  return success();
+}
+
 LogicalResult ArgMaxOp::verify() {
   return verifyAxis(*this, getAxis(), getInput().getType().getRank());
 }

@@ -266,6 +266,19 @@ def Graph_ArgMaxOp : Graph_Op<"arg_max", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Graph_NonZeroOp : Graph_Op<"non_zero", [Pure]> {
+  let summary = "coordinates of the non-zero elements, [rank, count]";
+  let description = [{
+    Row-major order, as ONNX NonZero. The count is known only at run time:
+    the result's second dim is dynamic, bounded by the input's element
+    count.
+  }];
+  let arguments = (ins Graph_Tensor:$input);
+  let results = (outs RankedTensorOf<[I64]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Data movement
 //===----------------------------------------------------------------------===//
