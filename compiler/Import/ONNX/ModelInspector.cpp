@@ -10,6 +10,7 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <functional>
 #include <onnx/defs/schema.h>
 #include <onnx/shape_inference/implementation.h>
 
@@ -125,16 +126,29 @@ bool mlir::ds::inspectONNXModel(const std::string &path, ModelSummary &summary,
     summary.opsets[import.domain()] = import.version();
   int64_t opset = onnx_import::defaultOpset(model);
   auto shapes = staticShapes(g);
-  for (const auto &[index, node] : llvm::enumerate(g.node())) {
-    ++summary.nodes;
-    std::string op = (node.domain().empty() ? "" : node.domain() + ".") + node.op_type();
-    ++summary.opHistogram[op];
-    summary.flops += nodeFlops(node, shapes);
-    if (!onnx_import::isSupported(node, opset))
-      summary.unsupported[op].push_back(
-          node.name().empty() ? node.op_type() + "_" + std::to_string(index)
-                              : node.name());
-  }
+  // Control-flow bodies count too: their ops are compiled (If, Loop and
+  // Scan are imported inline) and must be supported like any other.
+  std::function<void(const onnx::GraphProto &)> visit =
+      [&](const onnx::GraphProto &graph) {
+        for (const auto &[index, node] : llvm::enumerate(graph.node())) {
+          ++summary.nodes;
+          std::string op =
+              (node.domain().empty() ? "" : node.domain() + ".") + node.op_type();
+          ++summary.opHistogram[op];
+          summary.flops += nodeFlops(node, shapes);
+          if (!onnx_import::isSupported(node, opset))
+            summary.unsupported[op].push_back(
+                node.name().empty() ? node.op_type() + "_" + std::to_string(index)
+                                    : node.name());
+          for (const auto &attr : node.attribute()) {
+            if (attr.has_g())
+              visit(attr.g());
+            for (const auto &body : attr.graphs())
+              visit(body);
+          }
+        }
+      };
+  visit(g);
   llvm::StringSet<> initializers;
   for (const auto &t : g.initializer()) {
     int64_t count = product(Shape(t.dims().begin(), t.dims().end()));
