@@ -200,11 +200,25 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
 
   timer.start();
   PassManager graphPM(&context);
-  buildGraphOptimizationPipeline(graphPM, {});
+  GraphPipelineOptions graphOptions;
+  graphOptions.fusion = options.fusion;
+  buildGraphOptimizationPipeline(graphPM, graphOptions);
   if (failed(graphPM.run(*module)))
     return CompileStatus::CompileFailure;
   timer.stop("graph_passes");
   llvm::json::Object optimizedSummary = graphSummary(*module);
+  // Fusions applied, by kind, as the passes counted them per function.
+  std::map<std::string, int64_t> fusionCounts;
+  module->walk([&](func::FuncOp func) {
+    if (auto counts = func->getAttrOfType<DictionaryAttr>("ds.fusions"))
+      for (NamedAttribute entry : counts)
+        fusionCounts[entry.getName().str()] +=
+            llvm::cast<IntegerAttr>(entry.getValue()).getInt();
+    func->removeAttr("ds.fusions");
+  });
+  llvm::json::Object fusions;
+  for (auto &[kind, count] : fusionCounts)
+    fusions[kind] = count;
 
   std::string artifact;
   if (options.emit == "mlir") {
@@ -255,6 +269,8 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
       {"outputs", tensorsJson(signature.outputs)},
       {"imported", std::move(importedSummary)},
       {"optimized", std::move(optimizedSummary)},
+      {"fusion", options.fusion},
+      {"fusions", std::move(fusions)},
       // The only field that differs between identical compilations.
       {"compile_ms", std::move(timer.timings)}};
   std::string reportText;

@@ -19,6 +19,8 @@ struct CompileOptions {
   std::string emit = "lib";
   /// Extra copy of report.json, if non-empty.
   std::string reportPath;
+  /// Graph-level operator fusion (--no-fusion clears it).
+  bool fusion = true;
   /// --input-shape: sizes fixed at compile time for named inputs.
   std::map<std::string, std::vector<int64_t>> inputShapes;
 };

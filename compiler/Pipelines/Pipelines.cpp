@@ -1,6 +1,7 @@
 //===- Pipelines.cpp - target-independent pass pipelines ------------------===//
 #include "compiler/Pipelines/Pipelines.h"
 
+#include "dialects/Graph/Transforms/Passes.h"
 #include "passes/Conversion/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -16,6 +17,16 @@ void mlir::ds::buildGraphOptimizationPipeline(
   // Canonicalization runs the dsg folders: shape arithmetic that the
   // importer left behind collapses into constants.
   pm.addPass(createCanonicalizerPass());
+  if (options.fusion) {
+    // Recompose first (the fused ops are what later patterns look for),
+    // then fold BatchNorm before epilogues claim the producers' results.
+    OpPassManager &fn = pm.nest<func::FuncOp>();
+    fn.addPass(graph::createRecomposeOpsPass());
+    fn.addPass(graph::createFoldBatchNormPass());
+    fn.addPass(graph::createFuseMatMulBiasPass());
+    fn.addPass(graph::createFuseActivationPass());
+    fn.addPass(createCanonicalizerPass());
+  }
   if (options.optimize)
     pm.addPass(createCSEPass());
   pm.addPass(createSymbolDCEPass());
@@ -32,9 +43,17 @@ void mlir::ds::buildGraphToLinalgPipeline(OpPassManager &pm) {
 }
 
 void mlir::ds::registerPipelines() {
+  graph::registerDSGraphPasses();
   PassPipelineRegistration<>(
-      "ds-graph-optimize", "dsg graph cleanup (folding, CSE, DCE)",
+      "ds-graph-optimize", "dsg graph optimization (folding, fusion, CSE, DCE)",
       [](OpPassManager &pm) { buildGraphOptimizationPipeline(pm, {}); });
+  PassPipelineRegistration<>(
+      "ds-graph-optimize-no-fusion", "dsg graph cleanup without fusion",
+      [](OpPassManager &pm) {
+        GraphPipelineOptions options;
+        options.fusion = false;
+        buildGraphOptimizationPipeline(pm, options);
+      });
   PassPipelineRegistration<>(
       "ds-graph-to-linalg-pipeline",
       "Lower dsg to fused linalg on tensors",

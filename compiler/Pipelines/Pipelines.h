@@ -12,11 +12,14 @@ class OpPassManager;
 namespace ds {
 
 struct GraphPipelineOptions {
-  // Graph-level rewrites beyond canonicalization (fusion lands here).
+  // CSE beyond canonicalization.
   bool optimize = true;
+  // Operator fusion: GELU/LayerNorm recomposition, BatchNorm folding,
+  // MatMul bias and activation epilogues (--no-fusion turns it off).
+  bool fusion = true;
 };
 
-/// dsg -> dsg: folding, dead-node removal, common subexpressions.
+/// dsg -> dsg: folding, fusion, dead-node removal, common subexpressions.
 void buildGraphOptimizationPipeline(OpPassManager &pm,
                                     const GraphPipelineOptions &options);
 

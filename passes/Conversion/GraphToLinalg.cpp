@@ -398,6 +398,79 @@ Value castScalar(OpBuilder &b, Location loc, Value v, Type srcOnnx,
   return b.create<arith::ExtSIOp>(loc, dst, v);
 }
 
+/// Float scalar arithmetic for the elementwise bodies.
+struct FloatMath {
+  OpBuilder &b;
+  Location loc;
+  Type type;
+  Value c(double v) { return scalarConst(b, loc, type, v); }
+  Value mul(Value x, Value y) { return b.create<arith::MulFOp>(loc, x, y); }
+  Value add(Value x, Value y) { return b.create<arith::AddFOp>(loc, x, y); }
+  Value sub(Value x, Value y) { return b.create<arith::SubFOp>(loc, x, y); }
+  Value div(Value x, Value y) { return b.create<arith::DivFOp>(loc, x, y); }
+  Value max(Value x, Value y) { return b.create<arith::MaximumFOp>(loc, x, y); }
+  Value min(Value x, Value y) { return b.create<arith::MinimumFOp>(loc, x, y); }
+};
+
+/// The scalar semantics of the activations that Conv, Gemm and MatMul can
+/// carry as a fused epilogue (graph::isFusableActivation), shared with the
+/// standalone ops so both compute the same thing. Float element types.
+Value activationBody(OpBuilder &b, Location loc, StringRef name,
+                     ArrayRef<double> params, Value x) {
+  FloatMath f{b, loc, x.getType()};
+  auto c = [&](double v) { return f.c(v); };
+  if (name == "relu")
+    return f.max(x, c(0));
+  if (name == "clip")
+    return f.min(f.max(x, c(params[0])), c(params[1]));
+  if (name == "leaky_relu") {
+    Value neg = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, x, c(0));
+    return b.create<arith::SelectOp>(loc, neg, f.mul(c(params[0]), x), x);
+  }
+  if (name == "sigmoid") {
+    Value e = b.create<math::ExpOp>(loc, b.create<arith::NegFOp>(loc, x));
+    return b.create<arith::DivFOp>(loc, c(1), f.add(c(1), e));
+  }
+  if (name == "hard_sigmoid")
+    return f.max(c(0), f.min(c(1), f.add(f.mul(c(params[0]), x), c(params[1]))));
+  if (name == "hard_swish")
+    return f.mul(x, f.max(c(0), f.min(c(1), f.add(f.mul(x, c(1.0 / 6.0)), c(0.5)))));
+  if (name == "tanh")
+    return b.create<math::TanhOp>(loc, x);
+  if (name == "gelu_tanh") {
+    Value inner = f.mul(c(std::sqrt(2.0 / M_PI)),
+                       f.add(x, f.mul(c(0.044715), f.mul(x, f.mul(x, x)))));
+    return f.mul(f.mul(c(0.5), x), f.add(c(1), b.create<math::TanhOp>(loc, inner)));
+  }
+  assert(name == "gelu" && "not a fusable activation");
+  Value erf = b.create<math::ErfOp>(loc, f.mul(x, c(M_SQRT1_2)));
+  return f.mul(f.mul(c(0.5), x), f.add(c(1), erf));
+}
+
+/// Applies `op`'s fused activation, if any, to `result` in place: the
+/// elementwise pass writes into the contraction's own buffer.
+Value applyEpilogue(OpBuilder &b, Location loc, Operation *op, Value result) {
+  auto name = op->getAttrOfType<StringAttr>("activation");
+  if (!name)
+    return result;
+  SmallVector<double> params;
+  if (auto list = op->getAttrOfType<ArrayAttr>("activation_params"))
+    for (Attribute a : list)
+      params.push_back(llvm::cast<FloatAttr>(a).getValueAsDouble());
+  auto type = tensorType(result);
+  int64_t rank = type.getRank();
+  return b
+      .create<linalg::GenericOp>(
+          loc, TypeRange{type}, ValueRange{}, ValueRange{result},
+          SmallVector<AffineMap>{b.getMultiDimIdentityMap(rank)},
+          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            nb.create<linalg::YieldOp>(
+                l, activationBody(nb, l, name.getValue(), params, args[0]));
+          })
+      .getResult(0);
+}
+
 /// The body of every dsg elementwise op. `types` are the original (dsg)
 /// operand element types, which carry signedness.
 Value elementwiseBody(Operation *op, OpBuilder &b, Location loc,
@@ -412,30 +485,9 @@ Value elementwiseBody(Operation *op, OpBuilder &b, Location loc,
       return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, v, c(0));
     return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, v, c(0));
   };
-  auto fmul = [&](Value a, Value v) -> Value {
-    return b.create<arith::MulFOp>(loc, a, v);
-  };
-  auto fadd = [&](Value a, Value v) -> Value {
-    return b.create<arith::AddFOp>(loc, a, v);
-  };
-  auto fsub = [&](Value a, Value v) -> Value {
-    return b.create<arith::SubFOp>(loc, a, v);
-  };
-  auto fdiv = [&](Value a, Value v) -> Value {
-    return b.create<arith::DivFOp>(loc, a, v);
-  };
-  auto fmax = [&](Value a, Value v) -> Value {
-    return b.create<arith::MaximumFOp>(loc, a, v);
-  };
-  auto fmin = [&](Value a, Value v) -> Value {
-    return b.create<arith::MinimumFOp>(loc, a, v);
-  };
+  FloatMath f{b, loc, t};
   auto fattr = [&](StringRef name) {
     return c(llvm::cast<FloatAttr>(op->getAttr(name)).getValueAsDouble());
-  };
-  auto sigmoid = [&](Value v) -> Value {
-    Value e = b.create<math::ExpOp>(loc, b.create<arith::NegFOp>(loc, v));
-    return fdiv(c(1), fadd(c(1), e));
   };
   auto select = [&](Value cond, Value a, Value v) -> Value {
     return b.create<arith::SelectOp>(loc, cond, a, v);
@@ -458,7 +510,7 @@ Value elementwiseBody(Operation *op, OpBuilder &b, Location loc,
       .Case([&](g::ExpOp) { return b.create<math::ExpOp>(loc, x); })
       .Case([&](g::LogOp) { return b.create<math::LogOp>(loc, x); })
       .Case([&](g::ErfOp) { return b.create<math::ErfOp>(loc, x); })
-      .Case([&](g::TanhOp) { return b.create<math::TanhOp>(loc, x); })
+      .Case([&](g::TanhOp) { return activationBody(b, loc, "tanh", {}, x); })
       .Case([&](g::SinOp) { return b.create<math::SinOp>(loc, x); })
       .Case([&](g::CosOp) { return b.create<math::CosOp>(loc, x); })
       .Case([&](g::TanOp) { return b.create<math::TanOp>(loc, x); })
@@ -473,13 +525,13 @@ Value elementwiseBody(Operation *op, OpBuilder &b, Location loc,
       .Case([&](g::FloorOp) { return b.create<math::FloorOp>(loc, x); })
       .Case([&](g::CeilOp) { return b.create<math::CeilOp>(loc, x); })
       .Case([&](g::RoundOp) { return b.create<math::RoundEvenOp>(loc, x); })
-      .Case([&](g::ReciprocalOp) { return fdiv(c(1), x); })
+      .Case([&](g::ReciprocalOp) { return f.div(c(1), x); })
       .Case([&](g::ReluOp) -> Value {
         if (isFloat)
-          return fmax(x, c(0));
+          return activationBody(b, loc, "relu", {}, x);
         return b.create<arith::MaxSIOp>(loc, x, c(0));
       })
-      .Case([&](g::SigmoidOp) { return sigmoid(x); })
+      .Case([&](g::SigmoidOp) { return activationBody(b, loc, "sigmoid", {}, x); })
       .Case([&](g::SignOp) -> Value {
         if (isFloat) {
           Value pos = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x, c(0));
@@ -497,36 +549,38 @@ Value elementwiseBody(Operation *op, OpBuilder &b, Location loc,
         return b.create<math::Log1pOp>(loc, b.create<math::ExpOp>(loc, x));
       })
       .Case([&](g::SoftsignOp) {
-        return fdiv(x, fadd(c(1), b.create<math::AbsFOp>(loc, x)));
+        return f.div(x, f.add(c(1), b.create<math::AbsFOp>(loc, x)));
       })
       .Case([&](g::NotOp) {
         return b.create<arith::XOrIOp>(loc, x,
                                        b.create<arith::ConstantOp>(loc, b.getBoolAttr(true)));
       })
       .Case([&](g::HardSwishOp) {
-        Value hs = fmax(c(0), fmin(c(1), fadd(fmul(x, c(1.0 / 6.0)), c(0.5))));
-        return fmul(x, hs);
+        return activationBody(b, loc, "hard_swish", {}, x);
       })
-      .Case([&](g::LeakyReluOp) {
-        return select(cmpLt0(x), fmul(fattr("alpha"), x), x);
+      .Case([&](g::LeakyReluOp op) {
+        return activationBody(b, loc, "leaky_relu",
+                              {op.getAlpha().convertToDouble()}, x);
       })
       .Case([&](g::EluOp) {
         Value em1 = b.create<math::ExpM1Op>(loc, x);
-        return select(cmpLt0(x), fmul(fattr("alpha"), em1), x);
+        return select(cmpLt0(x), f.mul(fattr("alpha"), em1), x);
       })
       .Case([&](g::CeluOp) {
         Value alpha = fattr("alpha");
-        Value em1 = b.create<math::ExpM1Op>(loc, fdiv(x, alpha));
-        return fadd(fmax(c(0), x), fmin(c(0), fmul(alpha, em1)));
+        Value em1 = b.create<math::ExpM1Op>(loc, f.div(x, alpha));
+        return f.add(f.max(c(0), x), f.min(c(0), f.mul(alpha, em1)));
       })
       .Case([&](g::SeluOp) {
         Value em1 = b.create<math::ExpM1Op>(loc, x);
         Value le0 = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLE, x, c(0));
-        return fmul(fattr("gamma"), select(le0, fmul(fattr("alpha"), em1), x));
+        return f.mul(fattr("gamma"), select(le0, f.mul(fattr("alpha"), em1), x));
       })
-      .Case([&](g::HardSigmoidOp) {
-        Value lin = fadd(fmul(fattr("alpha"), x), fattr("beta"));
-        return fmax(c(0), fmin(c(1), lin));
+      .Case([&](g::HardSigmoidOp op) {
+        return activationBody(b, loc, "hard_sigmoid",
+                              {op.getAlpha().convertToDouble(),
+                               op.getBeta().convertToDouble()},
+                              x);
       })
       .Case([&](g::ThresholdedReluOp) {
         Value gt = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x,
@@ -538,17 +592,11 @@ Value elementwiseBody(Operation *op, OpBuilder &b, Location loc,
         Value lo = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, x,
                                            b.create<arith::NegFOp>(loc, lambd));
         Value hi = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x, lambd);
-        return select(lo, fadd(x, bias), select(hi, fsub(x, bias), c(0)));
+        return select(lo, f.add(x, bias), select(hi, f.sub(x, bias), c(0)));
       })
       .Case([&](g::GeluOp gelu) {
-        if (gelu.getApproximate()) {
-          Value inner = fmul(c(std::sqrt(2.0 / M_PI)),
-                             fadd(x, fmul(c(0.044715), fmul(x, fmul(x, x)))));
-          return fmul(fmul(c(0.5), x),
-                      fadd(c(1), b.create<math::TanhOp>(loc, inner)));
-        }
-        Value erf = b.create<math::ErfOp>(loc, fmul(x, c(M_SQRT1_2)));
-        return fmul(fmul(c(0.5), x), fadd(c(1), erf));
+        return activationBody(b, loc, gelu.getApproximate() ? "gelu_tanh" : "gelu",
+                              {}, x);
       })
       .Case([&](g::IsNaNOp) {
         return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, x);
@@ -573,24 +621,24 @@ Value elementwiseBody(Operation *op, OpBuilder &b, Location loc,
       // Binary ops.
       .Case([&](g::AddOp) -> Value {
         if (isFloat)
-          return fadd(x, args[1]);
+          return f.add(x, args[1]);
         return b.create<arith::AddIOp>(loc, x, args[1]);
       })
       .Case([&](g::SubOp) -> Value {
         if (isFloat)
-          return fsub(x, args[1]);
+          return f.sub(x, args[1]);
         return b.create<arith::SubIOp>(loc, x, args[1]);
       })
       .Case([&](g::MulOp) -> Value {
         if (isFloat)
-          return fmul(x, args[1]);
+          return f.mul(x, args[1]);
         if (t.isInteger(1))
           return b.create<arith::AndIOp>(loc, x, args[1]);
         return b.create<arith::MulIOp>(loc, x, args[1]);
       })
       .Case([&](g::DivOp) -> Value {
         if (isFloat)
-          return fdiv(x, args[1]);
+          return f.div(x, args[1]);
         if (isUnsigned)
           return b.create<arith::DivUIOp>(loc, x, args[1]);
         return b.create<arith::DivSIOp>(loc, x, args[1]);
@@ -605,14 +653,14 @@ Value elementwiseBody(Operation *op, OpBuilder &b, Location loc,
       })
       .Case([&](g::MaxOp) -> Value {
         if (isFloat)
-          return fmax(x, args[1]);
+          return f.max(x, args[1]);
         if (isUnsigned)
           return b.create<arith::MaxUIOp>(loc, x, args[1]);
         return b.create<arith::MaxSIOp>(loc, x, args[1]);
       })
       .Case([&](g::MinOp) -> Value {
         if (isFloat)
-          return fmin(x, args[1]);
+          return f.min(x, args[1]);
         if (isUnsigned)
           return b.create<arith::MinUIOp>(loc, x, args[1]);
         return b.create<arith::MinSIOp>(loc, x, args[1]);
@@ -648,7 +696,7 @@ Value elementwiseBody(Operation *op, OpBuilder &b, Location loc,
       })
       .Case([&](g::PReluOp) -> Value {
         if (isFloat)
-          return select(cmpLt0(x), fmul(args[1], x), x);
+          return select(cmpLt0(x), f.mul(args[1], x), x);
         return select(cmpLt0(x), b.create<arith::MulIOp>(loc, args[1], x), x);
       })
       .Case([&](g::ModOp mod) -> Value {
@@ -661,7 +709,7 @@ Value elementwiseBody(Operation *op, OpBuilder &b, Location loc,
           Value nonzero = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::ONE, r, c(0));
           Value signsDiffer = b.create<arith::XOrIOp>(loc, cmpLt0(r), cmpLt0(y));
           Value fix = b.create<arith::AndIOp>(loc, nonzero, signsDiffer);
-          return select(fix, fadd(r, y), r);
+          return select(fix, f.add(r, y), r);
         }
         if (isUnsigned)
           return b.create<arith::RemUIOp>(loc, x, y);
@@ -832,11 +880,31 @@ struct MatMulLowering : GraphPattern<g::MatMulOp> {
                                                utils::IteratorType::parallel);
     iterators.push_back(utils::IteratorType::reduction);
     Type elt = resultType.getElementType();
-    Value init = filledTensor(
-        rewriter, loc, resultType, scalarConst(rewriter, loc, elt, 0),
-        dynamicSizesFromLoops(rewriter, loc, resultType, maps[2],
-                              {adaptor.getLhs(), adaptor.getRhs()},
-                              ArrayRef(maps).take_front(2)));
+    SmallVector<Value> sizes = dynamicSizesFromLoops(
+        rewriter, loc, resultType, maps[2], {adaptor.getLhs(), adaptor.getRhs()},
+        ArrayRef(maps).take_front(2));
+    // Accumulate onto the bias (broadcast), or onto zero.
+    Value init;
+    if (adaptor.getBias()) {
+      SmallVector<AffineMap> biasMaps = {
+          broadcastMap(ctx, tensorType(adaptor.getBias()).getShape(),
+                       resultType.getShape()),
+          rewriter.getMultiDimIdentityMap(rank)};
+      init = rewriter
+                 .create<linalg::GenericOp>(
+                     loc, TypeRange{resultType}, ValueRange{adaptor.getBias()},
+                     ValueRange{emptyTensor(rewriter, loc, resultType, sizes)},
+                     biasMaps,
+                     SmallVector<utils::IteratorType>(
+                         rank, utils::IteratorType::parallel),
+                     [&](OpBuilder &b, Location l, ValueRange args) {
+                       b.create<linalg::YieldOp>(l, args[0]);
+                     })
+                 .getResult(0);
+    } else {
+      init = filledTensor(rewriter, loc, resultType,
+                          scalarConst(rewriter, loc, elt, 0), sizes);
+    }
     auto generic = rewriter.create<linalg::GenericOp>(
         loc, TypeRange{resultType}, ValueRange{adaptor.getLhs(), adaptor.getRhs()},
         ValueRange{init}, maps, iterators,
@@ -844,7 +912,7 @@ struct MatMulLowering : GraphPattern<g::MatMulOp> {
           b.create<linalg::YieldOp>(
               l, addScalars(b, l, args[2], mulScalars(b, l, args[0], args[1])));
         });
-    rewriter.replaceOp(op, generic.getResult(0));
+    rewriter.replaceOp(op, applyEpilogue(rewriter, loc, op, generic.getResult(0)));
     return success();
   }
 };
@@ -908,7 +976,7 @@ struct GemmLowering : GraphPattern<g::GemmOp> {
             return v;
           });
     }
-    rewriter.replaceOp(op, acc);
+    rewriter.replaceOp(op, applyEpilogue(rewriter, loc, op, acc));
     return success();
   }
 };
@@ -1038,8 +1106,9 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
     SmallVector<ReassociationIndices> merge = {{0}, {1, 2}};
     for (int64_t i = 0; i < spatial; ++i)
       merge.push_back({3 + i});
-    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, resultType, conv,
-                                                         merge);
+    Value result = rewriter.create<tensor::CollapseShapeOp>(loc, resultType,
+                                                            conv, merge);
+    rewriter.replaceOp(op, applyEpilogue(rewriter, loc, op, result));
     return success();
   }
 };

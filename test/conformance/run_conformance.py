@@ -212,7 +212,8 @@ def run_test(test, tools, tolerances, args):
     try:
         res = run_cmd([tools["convert"], "--input",
                        os.path.join(test.path, "model.onnx"),
-                       "--output", outdir, "--emit", "lib"], args.timeout)
+                       "--output", outdir, "--emit", "lib"]
+                      + args.convert_flag, args.timeout)
         if args.keep_artifacts:
             with open(os.path.join(outdir, "convert.log"), "w") as f:
                 f.write(res.out + res.err)
@@ -442,6 +443,10 @@ def parse_args(argv):
                         "(default: %(default)s)")
     p.add_argument("--keep-artifacts", metavar="DIR",
                    help="keep each compiled test in DIR/suite/test")
+    p.add_argument("--convert-flag", action="append", default=[],
+                   metavar="FLAG",
+                   help="extra deepseek-convert flag, e.g. --no-fusion "
+                        "(repeatable; write --convert-flag=--no-fusion)")
     p.add_argument("--list-only", action="store_true",
                    help="print the selected test names and exit")
     args = p.parse_args(argv)

@@ -101,6 +101,10 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
       ->check(CLI::IsMember({"mlir", "llvm", "asm", "obj", "lib"}));
   app.add_option("--report", options.reportPath,
                  "Also write report.json to this path");
+  bool noFusion = false;
+  app.add_flag("--no-fusion", noFusion,
+               "Turn off operator fusion (BatchNorm folding, bias and "
+               "activation epilogues, GELU/LayerNorm recomposition)");
   std::vector<std::string> inputShapes;
   app.add_option("--input-shape", inputShapes,
                  "Fix an input's shape at compile time, NAME:1x3x224x224 "
@@ -110,6 +114,7 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
   ParseOutcome outcome = runParser(app, argc, argv, message);
   if (outcome != ParseOutcome::Run)
     return outcome;
+  options.fusion = !noFusion;
   for (const std::string &text : inputShapes)
     if (!parseInputShape(text, options.inputShapes, message))
       return ParseOutcome::BadUsage;

@@ -33,6 +33,29 @@ mlir::ds::graph::broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
   return out;
 }
 
+bool mlir::ds::graph::isFusableActivation(StringRef name, size_t numParams) {
+  size_t expected = llvm::StringSwitch<size_t>(name)
+                        .Cases("relu", "tanh", "sigmoid", "hard_swish", 0)
+                        .Cases("gelu", "gelu_tanh", 0)
+                        .Case("leaky_relu", 1)
+                        .Cases("clip", "hard_sigmoid", 2)
+                        .Default(SIZE_MAX);
+  return expected == numParams;
+}
+
+/// Checks the fused-activation attributes of Conv, Gemm and MatMul.
+static LogicalResult verifyEpilogue(Operation *op) {
+  auto name = op->getAttrOfType<StringAttr>("activation");
+  auto params = op->getAttrOfType<ArrayAttr>("activation_params");
+  if (!name && params)
+    return op->emitOpError("activation_params without an activation");
+  if (name && !mlir::ds::graph::isFusableActivation(
+                  name.getValue(), params ? params.size() : 0))
+    return op->emitOpError("unknown activation '")
+           << name.getValue() << "' or wrong number of parameters";
+  return success();
+}
+
 /// Whether two sizes may be equal: a dynamic one matches any.
 static bool compatibleDims(int64_t a, int64_t b) {
   return a == b || ShapedType::isDynamic(a) || ShapedType::isDynamic(b);
@@ -254,7 +277,12 @@ LogicalResult MatMulOp::verify() {
     return emitOpError("contraction dimensions differ: ") << kl << " vs " << kr;
   if (lhs.getElementType() != rhs.getElementType())
     return emitOpError("operand element types differ");
-  return success();
+  if (getBias()) {
+    auto bc = broadcastShapes(getBias().getType().getShape(), getType().getShape());
+    if (failed(bc) || !compatibleShapes(*bc, getType().getShape()))
+      return emitOpError("bias must broadcast to the result");
+  }
+  return verifyEpilogue(*this);
 }
 
 LogicalResult GemmOp::verify() {
@@ -274,7 +302,7 @@ LogicalResult GemmOp::verify() {
     if (failed(bc) || !compatibleShapes(*bc, {m, n}))
       return emitOpError("C does not broadcast to [") << m << ", " << n << "]";
   }
-  return success();
+  return verifyEpilogue(*this);
 }
 
 LogicalResult ConvOp::verify() {
@@ -308,7 +336,7 @@ LogicalResult ConvOp::verify() {
       return emitOpError("spatial dim ") << i << " of the result must be "
                                          << expected;
   }
-  return success();
+  return verifyEpilogue(*this);
 }
 
 LogicalResult BatchNormOp::verify() {

@@ -15,6 +15,11 @@ namespace mlir::ds::graph {
 /// The numpy broadcast of two static shapes, or failure when incompatible.
 FailureOr<SmallVector<int64_t>> broadcastShapes(ArrayRef<int64_t> a,
                                                 ArrayRef<int64_t> b);
+
+/// Whether Conv, Gemm and MatMul can carry `name` as a fused activation
+/// with `numParams` constants: relu, tanh, sigmoid, hard_swish, gelu,
+/// gelu_tanh (none), leaky_relu (alpha), clip and hard_sigmoid (two).
+bool isFusableActivation(llvm::StringRef name, size_t numParams);
 } // namespace mlir::ds::graph
 
 #endif

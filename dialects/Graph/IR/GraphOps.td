@@ -163,21 +163,48 @@ def Graph_ClipOp : Graph_Op<"clip", [Pure, AttrSizedOperandSegments]> {
 // Linear algebra and convolution
 //===----------------------------------------------------------------------===//
 
+// Conv, Gemm and MatMul can carry a fused activation, applied to each
+// result element after the contraction (and bias): `activation` names it
+// (absent: none) and `activation_params` holds its constants (clip: min,
+// max; leaky_relu: alpha; hard_sigmoid: alpha, beta). Set by
+// ds-fuse-activation; the names are those of graph::isFusableActivation.
+defvar Graph_Epilogue = (ins OptionalAttr<StrAttr>:$activation,
+                             OptionalAttr<F32ArrayAttr>:$activation_params);
+
 def Graph_MatMulOp : Graph_Op<"matmul", [Pure]> {
   let summary = "numpy matmul: batch dimensions broadcast, 1-D operands promoted";
-  let arguments = (ins Graph_Tensor:$lhs, Graph_Tensor:$rhs);
+  let description = [{
+    An optional `bias` is added to the product, broadcast numpy-style (set
+    by ds-fuse-matmul-bias from a following Add).
+  }];
+  let arguments = !con((ins Graph_Tensor:$lhs, Graph_Tensor:$rhs,
+                            Optional<Graph_Tensor>:$bias), Graph_Epilogue);
   let results = (outs Graph_Tensor:$result);
-  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$lhs `,` $rhs (`,` $bias^)? attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let builders = [
+    OpBuilder<(ins "Type":$result, "Value":$lhs, "Value":$rhs), [{
+      build($_builder, $_state, result, lhs, rhs, Value(), StringAttr(), ArrayAttr());
+    }]>
+  ];
 }
 
 def Graph_GemmOp : Graph_Op<"gemm", [Pure]> {
   let summary = "alpha * op(A) * op(B) + beta * C, C broadcast to [M, N]";
-  let arguments = (ins Graph_Tensor:$a, Graph_Tensor:$b, Optional<Graph_Tensor>:$c,
-                       F32Attr:$alpha, F32Attr:$beta, BoolAttr:$trans_a, BoolAttr:$trans_b);
+  let arguments = !con((ins Graph_Tensor:$a, Graph_Tensor:$b, Optional<Graph_Tensor>:$c,
+                            F32Attr:$alpha, F32Attr:$beta, BoolAttr:$trans_a,
+                            BoolAttr:$trans_b), Graph_Epilogue);
   let results = (outs Graph_Tensor:$result);
   let assemblyFormat = "$a `,` $b (`,` $c^)? attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let builders = [
+    OpBuilder<(ins "Type":$result, "Value":$a, "Value":$b, "Value":$c,
+                   "FloatAttr":$alpha, "FloatAttr":$beta, "BoolAttr":$trans_a,
+                   "BoolAttr":$trans_b), [{
+      build($_builder, $_state, result, a, b, c, alpha, beta, trans_a, trans_b,
+            StringAttr(), ArrayAttr());
+    }]>
+  ];
 }
 
 def Graph_ConvOp : Graph_Op<"conv", [Pure]> {
@@ -186,13 +213,23 @@ def Graph_ConvOp : Graph_Op<"conv", [Pure]> {
     `pads` holds the begin paddings of every spatial axis followed by the end
     paddings, as in ONNX; auto_pad is resolved by the importer.
   }];
-  let arguments = (ins Graph_Tensor:$input, Graph_Tensor:$weight,
-                       Optional<Graph_Tensor>:$bias,
-                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
-                       DenseI64ArrayAttr:$dilations, I64Attr:$group);
+  let arguments = !con((ins Graph_Tensor:$input, Graph_Tensor:$weight,
+                            Optional<Graph_Tensor>:$bias,
+                            DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                            DenseI64ArrayAttr:$dilations, I64Attr:$group),
+                       Graph_Epilogue);
   let results = (outs Graph_Tensor:$result);
   let assemblyFormat = "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let builders = [
+    OpBuilder<(ins "Type":$result, "Value":$input, "Value":$weight,
+                   "Value":$bias, "DenseI64ArrayAttr":$strides,
+                   "DenseI64ArrayAttr":$pads, "DenseI64ArrayAttr":$dilations,
+                   "IntegerAttr":$group), [{
+      build($_builder, $_state, result, input, weight, bias, strides, pads,
+            dilations, group, StringAttr(), ArrayAttr());
+    }]>
+  ];
 }
 
 def Graph_BatchNormOp : Graph_Op<"batch_norm", [Pure]> {
