@@ -72,6 +72,32 @@ ModelSignature signatureOf(func::FuncOp func) {
   return sig;
 }
 
+/// JSON for the plain attributes passes leave for the report
+/// (dictionaries, arrays, strings, numbers, booleans).
+llvm::json::Value attributeToJson(Attribute attr) {
+  if (auto dict = llvm::dyn_cast<DictionaryAttr>(attr)) {
+    llvm::json::Object object;
+    for (NamedAttribute entry : dict)
+      object[entry.getName().str()] = attributeToJson(entry.getValue());
+    return object;
+  }
+  if (auto array = llvm::dyn_cast<ArrayAttr>(attr)) {
+    llvm::json::Array list;
+    for (Attribute a : array)
+      list.push_back(attributeToJson(a));
+    return list;
+  }
+  if (auto str = llvm::dyn_cast<StringAttr>(attr))
+    return str.str();
+  if (auto b = llvm::dyn_cast<BoolAttr>(attr))
+    return b.getValue();
+  if (auto i = llvm::dyn_cast<IntegerAttr>(attr))
+    return i.getInt();
+  if (auto f = llvm::dyn_cast<FloatAttr>(attr))
+    return f.getValueAsDouble();
+  return nullptr;
+}
+
 /// Op counts and constant bytes of the dsg graph, for the report.
 llvm::json::Object graphSummary(ModuleOp module) {
   std::map<std::string, int64_t> ops;
@@ -202,6 +228,10 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
   PassManager graphPM(&context);
   GraphPipelineOptions graphOptions;
   graphOptions.fusion = options.fusion;
+  graphOptions.prune.sparsity = options.pruneSparsity;
+  graphOptions.prune.structured = options.pruneStructured;
+  graphOptions.prune.global = options.pruneGlobal;
+  graphOptions.prune.exclude = options.pruneExclude;
   buildGraphOptimizationPipeline(graphPM, graphOptions);
   if (failed(graphPM.run(*module)))
     return CompileStatus::CompileFailure;
@@ -219,6 +249,13 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
   llvm::json::Object fusions;
   for (auto &[kind, count] : fusionCounts)
     fusions[kind] = count;
+  // What pruning did, layer by layer, as the pass recorded it.
+  llvm::json::Value pruning = nullptr;
+  module->walk([&](func::FuncOp func) {
+    if (auto record = func->getAttr("ds.pruning"))
+      pruning = attributeToJson(record);
+    func->removeAttr("ds.pruning");
+  });
 
   std::string artifact;
   if (options.emit == "mlir") {
@@ -271,6 +308,7 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
       {"optimized", std::move(optimizedSummary)},
       {"fusion", options.fusion},
       {"fusions", std::move(fusions)},
+      {"pruning", std::move(pruning)},
       // The only field that differs between identical compilations.
       {"compile_ms", std::move(timer.timings)}};
   std::string reportText;

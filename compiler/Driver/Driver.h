@@ -21,6 +21,11 @@ struct CompileOptions {
   std::string reportPath;
   /// Graph-level operator fusion (--no-fusion clears it).
   bool fusion = true;
+  /// Weight pruning (--prune-*); off while the sparsity is 0.
+  double pruneSparsity = 0.0;
+  bool pruneStructured = false; // L1-norm channel removal
+  bool pruneGlobal = false;     // one magnitude threshold for all layers
+  std::vector<std::string> pruneExclude;
   /// --input-shape: sizes fixed at compile time for named inputs.
   std::map<std::string, std::vector<int64_t>> inputShapes;
 };

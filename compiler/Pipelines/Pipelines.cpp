@@ -27,6 +27,16 @@ void mlir::ds::buildGraphOptimizationPipeline(
     fn.addPass(graph::createFuseActivationPass());
     fn.addPass(createCanonicalizerPass());
   }
+  if (options.prune.sparsity > 0) {
+    graph::PruneWeightsPassOptions prune;
+    prune.sparsity = options.prune.sparsity;
+    prune.structured = options.prune.structured;
+    prune.global = options.prune.global;
+    prune.exclude = options.prune.exclude;
+    OpPassManager &fn = pm.nest<func::FuncOp>();
+    fn.addPass(graph::createPruneWeightsPass(prune));
+    fn.addPass(createCanonicalizerPass());
+  }
   if (options.optimize)
     pm.addPass(createCSEPass());
   pm.addPass(createSymbolDCEPass());

@@ -7,6 +7,9 @@
 #ifndef DS_COMPILER_PIPELINES_PIPELINES_H
 #define DS_COMPILER_PIPELINES_PIPELINES_H
 
+#include <string>
+#include <vector>
+
 namespace mlir {
 class OpPassManager;
 namespace ds {
@@ -17,6 +20,14 @@ struct GraphPipelineOptions {
   // Operator fusion: GELU/LayerNorm recomposition, BatchNorm folding,
   // MatMul bias and activation epilogues (--no-fusion turns it off).
   bool fusion = true;
+  // Weight pruning, after fusion (BatchNorm already folded into weights);
+  // off while sparsity is 0.
+  struct {
+    double sparsity = 0.0;
+    bool structured = false; // L1-norm channel removal, else magnitudes
+    bool global = false;     // one magnitude threshold over all layers
+    std::vector<std::string> exclude;
+  } prune;
 };
 
 /// dsg -> dsg: folding, fusion, dead-node removal, common subexpressions.

@@ -105,6 +105,23 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
   app.add_flag("--no-fusion", noFusion,
                "Turn off operator fusion (BatchNorm folding, bias and "
                "activation epilogues, GELU/LayerNorm recomposition)");
+  std::string pruneStrategy = "magnitude", pruneScope = "layer";
+  app.add_option("--prune-sparsity", options.pruneSparsity,
+                 "Prune Conv/Gemm/MatMul weights to this sparsity, in [0, 1)")
+      ->check(CLI::Range(0.0, 0.999999));
+  app.add_option("--prune-strategy", pruneStrategy,
+                 "magnitude: zero the smallest weights; l1_norm: remove "
+                 "whole output channels with the smallest L1 norm")
+      ->check(CLI::IsMember({"magnitude", "l1_norm"}));
+  app.add_flag("--prune-structured", options.pruneStructured,
+               "Same as --prune-strategy l1_norm");
+  app.add_option("--prune-scope", pruneScope,
+                 "Magnitude threshold per layer or over all layers")
+      ->check(CLI::IsMember({"layer", "global"}));
+  app.add_option("--prune-exclude", options.pruneExclude,
+                 "Node names whose weights stay whole (repeatable, or "
+                 "comma-separated)")
+      ->delimiter(',');
   std::vector<std::string> inputShapes;
   app.add_option("--input-shape", inputShapes,
                  "Fix an input's shape at compile time, NAME:1x3x224x224 "
@@ -115,6 +132,12 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
   if (outcome != ParseOutcome::Run)
     return outcome;
   options.fusion = !noFusion;
+  options.pruneStructured |= pruneStrategy == "l1_norm";
+  options.pruneGlobal = pruneScope == "global";
+  if (options.pruneStructured && options.pruneGlobal) {
+    message = "--prune-scope global applies to magnitude pruning only";
+    return ParseOutcome::BadUsage;
+  }
   for (const std::string &text : inputShapes)
     if (!parseInputShape(text, options.inputShapes, message))
       return ParseOutcome::BadUsage;

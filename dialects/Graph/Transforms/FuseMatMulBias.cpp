@@ -34,8 +34,9 @@ struct MatMulPlusBias : OpRewritePattern<AddOp> {
     auto [mm, bias] = productPlusBias<MatMulOp>(add);
     if (!mm || mm.getBias())
       return failure();
-    // Built at the add, where the bias is sure to be defined.
-    auto fused = rewriter.create<MatMulOp>(add.getLoc(), add.getType(),
+    // Built at the add, where the bias is sure to be defined; it keeps the
+    // MatMul node's name.
+    auto fused = rewriter.create<MatMulOp>(mm.getLoc(), add.getType(),
                                            mm.getLhs(), mm.getRhs(), bias,
                                            StringAttr(), ArrayAttr());
     recordFusion(add, "matmul_bias");
@@ -55,7 +56,7 @@ struct GemmPlusBias : OpRewritePattern<AddOp> {
         llvm::cast<RankedTensorType>(bias.getType()).getRank() > 2)
       return failure();
     auto fused = rewriter.create<GemmOp>(
-        add.getLoc(), add.getType(), gemm.getA(), gemm.getB(), bias,
+        gemm.getLoc(), add.getType(), gemm.getA(), gemm.getB(), bias,
         gemm.getAlphaAttr(), rewriter.getF32FloatAttr(1.0f),
         gemm.getTransAAttr(), gemm.getTransBAttr());
     recordFusion(add, "gemm_bias");

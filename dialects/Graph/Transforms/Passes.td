@@ -39,4 +39,28 @@ def FuseActivationPass : Pass<"ds-fuse-activation", "func::FuncOp"> {
   }];
 }
 
+def PruneWeightsPass : Pass<"ds-prune-weights", "func::FuncOp"> {
+  let summary = "Prune Conv, Gemm and MatMul weights to a target sparsity";
+  let description = [{
+    Unstructured (default): the smallest-magnitude weights of each layer, or
+    of all layers together with `global`, are set to zero. Structured: whole
+    output channels of Conv with the smallest L1 norm are removed, and the
+    shapes follow through per-channel ops (BatchNorm, activations, pools)
+    to the next Conv's input channels; a layer whose channels reach a
+    residual Add, a graph output or any other op is left whole and the
+    reason recorded. Each layer's sparsity, weight bytes and FLOPs before
+    and after go to the function's `ds.pruning` attribute for the report.
+  }];
+  let options = [
+    Option<"sparsity", "sparsity", "double", "0.0",
+           "Fraction of the weights (or channels) to remove, in [0, 1)">,
+    Option<"structured", "structured", "bool", "false",
+           "Remove whole output channels ranked by L1 norm">,
+    Option<"global", "global", "bool", "false",
+           "One magnitude threshold over all layers (unstructured)">,
+    ListOption<"exclude", "exclude", "std::string",
+               "Node names whose weights stay whole">,
+  ];
+}
+
 #endif
