@@ -1,6 +1,8 @@
 //===- GraphOps.cpp - dsg verifiers and folders ---------------------------===//
 #include "dialects/Graph/IR/GraphOps.h"
 
+#include <cstring>
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
@@ -461,6 +463,11 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
     return getInput();
   if (auto dense = llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput()))
     return dense.reshape(getType());
+  // A reshape of a reshape reads the first one's input directly.
+  if (auto inner = getInput().getDefiningOp<ReshapeOp>()) {
+    getInputMutable().assign(inner.getInput());
+    return getResult();
+  }
   return {};
 }
 
@@ -481,11 +488,55 @@ LogicalResult TransposeOp::verify() {
   return success();
 }
 
-OpFoldResult TransposeOp::fold(FoldAdaptor) {
-  for (auto [i, p] : llvm::enumerate(getPerm()))
-    if ((int64_t)i != p)
-      return {};
-  return getInput();
+/// `dense` permuted as a transpose with `perm` would; whole bytes per
+/// element (not i1), else null.
+static DenseElementsAttr transposeConstant(DenseElementsAttr dense,
+                                           ArrayRef<int64_t> perm,
+                                           RankedTensorType resultType) {
+  if (dense.isSplat())
+    return dense.reshape(resultType);
+  unsigned bits = dense.getElementType().getIntOrFloatBitWidth();
+  if (bits % 8 != 0 || !resultType.hasStaticShape())
+    return nullptr;
+  size_t width = bits / 8;
+  ArrayRef<char> raw = dense.getRawData();
+  auto inShape = dense.getType().getShape();
+  int64_t rank = perm.size();
+  SmallVector<int64_t> inStrides(rank, 1);
+  for (int64_t d = rank - 2; d >= 0; --d)
+    inStrides[d] = inStrides[d + 1] * inShape[d + 1];
+  std::vector<char> out(raw.size());
+  SmallVector<int64_t> index(rank, 0);
+  auto outShape = resultType.getShape();
+  for (int64_t flat = 0, n = resultType.getNumElements(); flat < n; ++flat) {
+    int64_t source = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      source += index[d] * inStrides[perm[d]];
+    std::memcpy(out.data() + flat * width, raw.data() + source * width, width);
+    for (int64_t d = rank - 1; d >= 0 && ++index[d] == outShape[d]; --d)
+      index[d] = 0;
+  }
+  return DenseElementsAttr::getFromRawBuffer(resultType, out);
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
+  if (llvm::all_of(llvm::enumerate(getPerm()),
+                   [](auto p) { return (int64_t)p.index() == p.value(); }))
+    return getInput();
+  // Constant weights are transposed once, at compile time.
+  if (auto dense = llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput()))
+    if (auto folded = transposeConstant(dense, getPerm(), getType()))
+      return folded;
+  // Two transposes are one: result dim i is inner input dim inner[outer[i]].
+  if (auto inner = getInput().getDefiningOp<TransposeOp>()) {
+    SmallVector<int64_t> composed;
+    for (int64_t p : getPerm())
+      composed.push_back(inner.getPerm()[p]);
+    getInputMutable().assign(inner.getInput());
+    setPerm(composed);
+    return getResult();
+  }
+  return {};
 }
 
 LogicalResult ConcatOp::verify() {

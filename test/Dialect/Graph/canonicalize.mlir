@@ -45,3 +45,32 @@ func.func @no_fold_runtime(%a: tensor<2xf32>) -> tensor<2xf32> {
   %0 = dsg.div %a, %b : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
   return %0 : tensor<2xf32>
 }
+
+// -----
+
+// Two transposes are one; with inverse perms, none. Constant weights are
+// transposed at compile time.
+// CHECK-LABEL: func @fold_transposes
+// CHECK-DAG: %[[W:.*]] = dsg.constant dense<{{\[\[}}1.000000e+00, 3.000000e+00], [2.000000e+00, 4.000000e+00]]> : tensor<2x2xf32>
+// CHECK-DAG: %[[T:.*]] = dsg.transpose %arg0 {perm = array<i64: 2, 0, 1>}
+// CHECK: return %[[T]], %arg0, %[[W]]
+func.func @fold_transposes(%x: tensor<2x3x4xf32>) -> (tensor<4x2x3xf32>, tensor<2x3x4xf32>, tensor<2x2xf32>) {
+  %0 = dsg.transpose %x {perm = array<i64: 1, 0, 2>} : tensor<2x3x4xf32> -> tensor<3x2x4xf32>
+  %1 = dsg.transpose %0 {perm = array<i64: 2, 1, 0>} : tensor<3x2x4xf32> -> tensor<4x2x3xf32>
+  %2 = dsg.transpose %0 {perm = array<i64: 1, 0, 2>} : tensor<3x2x4xf32> -> tensor<2x3x4xf32>
+  %w = dsg.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %3 = dsg.transpose %w {perm = array<i64: 1, 0>} : tensor<2x2xf32> -> tensor<2x2xf32>
+  return %1, %2, %3 : tensor<4x2x3xf32>, tensor<2x3x4xf32>, tensor<2x2xf32>
+}
+
+// -----
+
+// A reshape of a reshape reads the original tensor.
+// CHECK-LABEL: func @fold_reshapes
+// CHECK: %[[R:.*]] = dsg.reshape %arg0 : tensor<2x3x4xf32> -> tensor<24xf32>
+// CHECK-NEXT: return %[[R]]
+func.func @fold_reshapes(%x: tensor<2x3x4xf32>) -> tensor<24xf32> {
+  %0 = dsg.reshape %x : tensor<2x3x4xf32> -> tensor<6x4xf32>
+  %1 = dsg.reshape %0 : tensor<6x4xf32> -> tensor<24xf32>
+  return %1 : tensor<24xf32>
+}
