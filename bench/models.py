@@ -9,7 +9,12 @@ when no NAME is given). Models:
                 as separate nodes, residual Adds, GlobalAveragePool, Gemm
   mobilenetv2   MobileNetV2 shape, 1x3x224x224: inverted residuals with
                 pointwise and depthwise convs, ReLU6 as Clip(0, 6)
+  mlp_b1        MLP, 3 layers of 1024 (Gemm + Relu), batch 1
+  mlp_b64       the same MLP at batch 64
+Each model directory also gets input_0.bin (raw float32) and
+input_0.json (name and shape), for ONNX Runtime in bench/ort_bench.js.
 """
+import json
 import os
 import sys
 
@@ -63,11 +68,12 @@ class Builder:
         b = self.const("fc_b", np.zeros(classes))
         return self.node("Gemm", [y, w, b], transB=1)
 
-    def model(self, name, output, shape):
+    def model(self, name, output, shape, output_shape=(1, 1000)):
         graph = helper.make_graph(
             self.nodes, name,
             [helper.make_tensor_value_info("input", TensorProto.FLOAT, shape)],
-            [helper.make_tensor_value_info(output, TensorProto.FLOAT, [1, 1000])],
+            [helper.make_tensor_value_info(output, TensorProto.FLOAT,
+                                           list(output_shape))],
             initializer=self.inits)
         model = helper.make_model(
             graph, opset_imports=[helper.make_opsetid("", 13)],
@@ -117,7 +123,18 @@ def mobilenetv2():
     return b.model("mobilenetv2", b.classifier(x, 1280), [1, 3, 224, 224])
 
 
-MODELS = {"resnet18": resnet18, "mobilenetv2": mobilenetv2}
+def mlp(batch):
+    b = Builder(1024)
+    x, features = "input", 1024
+    for _ in range(3):
+        w = b.const("w", b.rng.normal(0, np.sqrt(2.0 / features), (1024, features)))
+        bias = b.const("b", b.rng.normal(0, 0.01, 1024))
+        x = b.node("Relu", [b.node("Gemm", [x, w, bias], transB=1)])
+    return b.model("mlp", x, [batch, 1024], (batch, 1024))
+
+
+MODELS = {"resnet18": resnet18, "mobilenetv2": mobilenetv2,
+          "mlp_b1": lambda: mlp(1), "mlp_b64": lambda: mlp(64)}
 
 
 def main():
@@ -135,6 +152,9 @@ def main():
         os.makedirs(os.path.join(out, name), exist_ok=True)
         with open(os.path.join(out, name, "input_0.pb"), "wb") as f:
             f.write(numpy_helper.from_array(x, "input").SerializeToString())
+        x.tofile(os.path.join(out, name, "input_0.bin"))
+        with open(os.path.join(out, name, "input_0.json"), "w") as f:
+            json.dump({"name": "input", "shape": shape}, f)
 
 
 if __name__ == "__main__":

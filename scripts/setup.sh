@@ -18,6 +18,8 @@ packages=(
   flatbuffers-compiler libcli11-dev libspdlog-dev catch2
   # Conformance data and the model generators used by tests.
   libonnx-testdata python3 python3-onnx python3-numpy
+  # ONNX Runtime for bench/run, from npm (onnxruntime-node).
+  nodejs npm
 )
 
 missing=()
@@ -32,6 +34,10 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
 fi
+
+# bench/run compares against ONNX Runtime; its npm package ships the CPU
+# library, so no install script needs to run.
+(cd "$repo/bench" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 
 # Paths relative to the checkout let ccache reuse objects across clones.
 export CCACHE_BASEDIR="$repo"

@@ -447,8 +447,9 @@ Value activationBody(OpBuilder &b, Location loc, StringRef name,
   return f.mul(f.mul(c(0.5), x), f.add(c(1), erf));
 }
 
-/// Applies `op`'s fused activation, if any, to `result` in place: the
-/// elementwise pass writes into the contraction's own buffer.
+/// Applies `op`'s fused activation, if any, to `result`: an elementwise
+/// generic that linalg's elementwise fusion merges with the bias pass
+/// before it, so the activation costs no pass and no buffer of its own.
 Value applyEpilogue(OpBuilder &b, Location loc, Operation *op, Value result) {
   auto name = op->getAttrOfType<StringAttr>("activation");
   if (!name)
@@ -457,18 +458,11 @@ Value applyEpilogue(OpBuilder &b, Location loc, Operation *op, Value result) {
   if (auto list = op->getAttrOfType<ArrayAttr>("activation_params"))
     for (Attribute a : list)
       params.push_back(llvm::cast<FloatAttr>(a).getValueAsDouble());
-  auto type = tensorType(result);
-  int64_t rank = type.getRank();
-  return b
-      .create<linalg::GenericOp>(
-          loc, TypeRange{type}, ValueRange{}, ValueRange{result},
-          SmallVector<AffineMap>{b.getMultiDimIdentityMap(rank)},
-          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-          [&](OpBuilder &nb, Location l, ValueRange args) {
-            nb.create<linalg::YieldOp>(
-                l, activationBody(nb, l, name.getValue(), params, args[0]));
-          })
-      .getResult(0);
+  return buildElementwise(b, loc, tensorType(result), result,
+                          [&](OpBuilder &nb, Location l, ValueRange args) {
+                            return activationBody(nb, l, name.getValue(),
+                                                  params, args[0]);
+                          });
 }
 
 /// The body of every dsg elementwise op. `types` are the original (dsg)
