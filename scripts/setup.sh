@@ -18,9 +18,11 @@ packages=(
   flatbuffers-compiler libcli11-dev libspdlog-dev catch2
   # Conformance data and the model generators used by tests.
   libonnx-testdata python3 python3-onnx python3-numpy
-  # ONNX Runtime for bench/run, from npm (onnxruntime-node).
-  nodejs npm
 )
+# Node.js and npm fetch ONNX Runtime for bench/run (onnxruntime-node). A
+# machine that already has them (say from NodeSource, whose nodejs bundles
+# npm and conflicts with Debian's npm package) keeps its own.
+command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
