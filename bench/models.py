@@ -9,6 +9,9 @@ when no NAME is given). Models:
                 as separate nodes, residual Adds, GlobalAveragePool, Gemm
   mobilenetv2   MobileNetV2 shape, 1x3x224x224: inverted residuals with
                 pointwise and depthwise convs, ReLU6 as Clip(0, 6)
+  bert_layer    one BERT-base encoder layer, 1x128x768, 12 heads: MatMul +
+                Add, Softmax, and LayerNormalization and GELU spelled out in
+                primitive ops, as exporters before opset 17 write them
   mlp_b1        MLP, 3 layers of 1024 (Gemm + Relu), batch 1
   mlp_b64       the same MLP at batch 64
 Each model directory also gets input_0.bin (raw float32) and
@@ -36,6 +39,12 @@ class Builder:
         name = self.name(prefix)
         self.inits.append(numpy_helper.from_array(
             np.asarray(array, dtype=np.float32), name))
+        return name
+
+    def shape(self, dims):
+        name = self.name("shape")
+        self.inits.append(numpy_helper.from_array(
+            np.asarray(dims, dtype=np.int64), name))
         return name
 
     def node(self, op, inputs, **attrs):
@@ -123,6 +132,49 @@ def mobilenetv2():
     return b.model("mobilenetv2", b.classifier(x, 1280), [1, 3, 224, 224])
 
 
+def bert_layer(seq=128, hidden=768, heads=12, ffn=3072):
+    b = Builder(768)
+    head = hidden // heads
+
+    def linear(x, fan_in, fan_out):
+        w = b.const("w", b.rng.normal(0, 0.02, (fan_in, fan_out)))
+        bias = b.const("b", b.rng.normal(0, 0.02, fan_out))
+        return b.node("Add", [b.node("MatMul", [x, w]), bias])
+
+    def layer_norm(x):
+        mean = b.node("ReduceMean", [x], axes=[-1])
+        d = b.node("Sub", [x, mean])
+        var = b.node("ReduceMean", [b.node("Pow", [d, b.const("two", 2.0)])],
+                     axes=[-1])
+        std = b.node("Sqrt", [b.node("Add", [var, b.const("eps", 1e-12)])])
+        y = b.node("Div", [d, std])
+        y = b.node("Mul", [y, b.const("gamma", b.rng.uniform(0.9, 1.1, hidden))])
+        return b.node("Add", [y, b.const("beta", b.rng.normal(0, 0.02, hidden))])
+
+    def gelu(x):
+        e = b.node("Erf", [b.node("Div", [x, b.const("sqrt2", np.sqrt(2.0))])])
+        y = b.node("Mul", [x, b.node("Add", [e, b.const("one", 1.0)])])
+        return b.node("Mul", [y, b.const("half", 0.5)])
+
+    def split_heads(x, perm):
+        shape = b.shape([1, seq, heads, head])
+        return b.node("Transpose", [b.node("Reshape", [x, shape])], perm=perm)
+
+    x = "input"
+    q = split_heads(linear(x, hidden, hidden), [0, 2, 1, 3])
+    k = split_heads(linear(x, hidden, hidden), [0, 2, 3, 1])
+    v = split_heads(linear(x, hidden, hidden), [0, 2, 1, 3])
+    scores = b.node("Div", [b.node("MatMul", [q, k]),
+                            b.const("scale", np.sqrt(head))])
+    probs = b.node("Softmax", [scores], axis=-1)
+    ctx = b.node("Transpose", [b.node("MatMul", [probs, v])], perm=[0, 2, 1, 3])
+    ctx = b.node("Reshape", [ctx, b.shape([1, seq, hidden])])
+    x = layer_norm(b.node("Add", [linear(ctx, hidden, hidden), x]))
+    y = linear(gelu(linear(x, hidden, ffn)), ffn, hidden)
+    y = layer_norm(b.node("Add", [y, x]))
+    return b.model("bert_layer", y, [1, seq, hidden], (1, seq, hidden))
+
+
 def mlp(batch):
     b = Builder(1024)
     x, features = "input", 1024
@@ -134,6 +186,7 @@ def mlp(batch):
 
 
 MODELS = {"resnet18": resnet18, "mobilenetv2": mobilenetv2,
+          "bert_layer": bert_layer,
           "mlp_b1": lambda: mlp(1), "mlp_b64": lambda: mlp(64)}
 
 
