@@ -23,7 +23,7 @@ void mlir::ds::buildGraphOptimizationPipeline(
     OpPassManager &fn = pm.nest<func::FuncOp>();
     fn.addPass(graph::createRecomposeOpsPass());
     fn.addPass(graph::createFoldBatchNormPass());
-    fn.addPass(graph::createFuseMatMulBiasPass());
+    fn.addPass(graph::createFuseBiasPass());
     fn.addPass(graph::createFuseActivationPass());
     fn.addPass(createCanonicalizerPass());
   }

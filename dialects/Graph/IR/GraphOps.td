@@ -175,7 +175,7 @@ def Graph_MatMulOp : Graph_Op<"matmul", [Pure]> {
   let summary = "numpy matmul: batch dimensions broadcast, 1-D operands promoted";
   let description = [{
     An optional `bias` is added to the product, broadcast numpy-style (set
-    by ds-fuse-matmul-bias from a following Add).
+    by ds-fuse-bias from a following Add).
   }];
   let arguments = !con((ins Graph_Tensor:$lhs, Graph_Tensor:$rhs,
                             Optional<Graph_Tensor>:$bias), Graph_Epilogue);

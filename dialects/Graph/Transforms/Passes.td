@@ -24,8 +24,13 @@ def FoldBatchNormPass : Pass<"ds-fold-batch-norm", "func::FuncOp"> {
   }];
 }
 
-def FuseMatMulBiasPass : Pass<"ds-fuse-matmul-bias", "func::FuncOp"> {
-  let summary = "Fold an Add after MatMul (or Gemm without C) into its bias";
+def FuseBiasPass : Pass<"ds-fuse-bias", "func::FuncOp"> {
+  let summary = "Fold an Add after MatMul, Gemm or Conv into its bias";
+  let description = [{
+    MatMul + Add (any bias that broadcasts into the product) becomes a
+    biased matmul; Gemm without C + Add gets C; Conv without bias + Add of a
+    per-channel constant ([C, 1, ...] or [1, C, 1, ...]) gets the bias.
+  }];
 }
 
 def FuseActivationPass : Pass<"ds-fuse-activation", "func::FuncOp"> {

@@ -1,10 +1,11 @@
-//===- FuseMatMulBias.cpp - an Add after MatMul becomes its bias ----------===//
+//===- FuseBias.cpp - an Add after MatMul, Gemm or Conv becomes its bias -===//
 #include "dialects/Graph/Transforms/Passes.h"
 
+#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::ds::graph {
-#define GEN_PASS_DEF_FUSEMATMULBIASPASS
+#define GEN_PASS_DEF_FUSEBIASPASS
 #include "dialects/Graph/Transforms/Passes.h.inc"
 } // namespace mlir::ds::graph
 
@@ -66,11 +67,44 @@ struct GemmPlusBias : OpRewritePattern<AddOp> {
   }
 };
 
-struct FuseMatMulBiasPass
-    : mlir::ds::graph::impl::FuseMatMulBiasPassBase<FuseMatMulBiasPass> {
+/// Conv without bias plus a per-channel constant: the constant, flattened
+/// to [C], is the bias.
+struct ConvPlusBias : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddOp add,
+                                PatternRewriter &rewriter) const override {
+    auto [conv, bias] = productPlusBias<ConvOp>(add);
+    DenseElementsAttr values;
+    if (!conv || conv.getBias() || !matchPattern(bias, m_Constant(&values)))
+      return failure();
+    int64_t channels = conv.getType().getShape()[1];
+    auto shape = llvm::cast<RankedTensorType>(bias.getType()).getShape();
+    // Per channel: exactly one dim is C and it lines up with the result's
+    // dim 1; every other dim is 1.
+    int64_t rank = conv.getType().getRank();
+    int64_t channelDim = 1 - (rank - (int64_t)shape.size());
+    if (channelDim < 0 || shape[channelDim] != channels ||
+        llvm::count(shape, 1) != (int64_t)shape.size() - 1)
+      return failure();
+    auto flatType = RankedTensorType::get({channels}, values.getElementType());
+    Value flat = rewriter.create<ConstantOp>(bias.getLoc(),
+                                             values.reshape(flatType));
+    auto fused = rewriter.create<ConvOp>(
+        conv.getLoc(), add.getType(), conv.getInput(), conv.getWeight(), flat,
+        conv.getStridesAttr(), conv.getPadsAttr(), conv.getDilationsAttr(),
+        conv.getGroupAttr());
+    recordFusion(add, "conv_bias");
+    rewriter.replaceOp(add, fused.getResult());
+    rewriter.eraseOp(conv);
+    return success();
+  }
+};
+
+struct FuseBiasPass
+    : mlir::ds::graph::impl::FuseBiasPassBase<FuseBiasPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<MatMulPlusBias, GemmPlusBias>(&getContext());
+    patterns.add<MatMulPlusBias, GemmPlusBias, ConvPlusBias>(&getContext());
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
