@@ -9,6 +9,7 @@
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/IR/IRBuilder.h"
+#include "llvm/Transforms/Utils/ModuleUtils.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/Verifier.h"
@@ -99,6 +100,12 @@ static LogicalResult addEntryPoint(llvm::Module &module,
   }
   // Internal linkage lets LLVM inline the graph into the entry point.
   graph->setLinkage(llvm::GlobalValue::InternalLinkage);
+  // Compressed weights (ds-compress-weights) are expanded once, when the
+  // artifact is loaded.
+  if (llvm::Function *init = module.getFunction("ds_init_weights")) {
+    init->setLinkage(llvm::GlobalValue::InternalLinkage);
+    llvm::appendToGlobalCtors(module, init, /*Priority=*/65535);
+  }
 
   llvm::LLVMContext &ctx = module.getContext();
   llvm::Type *ptrTy = llvm::PointerType::get(ctx, 0);

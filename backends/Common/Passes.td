@@ -31,4 +31,28 @@ def PackBoundedResultsPass : Pass<"ds-pack-bounded-results", "ModuleOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def CompressWeightsPass : Pass<"ds-compress-weights", "ModuleOp"> {
+  let summary = "Store mostly-zero weights as a bitmap and their non-zeros";
+  let description = [{
+    A constant f32 global of at least `min-elements` elements whose zeros
+    make it worth it (magnitude-pruned weights, say) is stored as a bitmap
+    of the non-zero positions (one bit per element) and the packed non-zero
+    values; the dense global becomes zero-initialized storage (no bytes in
+    the artifact file), filled once by `ds_init_weights`, which the artifact
+    runs as a load-time constructor. This pays when the bitmap and the
+    non-zeros take under 90% of the dense bytes, that is from about 13%
+    zeros up. Kernels still read dense weights: the file shrinks, not the
+    memory or the FLOPs. The module's `ds.weight_storage` records what was
+    done.
+  }];
+  let options = [
+    Option<"minElements", "min-elements", "int64_t", "4096",
+           "Smaller globals stay dense">,
+  ];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
 #endif

@@ -334,6 +334,8 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
   });
 
   std::string artifact;
+  // How the weights are stored in the artifact, when not plainly dense.
+  llvm::json::Value weightStorage = nullptr;
   if (options.emit == "mlir") {
     artifact = "model.mlir";
     std::string text;
@@ -353,6 +355,8 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
       return CompileStatus::CompileFailure;
     }
     timer.stop("lowering");
+    if (auto storage = (*module)->getAttr("ds.weight_storage"))
+      weightStorage = attributeToJson(storage);
 
     timer.start();
     auto [kind, fileName] = kinds.at(options.emit);
@@ -411,6 +415,7 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
       {"fusion", options.fusion},
       {"fusions", std::move(fusions)},
       {"pruning", std::move(pruning)},
+      {"weight_storage", std::move(weightStorage)},
       // The only field that differs between identical compilations.
       {"compile_ms", std::move(timer.timings)}};
   std::string reportText;

@@ -173,8 +173,8 @@ struct PruneWeightsPass
     return s;
   }
 
-  /// Zeroes the smallest weights. Storage stays dense (the kernels are
-  /// dense), so bytes and FLOPs do not change; the report says so.
+  /// Zeroes the smallest weights. The kernels stay dense, so the FLOPs do
+  /// not change; ds-compress-weights may store the weights compressed.
   void pruneMagnitudes(ArrayRef<Operation *> layers,
                        std::vector<LayerStats> &stats) {
     std::vector<Operation *> pruned;
@@ -216,7 +216,8 @@ struct PruneWeightsPass
       op->setOperand(1, newWeights); // every layer's weight is operand 1
       LayerStats s = baseStats(op);
       s.sparsity = (double)zeros / values.size();
-      s.note = "zeros stored densely: the kernels are dense";
+      s.note = "zeroed in place: kernels stay dense (the file may store the "
+               "weights compressed, see weight_storage)";
       byLayer[op] = s;
     }
     for (Operation *op : layers)
