@@ -164,16 +164,21 @@ LogicalResult ConstantOp::verify() {
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 
+/// Constant subgraphs are evaluated at compile time up to this many
+/// elements per op: shape arithmetic and weight preprocessing (a weight
+/// scaled or negated by the exporter), not anything tensor-sized that would
+/// bloat compile time.
+constexpr int64_t kMaxFoldedElements = int64_t(1) << 20;
+
 /// Folds a binary op on two dense constants of the result's shape (or
-/// splats), element by element. Small shape computations (Shape -> Mul ->
-/// Reshape) are what this is for.
+/// splats), element by element.
 template <typename IntFn, typename FloatFn>
 static Attribute foldBinary(Attribute lhsAttr, Attribute rhsAttr,
                             RankedTensorType resultType, IntFn intFn,
                             FloatFn floatFn) {
   auto lhs = llvm::dyn_cast_or_null<DenseElementsAttr>(lhsAttr);
   auto rhs = llvm::dyn_cast_or_null<DenseElementsAttr>(rhsAttr);
-  if (!lhs || !rhs || resultType.getNumElements() > 4096)
+  if (!lhs || !rhs || resultType.getNumElements() > kMaxFoldedElements)
     return {};
   auto fits = [&](DenseElementsAttr a) {
     return a.isSplat() || a.getType().getShape() == resultType.getShape();
@@ -237,7 +242,7 @@ OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
 
 OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
   auto input = llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
-  if (!input || getType().getNumElements() > 4096)
+  if (!input || getType().getNumElements() > kMaxFoldedElements)
     return {};
   if (auto i = llvm::dyn_cast<IntegerType>(input.getElementType());
       i && i.isSignless())

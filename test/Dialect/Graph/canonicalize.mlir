@@ -74,3 +74,18 @@ func.func @fold_reshapes(%x: tensor<2x3x4xf32>) -> tensor<24xf32> {
   %1 = dsg.reshape %0 : tensor<6x4xf32> -> tensor<24xf32>
   return %1 : tensor<24xf32>
 }
+
+// -----
+
+// A weight the exporter scales: evaluated at compile time, tensor-sized.
+// CHECK-LABEL: func @fold_scaled_weight
+// CHECK: %[[W:.*]] = dsg.constant dense<6.000000e+00> : tensor<64x64xf32>
+// CHECK-NOT: dsg.mul
+// CHECK: dsg.matmul %arg0, %[[W]]
+func.func @fold_scaled_weight(%x: tensor<1x64xf32>) -> tensor<1x64xf32> {
+  %w = dsg.constant dense<3.0> : tensor<64x64xf32>
+  %s = dsg.constant dense<2.0> : tensor<f32>
+  %0 = dsg.mul %w, %s : (tensor<64x64xf32>, tensor<f32>) -> tensor<64x64xf32>
+  %1 = dsg.matmul %x, %0 : (tensor<1x64xf32>, tensor<64x64xf32>) -> tensor<1x64xf32>
+  return %1 : tensor<1x64xf32>
+}
