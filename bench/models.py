@@ -12,6 +12,7 @@ when no NAME is given). Models:
   bert_layer    one BERT-base encoder layer, 1x128x768, 12 heads: MatMul +
                 Add, Softmax, and LayerNormalization and GELU spelled out in
                 primitive ops, as exporters before opset 17 write them
+  gemm_1024     the GEMM microbenchmark: fp32 [1024, 1024] x [1024, 1024]
   mlp_b1        MLP, 3 layers of 1024 (Gemm + Relu), batch 1
   mlp_b64       the same MLP at batch 64
 Each model directory also gets input_0.bin (raw float32) and
@@ -175,6 +176,12 @@ def bert_layer(seq=128, hidden=768, heads=12, ffn=3072):
     return b.model("bert_layer", y, [1, seq, hidden], (1, seq, hidden))
 
 
+def gemm(n=1024):
+    b = Builder(1)
+    w = b.const("w", b.rng.normal(0, 1.0 / np.sqrt(n), (n, n)))
+    return b.model("gemm", b.node("MatMul", ["input", w]), [n, n], (n, n))
+
+
 def mlp(batch):
     b = Builder(1024)
     x, features = "input", 1024
@@ -186,7 +193,7 @@ def mlp(batch):
 
 
 MODELS = {"resnet18": resnet18, "mobilenetv2": mobilenetv2,
-          "bert_layer": bert_layer,
+          "bert_layer": bert_layer, "gemm_1024": gemm,
           "mlp_b1": lambda: mlp(1), "mlp_b64": lambda: mlp(64)}
 
 
