@@ -418,33 +418,32 @@ struct FloatMath {
 Value activationBody(OpBuilder &b, Location loc, StringRef name,
                      ArrayRef<double> params, Value x) {
   FloatMath f{b, loc, x.getType()};
-  auto c = [&](double v) { return f.c(v); };
   if (name == "relu")
-    return f.max(x, c(0));
+    return f.max(x, f.c(0));
   if (name == "clip")
-    return f.min(f.max(x, c(params[0])), c(params[1]));
+    return f.min(f.max(x, f.c(params[0])), f.c(params[1]));
   if (name == "leaky_relu") {
-    Value neg = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, x, c(0));
-    return b.create<arith::SelectOp>(loc, neg, f.mul(c(params[0]), x), x);
+    Value neg = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, x, f.c(0));
+    return b.create<arith::SelectOp>(loc, neg, f.mul(f.c(params[0]), x), x);
   }
   if (name == "sigmoid") {
     Value e = b.create<math::ExpOp>(loc, b.create<arith::NegFOp>(loc, x));
-    return b.create<arith::DivFOp>(loc, c(1), f.add(c(1), e));
+    return b.create<arith::DivFOp>(loc, f.c(1), f.add(f.c(1), e));
   }
   if (name == "hard_sigmoid")
-    return f.max(c(0), f.min(c(1), f.add(f.mul(c(params[0]), x), c(params[1]))));
+    return f.max(f.c(0), f.min(f.c(1), f.add(f.mul(f.c(params[0]), x), f.c(params[1]))));
   if (name == "hard_swish")
-    return f.mul(x, f.max(c(0), f.min(c(1), f.add(f.mul(x, c(1.0 / 6.0)), c(0.5)))));
+    return f.mul(x, f.max(f.c(0), f.min(f.c(1), f.add(f.mul(x, f.c(1.0 / 6.0)), f.c(0.5)))));
   if (name == "tanh")
     return b.create<math::TanhOp>(loc, x);
   if (name == "gelu_tanh") {
-    Value inner = f.mul(c(std::sqrt(2.0 / M_PI)),
-                       f.add(x, f.mul(c(0.044715), f.mul(x, f.mul(x, x)))));
-    return f.mul(f.mul(c(0.5), x), f.add(c(1), b.create<math::TanhOp>(loc, inner)));
+    Value inner = f.mul(f.c(std::sqrt(2.0 / M_PI)),
+                       f.add(x, f.mul(f.c(0.044715), f.mul(x, f.mul(x, x)))));
+    return f.mul(f.mul(f.c(0.5), x), f.add(f.c(1), b.create<math::TanhOp>(loc, inner)));
   }
   assert(name == "gelu" && "not a fusable activation");
-  Value erf = b.create<math::ErfOp>(loc, f.mul(x, c(M_SQRT1_2)));
-  return f.mul(f.mul(c(0.5), x), f.add(c(1), erf));
+  Value erf = b.create<math::ErfOp>(loc, f.mul(x, f.c(M_SQRT1_2)));
+  return f.mul(f.mul(f.c(0.5), x), f.add(f.c(1), erf));
 }
 
 /// Applies `op`'s fused activation, if any, to `result`: an elementwise

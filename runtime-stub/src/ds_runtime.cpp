@@ -174,6 +174,15 @@ struct ds_model {
   std::vector<OwnedTensor> outputs;
   bool dynamic = false;
   bool shapesSet = false;
+  // Every dynamic dim in entry-point order (inputs, then outputs), and the
+  // arrays the entry point takes, kept so a run allocates nothing.
+  struct DimSlot {
+    OwnedTensor *tensor;
+    size_t dim;
+  };
+  std::vector<DimSlot> dimSlots;
+  std::vector<int64_t> dims;
+  std::vector<void *> buffers;
 
   ~ds_model() {
     if (handle)
@@ -276,9 +285,15 @@ ds_model *ds_model_load(const char *path, char *error, size_t error_size) {
     setError(error, error_size, "'%s': manifest %s", lib, problem.c_str());
     return nullptr;
   }
-  for (const auto *list : {&model->inputs, &model->outputs})
-    for (const OwnedTensor &t : *list)
+  for (auto *list : {&model->inputs, &model->outputs})
+    for (OwnedTensor &t : *list) {
       model->dynamic |= t.needsInputShapes();
+      for (size_t d = 0; d < t.shape.size(); ++d)
+        if (t.shape[d] < 0)
+          model->dimSlots.push_back({&t, d});
+    }
+  model->dims.resize(model->dimSlots.size());
+  model->buffers.resize(model->inputs.size() + model->outputs.size());
   return model.release();
 }
 
@@ -398,31 +413,24 @@ int ds_model_run(ds_model *model, const void *const *inputs,
   if (model->dynamic && !model->shapesSet)
     return -2;
   // Dynamic sizes in, data-dependent ones (passed as their bounds) out.
-  std::vector<int64_t> dims;
-  for (auto *list : {&model->inputs, &model->outputs})
-    for (OwnedTensor &t : *list)
-      for (size_t d = 0; d < t.shape.size(); ++d)
-        if (t.shape[d] < 0)
-          dims.push_back(t.bounds[d] ? t.bounds[d] : t.current[d]);
+  for (size_t k = 0; k < model->dimSlots.size(); ++k) {
+    const auto [t, d] = model->dimSlots[k];
+    model->dims[k] = t->bounds[d] ? t->bounds[d] : t->current[d];
+  }
   // The entry point takes one array: inputs first, then outputs. It never
   // writes through the input pointers, so dropping const here is safe.
-  std::vector<void *> buffers;
-  buffers.reserve(model->inputs.size() + model->outputs.size());
-  for (size_t i = 0; i < model->inputs.size(); ++i)
-    buffers.push_back(const_cast<void *>(inputs[i]));
+  size_t numInputs = model->inputs.size();
+  for (size_t i = 0; i < numInputs; ++i)
+    model->buffers[i] = const_cast<void *>(inputs[i]);
   for (size_t i = 0; i < model->outputs.size(); ++i)
-    buffers.push_back(outputs[i]);
-  int status =
-      model->entry(buffers.data(), dims.empty() ? nullptr : dims.data());
-  size_t next = 0;
-  for (auto *list : {&model->inputs, &model->outputs})
-    for (OwnedTensor &t : *list)
-      for (size_t d = 0; d < t.shape.size(); ++d)
-        if (t.shape[d] < 0) {
-          if (t.bounds[d])
-            t.current[d] = dims[next];
-          ++next;
-        }
+    model->buffers[numInputs + i] = outputs[i];
+  int status = model->entry(model->buffers.data(),
+                            model->dims.empty() ? nullptr : model->dims.data());
+  for (size_t k = 0; k < model->dimSlots.size(); ++k) {
+    const auto [t, d] = model->dimSlots[k];
+    if (t->bounds[d])
+      t->current[d] = model->dims[k];
+  }
   return status;
 }
 

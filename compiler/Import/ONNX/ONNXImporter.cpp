@@ -356,10 +356,26 @@ private:
                                              const std::string &what,
                                              SmallVectorImpl<std::string> &dimNames);
   LogicalResult checkDynamicSupport(NodeImporter &node, const OpHandler &handler);
-  /// The values and sequences visible while importing a graph body.
+  /// The values and sequences a graph body defines; names it does not
+  /// define are looked up in the enclosing scopes (an unrolled loop body
+  /// imports once per iteration, so it must not copy them).
   struct Scope {
     llvm::StringMap<Value> values;
     std::map<std::string, Sequence> sequences;
+    const Scope *parent = nullptr;
+
+    Value findValue(StringRef name) const {
+      for (const Scope *s = this; s; s = s->parent)
+        if (auto it = s->values.find(name); it != s->values.end())
+          return it->second;
+      return nullptr;
+    }
+    const Sequence *findSequence(const std::string &name) const {
+      for (const Scope *s = this; s; s = s->parent)
+        if (auto it = s->sequences.find(name); it != s->sequences.end())
+          return &it->second;
+      return nullptr;
+    }
   };
   LogicalResult importNodes(const onnx::GraphProto &graph, Scope &scope);
   bool reportUnsupported(const onnx::GraphProto &graph);
@@ -651,19 +667,19 @@ LogicalResult ModelImporter::importNodes(const onnx::GraphProto &graph,
         inputs.push_back(nullptr);
         continue;
       }
-      if (auto seq = scope.sequences.find(name); seq != scope.sequences.end()) {
+      if (const Sequence *seq = scope.findSequence(name)) {
         inputs.push_back(nullptr);
-        sequenceInputs[i] = &seq->second;
+        sequenceInputs[i] = seq;
         continue;
       }
-      auto it = scope.values.find(name);
-      if (it == scope.values.end()) {
+      Value value = scope.findValue(name);
+      if (!value) {
         emitError(loc) << "node '" << node.name() << "' (" << node.op_type()
                        << ") in " << path << ": input '" << name
                        << "' is not produced by any earlier node";
         return failure();
       }
-      inputs.push_back(it->second);
+      inputs.push_back(value);
     }
     std::vector<std::optional<RankedTensorType>> declared;
     for (const std::string &name : node.output())
@@ -671,21 +687,22 @@ LogicalResult ModelImporter::importNodes(const onnx::GraphProto &graph,
     auto subgraphs = [&](const onnx::GraphProto &body, ArrayRef<Value> args)
         -> FailureOr<std::vector<Value>> {
       // A body sees everything its enclosing scopes define.
-      Scope inner = scope;
+      Scope inner;
+      inner.parent = &scope;
       for (auto [formal, arg] : llvm::zip(body.input(), args))
         inner.values[formal.name()] = arg;
       if (failed(importNodes(body, inner)))
         return failure();
       std::vector<Value> results;
       for (const auto &output : body.output()) {
-        auto it = inner.values.find(output.name());
-        if (it == inner.values.end()) {
+        Value result = inner.findValue(output.name());
+        if (!result) {
           emitError(loc) << path << ": body output '" << output.name()
                          << "' of node '" << node.name()
                          << "' is not a tensor produced in the body";
           return failure();
         }
-        results.push_back(it->second);
+        results.push_back(result);
       }
       return results;
     };

@@ -188,10 +188,11 @@ struct PruneWeightsPass
         continue;
       }
       pruned.push_back(op);
-      for (float w : constantWeights(weightOf(op)).getValues<float>())
-        magnitudes.push_back(std::abs(w));
+      if (global)
+        for (float w : constantWeights(weightOf(op)).getValues<float>())
+          magnitudes.push_back(std::abs(w));
     }
-    float globalThreshold = thresholdFor(magnitudes);
+    float globalThreshold = global ? thresholdFor(std::move(magnitudes)) : 0;
     for (Operation *op : pruned) {
       DenseElementsAttr weights = constantWeights(weightOf(op));
       std::vector<float> values(weights.getValues<float>().begin(),
@@ -201,7 +202,7 @@ struct PruneWeightsPass
         std::vector<float> own;
         for (float w : values)
           own.push_back(std::abs(w));
-        threshold = thresholdFor(own);
+        threshold = thresholdFor(std::move(own));
       }
       int64_t zeros = 0;
       for (float &w : values) {

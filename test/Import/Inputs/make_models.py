@@ -99,6 +99,15 @@ def loop_model(outdir):
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     with open(os.path.join(outdir, "loop.onnx"), "wb") as f:
         f.write(model.SerializeToString())
+    # Data for running it: numpy applies the three steps on its own.
+    data = os.path.join(outdir, "loop_data")
+    os.makedirs(data, exist_ok=True)
+    x = np.array([0.5, -2.0], dtype=np.float32)
+    steps = np.stack([x + np.float32(i) for i in range(1, 4)])
+    for name, array in (("input_0.pb", x), ("output_0.pb", steps[-1]),
+                        ("output_1.pb", steps)):
+        with open(os.path.join(data, name), "wb") as f:
+            f.write(numpy_helper.from_array(array).SerializeToString())
 
 
 def main():
