@@ -34,6 +34,9 @@ void mlir::ds::buildCPUCodegenPipeline(OpPassManager &pm,
   bufferization.setFunctionBoundaryTypeConversion(
       bufferization::LayoutMapOption::IdentityLayoutMap);
   bufferization.memCpyFn = linalgCopy;
+  // Contractions get their blocked, vectorized loop nests while still on
+  // tensors, where tiling and subset hoisting are cleanest.
+  pm.addNestedPass<func::FuncOp>(createVectorizeContractionsPass());
   pm.addPass(createPackBoundedResultsPass());
   pm.addNestedPass<func::FuncOp>(createCopyAliasedResultsPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
@@ -52,10 +55,15 @@ void mlir::ds::buildCPUCodegenPipeline(OpPassManager &pm,
 
   OpPassManager &fn = pm.nest<func::FuncOp>();
   fn.addPass(createConvertLinalgToLoopsPass());
+  // Masked or N-d transfers left by the vectorizer become unrolled 1-d ones.
+  VectorTransferToSCFOptions transfers;
+  transfers.enableFullUnroll();
+  fn.addPass(createConvertVectorToSCFPass(transfers));
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());

@@ -55,4 +55,36 @@ def CompressWeightsPass : Pass<"ds-compress-weights", "ModuleOp"> {
                            "::mlir::func::FuncDialect"];
 }
 
+def VectorizeContractionsPass
+    : Pass<"ds-vectorize-contractions", "func::FuncOp"> {
+  let summary = "Tile matmul-like linalg ops for caches and registers and "
+                "vectorize the register tiles";
+  let description = [{
+    Every linalg op that is a contraction (one mul-add body, projected
+    permutation maps: MatMul, Gemm, batched matmul, convolutions lowered
+    through im2col) is tiled twice with scf.for on tensors: cache tiles of
+    `mc` x `nc` x `kc` (loops n, k, m from the outside, so a `kc` x `nc`
+    panel of the right-hand side stays in L2 while the left-hand side
+    streams past it), then register tiles of `mr` x `nr` x 1 with the
+    reduction innermost. Each register tile is vectorized and its
+    accumulator read/write is hoisted out of the reduction loop, so the
+    inner loop is `mr` broadcasts, `nr`/lanes loads and `mr`*`nr`/lanes
+    FMAs on registers. Partial tiles at the edges are vectorized with
+    masks. Batch dims and the extra m/n/k dims of a multi-dim contraction
+    are tiled by 1.
+  }];
+  let options = [
+    Option<"mr", "mr", "int64_t", "8", "Register tile rows">,
+    Option<"nr", "nr", "int64_t", "32", "Register tile columns">,
+    Option<"mc", "mc", "int64_t", "64", "Cache tile rows">,
+    Option<"nc", "nc", "int64_t", "256", "Cache tile columns">,
+    Option<"kc", "kc", "int64_t", "256", "Cache tile depth">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif

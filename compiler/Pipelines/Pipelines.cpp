@@ -48,7 +48,7 @@ void mlir::ds::buildGraphToLinalgPipeline(OpPassManager &pm) {
   fn.addPass(createCanonicalizerPass());
   // Elementwise chains (bias, activation, broadcasts) become one loop nest
   // before bufferization, so no intermediate buffer is ever allocated.
-  fn.addPass(createLinalgElementwiseOpFusionPass());
+  fn.addPass(createFuseElementwiseProducersPass());
   fn.addPass(createCSEPass());
 }
 

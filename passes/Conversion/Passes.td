@@ -20,4 +20,23 @@ def ConvertGraphToLinalgPass : Pass<"ds-convert-graph-to-linalg", "ModuleOp"> {
   ];
 }
 
+def FuseElementwiseProducersPass
+    : Pass<"ds-fuse-elementwise-producers", "func::FuncOp"> {
+  let summary = "Fuse elementwise linalg producers into their consumers "
+                "where no element is computed twice";
+  let description = [{
+    Elementwise chains (bias, activation, broadcasts) become one loop nest,
+    so no intermediate buffer is allocated, and reshapes are folded through
+    them by expansion. A producer is fused into a consumer only when it has
+    no other user and either the consumer has no reduction loop or reads
+    the producer through a permutation map. The second rule keeps a GELU
+    or a softmax normalization out of the matmul that follows it: fused, it
+    would be recomputed for every column of the product, and the matmul
+    would stop being a contraction the backend can block and vectorize.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif

@@ -292,6 +292,24 @@ LogicalResult MatMulOp::verify() {
   return verifyEpilogue(*this);
 }
 
+/// A constant B is stored [K, N], so that kernels stream its rows
+/// contiguously: the transpose is done once, at compile time (it folds).
+LogicalResult GemmOp::canonicalize(GemmOp op, PatternRewriter &rewriter) {
+  if (!op.getTransB() || !matchPattern(op.getB(), m_Constant()))
+    return failure();
+  auto bType = llvm::cast<RankedTensorType>(op.getB().getType());
+  auto transposedType = RankedTensorType::get(
+      {bType.getShape()[1], bType.getShape()[0]}, bType.getElementType());
+  Value transposed = rewriter.create<TransposeOp>(
+      op.getLoc(), transposedType, op.getB(),
+      rewriter.getDenseI64ArrayAttr({1, 0}));
+  rewriter.modifyOpInPlace(op, [&] {
+    op.getBMutable().assign(transposed);
+    op.setTransB(false);
+  });
+  return success();
+}
+
 LogicalResult GemmOp::verify() {
   auto a = getA().getType(), b = getB().getType();
   if (a.getRank() != 2 || b.getRank() != 2 || getType().getRank() != 2)

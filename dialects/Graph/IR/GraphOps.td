@@ -197,6 +197,7 @@ def Graph_GemmOp : Graph_Op<"gemm", [Pure]> {
   let results = (outs Graph_Tensor:$result);
   let assemblyFormat = "$a `,` $b (`,` $c^)? attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let hasCanonicalizeMethod = 1;
   let builders = [
     OpBuilder<(ins "Type":$result, "Value":$a, "Value":$b, "Value":$c,
                    "FloatAttr":$alpha, "FloatAttr":$beta, "BoolAttr":$trans_a,

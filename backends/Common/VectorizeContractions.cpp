@@ -1,0 +1,276 @@
+//===- VectorizeContractions.cpp - cache and register tiling of matmuls ---===//
+//
+// The two-level blocking of a BLAS GEMM, expressed with upstream MLIR:
+// TilingInterface for the loops, the linalg vectorizer for the register tile,
+// subset hoisting to keep the accumulator in registers across the reduction
+// loop, and the vector dialect's contraction lowering to FMAs.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/Common/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+
+namespace mlir::ds {
+#define GEN_PASS_DEF_VECTORIZECONTRACTIONSPASS
+#include "backends/Common/Passes.h.inc"
+} // namespace mlir::ds
+
+using namespace mlir;
+
+namespace {
+
+/// Which loop of a contraction plays which GEMM role.
+struct GemmLoops {
+  unsigned m, n, k;
+  /// Every other loop (batch dims, extra m/n/k dims): tiled by 1.
+  SmallVector<unsigned> unit;
+};
+
+std::optional<GemmLoops> classify(linalg::LinalgOp op) {
+  if (!op.hasPureTensorSemantics() || !linalg::isaContractionOpInterface(op))
+    return std::nullopt;
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  if (failed(dims) || dims->m.empty() || dims->n.empty() || dims->k.empty())
+    return std::nullopt;
+  // The innermost of each role is the one that is contiguous in memory for
+  // row-major operands.
+  GemmLoops loops{dims->m.back(), dims->n.back(), dims->k.back(), {}};
+  for (unsigned i = 0, e = op.getNumLoops(); i < e; ++i)
+    if (i != loops.m && i != loops.n && i != loops.k)
+      loops.unit.push_back(i);
+  return loops;
+}
+
+/// Marks a statically shaped register tile, to be vectorized whole.
+constexpr llvm::StringLiteral kRegisterTileAttr = "ds.register_tile";
+
+/// Tiles `op` with the given size per loop (0 = untiled), loops nested in
+/// `order`.
+FailureOr<scf::SCFTilingResult> tile(RewriterBase &rewriter, TilingInterface op,
+                                     ArrayRef<int64_t> sizes,
+                                     ArrayRef<int64_t> order) {
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), sizes));
+  options.setInterchange(order);
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(rewriter, op, options);
+  if (failed(tiled))
+    return failure();
+  rewriter.replaceOp(op, tiled->replacements);
+  return tiled;
+}
+
+/// Canonicalization patterns of every loaded dialect and registered op.
+FrozenRewritePatternSet canonicalizationPatterns(MLIRContext *ctx) {
+  RewritePatternSet patterns(ctx);
+  for (Dialect *dialect : ctx->getLoadedDialects())
+    dialect->getCanonicalizationPatterns(patterns);
+  for (RegisteredOperationName name : ctx->getRegisteredOperations())
+    name.getCanonicalizationPatterns(patterns, ctx);
+  return FrozenRewritePatternSet(std::move(patterns));
+}
+
+struct VectorizeContractionsPass
+    : ds::impl::VectorizeContractionsPassBase<VectorizeContractionsPass> {
+  using VectorizeContractionsPassBase::VectorizeContractionsPassBase;
+
+  /// `wanted` for a loop of `extent`; 0 (no loop) when one tile covers it.
+  static int64_t clampTile(int64_t wanted, int64_t extent) {
+    if (ShapedType::isDynamic(extent) || extent > wanted)
+      return wanted;
+    return 0;
+  }
+
+  /// Blocks `op` for caches and registers and tags the register tile with
+  /// its vector shape. Register loops over m and n are peeled so that all
+  /// but the last tile of each are full, static and need no masks.
+  LogicalResult blockForRegisters(RewriterBase &rewriter, linalg::LinalgOp op,
+                                  const GemmLoops &roles) {
+    SmallVector<int64_t> extents = op.getStaticLoopRanges();
+    unsigned numLoops = extents.size();
+
+    // Cache level: n, k, m outermost-first after the unit loops.
+    SmallVector<int64_t> cacheSizes(numLoops, 1);
+    cacheSizes[roles.m] = clampTile(mc, extents[roles.m]);
+    cacheSizes[roles.n] = clampTile(nc, extents[roles.n]);
+    cacheSizes[roles.k] = clampTile(kc, extents[roles.k]);
+    for (unsigned u : roles.unit)
+      if (extents[u] == 1)
+        cacheSizes[u] = 0;
+    SmallVector<int64_t> order(roles.unit.begin(), roles.unit.end());
+    order.append({roles.n, roles.k, roles.m});
+    FailureOr<scf::SCFTilingResult> block =
+        tile(rewriter, cast<TilingInterface>(op.getOperation()), cacheSizes,
+             order);
+    if (failed(block))
+      return failure();
+
+    // Register level, one role at a time so that each edge gets a tile
+    // shape of its own: n by `nr`, then m by `mr`, each peeled into full
+    // tiles and one remainder; the remainders are tiled by 1 instead of
+    // being masked. The reduction goes innermost so the accumulator tile
+    // lives in registers across it.
+    SmallVector<Operation *> pieces = {block->tiledOps.back()};
+    pieces = splitByRole(rewriter, pieces, roles.n, nr);
+    pieces = splitByRole(rewriter, pieces, roles.m, mr);
+    for (Operation *piece : pieces)
+      if (failed(tileToRegisters(rewriter, cast<linalg::LinalgOp>(piece), roles)))
+        return failure();
+    return success();
+  }
+
+  /// Tiles loop `dim` of each op by `size` and peels the tile loop; returns
+  /// the ops of the full tiles and of the remainders, with their shapes
+  /// folded static where they are.
+  SmallVector<Operation *> splitByRole(RewriterBase &rewriter,
+                                      ArrayRef<Operation *> ops,
+                                      unsigned dim, int64_t size) {
+    SmallVector<Operation *> result;
+    for (Operation *op : ops) {
+      auto linalgOp = cast<linalg::LinalgOp>(op);
+      int64_t extent = linalgOp.getStaticLoopRanges()[dim];
+      if (!ShapedType::isDynamic(extent) && extent <= size) {
+        result.push_back(op);
+        continue;
+      }
+      SmallVector<int64_t> sizes(linalgOp.getNumLoops(), 0);
+      sizes[dim] = size;
+      FailureOr<scf::SCFTilingResult> tiled =
+          tile(rewriter, cast<TilingInterface>(op), sizes, {});
+      if (failed(tiled)) {
+        result.push_back(op);
+        continue;
+      }
+      auto loop = cast<scf::ForOp>(tiled->loops.front().getOperation());
+      scf::ForOp remainder;
+      rewriter.setInsertionPoint(loop);
+      bool peeled =
+          succeeded(scf::peelForLoopAndSimplifyBounds(rewriter, loop, remainder));
+      SmallVector<scf::ForOp> loops = {loop};
+      if (peeled)
+        loops.push_back(remainder);
+      for (scf::ForOp l : loops) {
+        // Fold the peeled bounds into the tile's types. Only the body is
+        // rewritten: a one-trip remainder loop must not be folded away
+        // while it is being walked.
+        SmallVector<Operation *> body;
+        l.getBody()->walk([&](Operation *nested) { body.push_back(nested); });
+        GreedyRewriteConfig config;
+        config.strictMode = GreedyRewriteStrictness::ExistingAndNewOps;
+        (void)applyOpPatternsAndFold(body, canonical, config);
+        l.walk([&](linalg::LinalgOp inner) {
+          result.push_back(inner);
+        });
+      }
+    }
+    return result;
+  }
+
+  /// The last tiling level: every unit loop, the reduction and any m or n
+  /// loop of dynamic (remainder) size by 1, the rest whole; tags the
+  /// resulting static tile.
+  static LogicalResult tileToRegisters(RewriterBase &rewriter,
+                                       linalg::LinalgOp op,
+                                       const GemmLoops &roles) {
+    SmallVector<int64_t> extents = op.getStaticLoopRanges();
+    SmallVector<int64_t> sizes(extents.size(), 1);
+    for (unsigned dim : {roles.m, roles.n})
+      if (!ShapedType::isDynamic(extents[dim]))
+        sizes[dim] = 0;
+    for (unsigned dim = 0; dim < extents.size(); ++dim)
+      if (extents[dim] == 1)
+        sizes[dim] = 0;
+    SmallVector<int64_t> order(roles.unit.begin(), roles.unit.end());
+    order.append({roles.n, roles.m, roles.k});
+    Operation *tileOp = op;
+    if (llvm::any_of(sizes, [](int64_t s) { return s != 0; })) {
+      FailureOr<scf::SCFTilingResult> tiled =
+          tile(rewriter, cast<TilingInterface>(op.getOperation()), sizes, order);
+      if (failed(tiled))
+        return failure();
+      tileOp = tiled->tiledOps.back();
+    }
+    tileOp->setAttr(kRegisterTileAttr, rewriter.getUnitAttr());
+    return success();
+  }
+
+  LogicalResult initialize(MLIRContext *ctx) override {
+    canonical = canonicalizationPatterns(ctx);
+    return success();
+  }
+
+  /// Canonicalization patterns of the context, built once.
+  FrozenRewritePatternSet canonical;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    MLIRContext *ctx = &getContext();
+    SmallVector<std::pair<linalg::LinalgOp, GemmLoops>> targets;
+    func.walk([&](linalg::LinalgOp op) {
+      if (std::optional<GemmLoops> roles = classify(op))
+        targets.push_back({op, *roles});
+    });
+    if (targets.empty())
+      return;
+    IRRewriter rewriter(ctx);
+    for (auto &[op, roles] : targets)
+      // A contraction that cannot be blocked keeps its scalar loops; that
+      // is slower, never wrong.
+      (void)blockForRegisters(rewriter, op, roles);
+
+    SmallVector<linalg::LinalgOp> registerTiles;
+    func.walk([&](linalg::LinalgOp op) {
+      if (op->hasAttr(kRegisterTileAttr))
+        registerTiles.push_back(op);
+    });
+    for (linalg::LinalgOp op : registerTiles) {
+      op->removeAttr(kRegisterTileAttr);
+      rewriter.setInsertionPoint(op);
+      if (!op.hasDynamicShape())
+        (void)linalg::vectorize(rewriter, op);
+    }
+
+    // multi_reduction(mul(broadcast)) -> contract, before canonicalization
+    // folds the unit reduction away or any broadcast is lowered.
+    RewritePatternSet toContract(ctx);
+    vector::populateVectorTransferPermutationMapLoweringPatterns(toContract);
+    vector::populateVectorReductionToContractPatterns(toContract);
+    if (failed(applyPatternsAndFoldGreedily(func, std::move(toContract))))
+      return signalPassFailure();
+
+    // Carry each accumulator in registers across its reduction loop.
+    if (failed(applyPatternsAndFoldGreedily(func, canonical)))
+      return signalPassFailure();
+    func.walk([&](scf::ForOp loop) {
+      moveLoopInvariantCode(loop);
+      (void)hoistLoopInvariantSubsets(rewriter, loop);
+    });
+
+    // contract -> outer products -> FMAs.
+    RewritePatternSet lowering(ctx);
+    // (no leading-unit-dim casting: it fights the contract lowering on 1x1)
+    vector::populateVectorContractLoweringPatterns(
+        lowering, vector::VectorTransformsOptions().setVectorTransformsOptions(
+                      vector::VectorContractLowering::OuterProduct));
+    vector::populateVectorOuterProductLoweringPatterns(lowering);
+    vector::populateVectorMultiReductionLoweringPatterns(
+        lowering, vector::VectorMultiReductionLowering::InnerParallel);
+    vector::populateVectorBroadcastLoweringPatterns(lowering);
+    vector::populateVectorTransposeLoweringPatterns(
+        lowering, vector::VectorTransformsOptions());
+    vector::populateVectorShapeCastLoweringPatterns(lowering);
+    if (failed(applyPatternsAndFoldGreedily(func, std::move(lowering))))
+      return signalPassFailure();
+    if (failed(applyPatternsAndFoldGreedily(func, canonical)))
+      return signalPassFailure();
+  }
+};
+} // namespace
