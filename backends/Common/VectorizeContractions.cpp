@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -157,6 +158,16 @@ struct VectorizeContractionsPass
       SmallVector<scf::ForOp> loops = {loop};
       if (peeled)
         loops.push_back(remainder);
+      // A remainder of static size runs once, from its lower bound: with
+      // that substituted its tile becomes static too.
+      if (peeled) {
+        std::optional<int64_t> trips = constantTripCount(
+            remainder.getLowerBound(), remainder.getUpperBound(),
+            remainder.getStep());
+        if (trips && *trips == 1)
+          rewriter.replaceAllUsesWith(remainder.getInductionVar(),
+                                      remainder.getLowerBound());
+      }
       for (scf::ForOp l : loops) {
         // Fold the peeled bounds into the tile's types. Only the body is
         // rewritten: a one-trip remainder loop must not be folded away

@@ -1034,73 +1034,129 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
     Value groupedWeight =
         splitChannels(weight, wShape, 0, outChannels / group);
 
-    SmallVector<int64_t> outShape = {resultType.getShape()[0], group,
-                                     outChannels / group};
-    llvm::append_range(outShape, resultType.getShape().drop_front(2));
-    auto groupedOutType = RankedTensorType::get(outShape, elt);
-    // Loops: n, g, f, o_1..o_s | c, k_1..k_s.
-    int64_t numLoops = 3 + spatial + 1 + spatial;
+    // im2col: the convolution becomes a matmul per group,
+    //   out[n, g, f, p] += weight[g, f, q] * col[n, g, q, p],
+    // q = (c, k_1..k_s) and p = (o_1..o_s), so that it is blocked and
+    // vectorized like every other contraction (p, the long contiguous
+    // output row, is the vectorized dim). col is the input itself for an
+    // unpadded, unstrided 1x1 convolution and a gathered copy otherwise.
     auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-    SmallVector<AffineExpr> inExprs = {d(0), d(1), d(3 + spatial)};
-    SmallVector<AffineExpr> wExprs = {d(1), d(2), d(3 + spatial)};
-    SmallVector<AffineExpr> outExprs = {d(0), d(1), d(2)};
-    for (int64_t i = 0; i < spatial; ++i) {
-      AffineExpr o = d(3 + i), k = d(4 + spatial + i);
-      inExprs.push_back(o * op.getStrides()[i] + k * op.getDilations()[i]);
-      wExprs.push_back(k);
-      outExprs.push_back(o);
+    ArrayRef<int64_t> outSpatial = resultType.getShape().drop_front(2);
+    int64_t batch = resultType.getShape()[0];
+    int64_t pixels = 1;
+    for (int64_t i = 0; i < spatial; ++i)
+      pixels *= outSpatial[i];
+    bool pointwise =
+        llvm::all_of(wShape.drop_front(2), [](int64_t k) { return k == 1; }) &&
+        llvm::all_of(op.getStrides(), [](int64_t v) { return v == 1; }) &&
+        llvm::equal(inShape.drop_front(2), outSpatial);
+    SmallVector<ReassociationIndices> toMatrix = {{0}, {1}, {}, {}};
+    for (int64_t i = 0; i <= spatial; ++i)
+      toMatrix[2].push_back(2 + i);
+    Value col;
+    if (pointwise) {
+      // [N, G, C/G, spatial...] -> [N, G, C/G, P]
+      SmallVector<ReassociationIndices> merge = {{0}, {1}, {2}, {}};
+      for (int64_t i = 0; i < spatial; ++i)
+        merge[3].push_back(3 + i);
+      col = rewriter.create<tensor::CollapseShapeOp>(loc, groupedInput, merge);
+    } else {
+      // Loops n, g, c, k_1..k_s, o_1..o_s; the result is indexed by all.
+      int64_t numLoops = 3 + 2 * spatial;
+      SmallVector<AffineExpr> inExprs = {d(0), d(1), d(2)};
+      SmallVector<int64_t> colShape = {batch, group, inPerGroup};
+      for (int64_t i = 0; i < spatial; ++i) {
+        inExprs.push_back(d(3 + spatial + i) * op.getStrides()[i] +
+                          d(3 + i) * op.getDilations()[i]);
+        colShape.push_back(wShape[2 + i]);
+      }
+      llvm::append_range(colShape, outSpatial);
+      auto colType = RankedTensorType::get(colShape, elt);
+      SmallVector<AffineMap> maps = {
+          AffineMap::get(numLoops, 0, inExprs, ctx),
+          rewriter.getMultiDimIdentityMap(numLoops)};
+      SmallVector<Value> colSizes = dynamicSizesFromLoops(
+          rewriter, loc, colType, maps[1], groupedInput, maps[0]);
+      Value gathered =
+          rewriter
+              .create<linalg::GenericOp>(
+                  loc, TypeRange{colType}, ValueRange{groupedInput},
+                  ValueRange{emptyTensor(rewriter, loc, colType, colSizes)},
+                  maps,
+                  SmallVector<utils::IteratorType>(
+                      numLoops, utils::IteratorType::parallel),
+                  [&](OpBuilder &b, Location l, ValueRange args) {
+                    b.create<linalg::YieldOp>(l, args[0]);
+                  })
+              .getResult(0);
+      SmallVector<ReassociationIndices> merge = toMatrix;
+      for (int64_t i = 0; i < spatial; ++i)
+        merge[3].push_back(3 + spatial + i);
+      col = rewriter.create<tensor::CollapseShapeOp>(loc, gathered, merge);
     }
-    SmallVector<AffineMap> maps = {AffineMap::get(numLoops, 0, inExprs, ctx),
-                                   AffineMap::get(numLoops, 0, wExprs, ctx),
-                                   AffineMap::get(numLoops, 0, outExprs, ctx)};
-    SmallVector<utils::IteratorType> iterators(3 + spatial,
-                                               utils::IteratorType::parallel);
-    iterators.append(1 + spatial, utils::IteratorType::reduction);
+    // [G, F/G, C/G, k...] -> [G, F/G, Q]
+    SmallVector<ReassociationIndices> weightMerge = {{0}, {1}, {}};
+    for (int64_t i = 0; i <= spatial; ++i)
+      weightMerge[2].push_back(2 + i);
+    Value weightMatrix = rewriter.create<tensor::CollapseShapeOp>(
+        loc, groupedWeight, weightMerge);
+
+    auto matrixOutType =
+        RankedTensorType::get({batch, group, outChannels / group, pixels}, elt);
+    // Loops: n, g, f, p | q.
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(5, 0, {d(1), d(2), d(4)}, ctx),
+        AffineMap::get(5, 0, {d(0), d(1), d(4), d(3)}, ctx),
+        AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)};
+    SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+    iterators.push_back(utils::IteratorType::reduction);
 
     // Start from the bias (or zero) so the bias costs no extra pass.
     SmallVector<Value> batchSize = dynamicSizesFromLoops(
-        rewriter, loc, groupedOutType, maps[2], groupedInput, maps[0]);
+        rewriter, loc, matrixOutType, maps[2], col, maps[1]);
     Value init;
     if (adaptor.getBias()) {
       Value bias = rewriter.create<tensor::ExpandShapeOp>(
           loc, RankedTensorType::get({group, outChannels / group}, elt),
           adaptor.getBias(), ArrayRef<ReassociationIndices>{{0, 1}});
       SmallVector<AffineMap> biasMaps = {
-          AffineMap::get(outShape.size(), 0, {d(1), d(2)}, ctx),
-          rewriter.getMultiDimIdentityMap(outShape.size())};
+          AffineMap::get(4, 0, {d(1), d(2)}, ctx),
+          rewriter.getMultiDimIdentityMap(4)};
       init = rewriter
                  .create<linalg::GenericOp>(
-                     loc, TypeRange{groupedOutType}, ValueRange{bias},
-                     ValueRange{emptyTensor(rewriter, loc, groupedOutType,
+                     loc, TypeRange{matrixOutType}, ValueRange{bias},
+                     ValueRange{emptyTensor(rewriter, loc, matrixOutType,
                                             batchSize)},
                      biasMaps,
                      SmallVector<utils::IteratorType>(
-                         outShape.size(), utils::IteratorType::parallel),
+                         4, utils::IteratorType::parallel),
                      [&](OpBuilder &b, Location l, ValueRange args) {
                        b.create<linalg::YieldOp>(l, args[0]);
                      })
                  .getResult(0);
     } else {
-      init = filledTensor(rewriter, loc, groupedOutType,
+      init = filledTensor(rewriter, loc, matrixOutType,
                           scalarConst(rewriter, loc, elt, 0), batchSize);
     }
     Value conv =
         rewriter
             .create<linalg::GenericOp>(
-                loc, TypeRange{groupedOutType},
-                ValueRange{groupedInput, groupedWeight}, ValueRange{init}, maps,
-                iterators,
+                loc, TypeRange{matrixOutType}, ValueRange{weightMatrix, col},
+                ValueRange{init}, maps, iterators,
                 [&](OpBuilder &b, Location l, ValueRange args) {
                   b.create<linalg::YieldOp>(
                       l, addScalars(b, l, args[2],
                                     mulScalars(b, l, args[0], args[1])));
                 })
             .getResult(0);
-    SmallVector<ReassociationIndices> merge = {{0}, {1, 2}};
+    // [N, G, F/G, P] -> [N, F, P] -> [N, F, o...]
+    Value channels = rewriter.create<tensor::CollapseShapeOp>(
+        loc, conv, ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}});
+    SmallVector<ReassociationIndices> unflatten = {{0}, {1}, {}};
     for (int64_t i = 0; i < spatial; ++i)
-      merge.push_back({3 + i});
-    Value result = rewriter.create<tensor::CollapseShapeOp>(loc, resultType,
-                                                            conv, merge);
+      unflatten[2].push_back(2 + i);
+    Value result = rewriter.create<tensor::ExpandShapeOp>(
+        loc, resultType, channels, unflatten);
     rewriter.replaceOp(op, applyEpilogue(rewriter, loc, op, result));
     return success();
   }

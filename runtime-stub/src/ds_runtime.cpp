@@ -9,10 +9,12 @@
 #include "ds_runtime.h"
 
 #include "backends/Common/Manifest_generated.h"
+#include "ds_memory.h"
 
 #include <dlfcn.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cstdarg>
 #include <cstdio>
 #include <map>
@@ -216,6 +218,9 @@ size_t ds_dtype_size(int32_t dtype) {
   }
 }
 
+// Models alive; scratch memory kept for reuse goes when the last one does.
+static std::atomic<int> liveModels{0};
+
 ds_model *ds_model_load(const char *path, char *error, size_t error_size) {
   if (!path || !*path) {
     setError(error, error_size, "no artifact path given");
@@ -294,10 +299,17 @@ ds_model *ds_model_load(const char *path, char *error, size_t error_size) {
     }
   model->dims.resize(model->dimSlots.size());
   model->buffers.resize(model->inputs.size() + model->outputs.size());
+  ++liveModels;
   return model.release();
 }
 
-void ds_model_free(ds_model *model) { delete model; }
+void ds_model_free(ds_model *model) {
+  if (!model)
+    return;
+  delete model;
+  if (--liveModels == 0)
+    ds_release_cached_memory();
+}
 
 size_t ds_model_num_inputs(const ds_model *model) {
   return model ? model->inputs.size() : 0;

@@ -39,16 +39,24 @@ func.func @matmul(%a: tensor<4x2x3xf32>, %b: tensor<3x5xf32>) -> tensor<4x2x5xf3
 // -----
 
 // Grouped conv: channels split into (group, per-group), input padded once,
-// the bias is the accumulator's initial value.
+// gathered into an im2col matrix per group (q = c,kh,kw by p = oh,ow), then
+// one contraction per group over q whose accumulator starts at the bias.
+// CHECK-DAG: #[[GATHER:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d5 * 2 + d3, d6 * 2 + d4)>
+// CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, d4)>
+// CHECK-DAG: #[[COL:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4, d3)>
 // CHECK-LABEL: func @conv_grouped
 func.func @conv_grouped(%x: tensor<1x4x5x5xf32>, %w: tensor<6x2x3x3xf32>, %b: tensor<6xf32>) -> tensor<1x6x3x3xf32> {
   // CHECK: tensor.pad
   // CHECK: tensor.expand_shape {{.*}} tensor<1x4x7x7xf32> into tensor<1x2x2x7x7xf32>
   // CHECK: tensor.expand_shape {{.*}} tensor<6x2x3x3xf32> into tensor<2x3x2x3x3xf32>
-  // CHECK: linalg.generic
-  // CHECK: linalg.generic
-  // CHECK-SAME: "reduction", "reduction", "reduction"
-  // CHECK: tensor.collapse_shape {{.*}} tensor<1x2x3x3x3xf32> into tensor<1x6x3x3xf32>
+  // CHECK: linalg.generic {indexing_maps = [#[[GATHER]], {{.*}}]{{.*}} outs(%{{.*}} : tensor<1x2x2x3x3x3x3xf32>)
+  // CHECK: tensor.collapse_shape {{.*}} into tensor<1x2x18x9xf32>
+  // CHECK: tensor.collapse_shape {{.*}} into tensor<2x3x18xf32>
+  // CHECK: %[[BIAS:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x3x9xf32>)
+  // CHECK: linalg.generic {indexing_maps = [#[[W]], #[[COL]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+  // CHECK-SAME: outs(%[[BIAS]] :
+  // CHECK: tensor.collapse_shape {{.*}} tensor<1x2x3x9xf32> into tensor<1x6x9xf32>
+  // CHECK: tensor.expand_shape {{.*}} tensor<1x6x9xf32> into tensor<1x6x3x3xf32>
   %0 = dsg.conv %x, %w, %b {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 2 : i64} : (tensor<1x4x5x5xf32>, tensor<6x2x3x3xf32>, tensor<6xf32>) -> tensor<1x6x3x3xf32>
   return %0 : tensor<1x6x3x3xf32>
 }

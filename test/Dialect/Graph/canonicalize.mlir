@@ -89,3 +89,18 @@ func.func @fold_scaled_weight(%x: tensor<1x64xf32>) -> tensor<1x64xf32> {
   %1 = dsg.matmul %x, %0 : (tensor<1x64xf32>, tensor<64x64xf32>) -> tensor<1x64xf32>
   return %1 : tensor<1x64xf32>
 }
+
+// -----
+
+// A constant B of a Gemm is transposed once, at compile time, so that the
+// kernel streams its rows; a B computed at run time keeps trans_b.
+// CHECK-LABEL: func @gemm_constant_trans_b
+func.func @gemm_constant_trans_b(%a: tensor<2x3xf32>, %x: tensor<4x3xf32>) -> (tensor<2x4xf32>, tensor<2x4xf32>) {
+  %w = dsg.constant dense<[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0], [10.0, 11.0, 12.0]]> : tensor<4x3xf32>
+  // CHECK-DAG: %[[WT:.*]] = dsg.constant dense<{{\[}}[1.000000e+00, 4.000000e+00, 7.000000e+00, 1.000000e+01], [2.000000e+00, 5.000000e+00, 8.000000e+00, 1.100000e+01], [3.000000e+00, 6.000000e+00, 9.000000e+00, 1.200000e+01]]> : tensor<3x4xf32>
+  // CHECK-DAG: dsg.gemm %{{.*}}, %[[WT]] {{.*}}trans_b = false{{.*}} : (tensor<2x3xf32>, tensor<3x4xf32>) -> tensor<2x4xf32>
+  %0 = dsg.gemm %a, %w {alpha = 1.0 : f32, beta = 1.0 : f32, trans_a = false, trans_b = true} : (tensor<2x3xf32>, tensor<4x3xf32>) -> tensor<2x4xf32>
+  // CHECK-DAG: dsg.gemm %{{.*}}, %{{.*}} {{.*}}trans_b = true{{.*}} : (tensor<2x3xf32>, tensor<4x3xf32>) -> tensor<2x4xf32>
+  %1 = dsg.gemm %a, %x {alpha = 1.0 : f32, beta = 1.0 : f32, trans_a = false, trans_b = true} : (tensor<2x3xf32>, tensor<4x3xf32>) -> tensor<2x4xf32>
+  return %0, %1 : tensor<2x4xf32>, tensor<2x4xf32>
+}

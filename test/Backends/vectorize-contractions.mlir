@@ -1,0 +1,109 @@
+// RUN: deepseek-opt %s -split-input-file -ds-vectorize-contractions | FileCheck %s
+// RUN: deepseek-opt %s -split-input-file -ds-vectorize-contractions="mr=4 nr=16" | FileCheck %s --check-prefix=SMALL
+
+#lhs = affine_map<(m, n, k) -> (m, k)>
+#rhs = affine_map<(m, n, k) -> (k, n)>
+#out = affine_map<(m, n, k) -> (m, n)>
+
+// Full tiles: n by 32, m by 8, then the reduction innermost with the 8x32
+// accumulator carried in registers (read before the k loop, written after)
+// and one FMA per accumulator row per k.
+// CHECK-LABEL: func @full_tiles
+// CHECK: scf.for {{.*}} step %c32
+// CHECK:   scf.for {{.*}} step %c8
+// CHECK:     %[[ACC:.*]] = vector.transfer_read {{.*}} : tensor<8x32xf32>, vector<8x32xf32>
+// CHECK:     %[[SUM:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[ACC]]) -> (vector<8x32xf32>)
+// CHECK-COUNT-8: vector.fma {{.*}} : vector<32xf32>
+// CHECK-NOT: vector.fma
+// CHECK:       scf.yield {{.*}} : vector<8x32xf32>
+// CHECK:     vector.transfer_write %[[SUM]]
+// CHECK-NOT: linalg.generic
+// SMALL-LABEL: func @full_tiles
+// SMALL: scf.for {{.*}} step %c16
+// SMALL:   scf.for {{.*}} step %c4
+// SMALL-COUNT-4: vector.fma {{.*}} : vector<16xf32>
+func.func @full_tiles(%a: tensor<16x8xf32>, %b: tensor<8x64xf32>) -> tensor<16x64xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<16x64xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<16x64xf32>) -> tensor<16x64xf32>
+  %r = linalg.generic {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<16x8xf32>, tensor<8x64xf32>) outs(%f : tensor<16x64xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<16x64xf32>
+  return %r : tensor<16x64xf32>
+}
+
+// -----
+
+#lhs = affine_map<(m, n, k) -> (m, k)>
+#rhs = affine_map<(m, n, k) -> (k, n)>
+#out = affine_map<(m, n, k) -> (m, n)>
+
+// Edges: 12 = 8 + 4 rows and 40 = 32 + 8 columns. The loops are peeled
+// into full 8x32 tiles and static remainders (8x8, 4x32, 4x8), each with
+// its accumulator in registers; no mask anywhere.
+// CHECK-LABEL: func @edges
+// CHECK-NOT: vector.mask
+// CHECK-NOT: vector.create_mask
+// CHECK-DAG: -> (vector<8x32xf32>)
+// CHECK-DAG: -> (vector<4x32xf32>)
+// CHECK-DAG: -> (vector<8x8xf32>)
+// CHECK-DAG: -> (vector<4x8xf32>)
+// CHECK-NOT: linalg.generic
+func.func @edges(%a: tensor<12x8xf32>, %b: tensor<8x40xf32>, %c: tensor<12x40xf32>) -> tensor<12x40xf32> {
+  %r = linalg.generic {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<12x8xf32>, tensor<8x40xf32>) outs(%c : tensor<12x40xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<12x40xf32>
+  return %r : tensor<12x40xf32>
+}
+
+// -----
+
+// Batched, with a dynamic batch: the batch loop is tiled by 1 around the
+// same blocked kernel.
+// CHECK-LABEL: func @batched
+// CHECK: tensor.dim
+// CHECK: scf.for {{.*}} step %c1
+// CHECK: vector.fma {{.*}} : vector<32xf32>
+func.func @batched(%a: tensor<?x8x16xf32>, %b: tensor<?x16x32xf32>, %c: tensor<?x8x32xf32>) -> tensor<?x8x32xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (b, k, n)>, affine_map<(b, m, n, k) -> (b, m, n)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<?x8x16xf32>, tensor<?x16x32xf32>) outs(%c : tensor<?x8x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x8x32xf32>
+  return %r : tensor<?x8x32xf32>
+}
+
+// -----
+
+// Not contractions: an elementwise op and a max-reduction stay as they are.
+// CHECK-LABEL: func @not_contractions
+// CHECK-NOT: vector.
+// CHECK: linalg.generic
+// CHECK: linalg.generic
+// CHECK-NOT: vector.
+func.func @not_contractions(%a: tensor<8x32xf32>, %init: tensor<8xf32>) -> (tensor<8x32xf32>, tensor<8xf32>) {
+  %e = tensor.empty() : tensor<8x32xf32>
+  %0 = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}
+      ins(%a : tensor<8x32xf32>) outs(%e : tensor<8x32xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %m = arith.mulf %x, %x : f32
+    linalg.yield %m : f32
+  } -> tensor<8x32xf32>
+  %1 = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>], iterator_types = ["parallel", "reduction"]}
+      ins(%a : tensor<8x32xf32>) outs(%init : tensor<8xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %m = arith.maximumf %x, %o : f32
+    linalg.yield %m : f32
+  } -> tensor<8xf32>
+  return %0, %1 : tensor<8x32xf32>, tensor<8xf32>
+}
