@@ -120,8 +120,12 @@ struct VectorizeContractionsPass
     // being masked. The reduction goes innermost so the accumulator tile
     // lives in registers across it.
     SmallVector<Operation *> pieces = {block->tiledOps.back()};
-    pieces = splitByRole(rewriter, pieces, roles.n, nr);
-    pieces = splitByRole(rewriter, pieces, roles.m, mr);
+    pieces = splitByRole(rewriter, pieces, roles.n, nr, /*unevenOnly=*/false);
+    // A row remainder like 17 becomes 16 + 1: LLVM splits a vector whose
+    // width is not a power of two into shuffles and spills.
+    for (int64_t width = llvm::PowerOf2Ceil(nr) / 2; width > 1; width /= 2)
+      pieces = splitByRole(rewriter, pieces, roles.n, width, /*unevenOnly=*/true);
+    pieces = splitByRole(rewriter, pieces, roles.m, mr, /*unevenOnly=*/false);
     for (Operation *piece : pieces)
       if (failed(tileToRegisters(rewriter, cast<linalg::LinalgOp>(piece), roles)))
         return failure();
@@ -130,15 +134,18 @@ struct VectorizeContractionsPass
 
   /// Tiles loop `dim` of each op by `size` and peels the tile loop; returns
   /// the ops of the full tiles and of the remainders, with their shapes
-  /// folded static where they are.
+  /// folded static where they are. With `unevenOnly`, ops whose static
+  /// extent is already a multiple of `size` are left whole.
   SmallVector<Operation *> splitByRole(RewriterBase &rewriter,
-                                      ArrayRef<Operation *> ops,
-                                      unsigned dim, int64_t size) {
+                                      ArrayRef<Operation *> ops, unsigned dim,
+                                      int64_t size, bool unevenOnly) {
     SmallVector<Operation *> result;
     for (Operation *op : ops) {
       auto linalgOp = cast<linalg::LinalgOp>(op);
       int64_t extent = linalgOp.getStaticLoopRanges()[dim];
-      if (!ShapedType::isDynamic(extent) && extent <= size) {
+      bool isStatic = !ShapedType::isDynamic(extent);
+      if ((isStatic && extent <= size) ||
+          (unevenOnly && (!isStatic || extent % size == 0))) {
         result.push_back(op);
         continue;
       }
