@@ -207,6 +207,11 @@ static void optimize(llvm::Module &module, llvm::TargetMachine &tm) {
   llvm::PipelineTuningOptions tuning;
   tuning.LoopVectorization = true;
   tuning.SLPVectorization = true;
+  // The MLIR pipeline already unrolls register tiles. LLVM's unroller on top
+  // of it turned MobileNetV2's bias fills into straight-line blocks of
+  // thousands of stores, which the machine scheduler takes quadratic time
+  // over (24 s of a 28 s compile), for no run-time gain.
+  tuning.LoopUnrolling = false;
   llvm::PassBuilder pb(&tm, tuning);
   pb.registerModuleAnalyses(mam);
   pb.registerCGSCCAnalyses(cgam);

@@ -120,11 +120,18 @@ struct VectorizeContractionsPass
     // being masked. The reduction goes innermost so the accumulator tile
     // lives in registers across it.
     SmallVector<Operation *> pieces = {block->tiledOps.back()};
-    pieces = splitByRole(rewriter, pieces, roles.n, nr, /*unevenOnly=*/false);
+    // With fewer rows than `mr` (a GEMV has one), widen the tile instead, so
+    // that there are still enough independent accumulators to hide the FMA
+    // latency.
+    int64_t rows = extents[roles.m];
+    int64_t width = nr;
+    if (!ShapedType::isDynamic(rows) && rows < mr)
+      width = std::min<int64_t>(nr * (mr / rows), nc);
+    pieces = splitByRole(rewriter, pieces, roles.n, width, /*unevenOnly=*/false);
     // A row remainder like 17 becomes 16 + 1: LLVM splits a vector whose
     // width is not a power of two into shuffles and spills.
-    for (int64_t width = llvm::PowerOf2Ceil(nr) / 2; width > 1; width /= 2)
-      pieces = splitByRole(rewriter, pieces, roles.n, width, /*unevenOnly=*/true);
+    for (int64_t part = llvm::PowerOf2Ceil(width) / 2; part > 1; part /= 2)
+      pieces = splitByRole(rewriter, pieces, roles.n, part, /*unevenOnly=*/true);
     pieces = splitByRole(rewriter, pieces, roles.m, mr, /*unevenOnly=*/false);
     for (Operation *piece : pieces)
       if (failed(tileToRegisters(rewriter, cast<linalg::LinalgOp>(piece), roles)))

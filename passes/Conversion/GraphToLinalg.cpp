@@ -994,6 +994,110 @@ Value padSpatial(OpBuilder &b, Location loc, Value input,
 
 struct ConvLowering : GraphPattern<g::ConvOp> {
   using GraphPattern::GraphPattern;
+
+  /// A depthwise convolution (one input and one output channel per group)
+  /// as a sum over the kernel taps of strided windows of the padded input,
+  /// each scaled by its per-channel weight:
+  ///   out[n, c, o...] = bias[c] + sum_t w[c, t] * window_t[n, c, o...].
+  /// The windows are views, so no im2col copy (9x the input for 3x3) is
+  /// made, and the op is elementwise over the output: it vectorizes along
+  /// the output row and its epilogue fuses into it.
+  Value lowerDepthwise(g::ConvOp op, OpAdaptor adaptor, Value paddedInput,
+                       ConversionPatternRewriter &rewriter) const {
+    Location loc = op.getLoc();
+    auto resultType = convertedType(op.getType());
+    Type elt = resultType.getElementType();
+    int64_t rank = resultType.getRank(), spatial = rank - 2;
+    auto wShape = tensorType(adaptor.getWeight()).getShape();
+    int64_t channels = wShape[0], taps = 1;
+    for (int64_t i = 0; i < spatial; ++i)
+      taps *= wShape[2 + i];
+    // [C, 1, k...] -> [C, taps]
+    SmallVector<ReassociationIndices> toTaps = {{0}, {}};
+    for (int64_t i = 1; i < rank; ++i)
+      toTaps[1].push_back(i);
+    Value weightTaps = rewriter.create<tensor::CollapseShapeOp>(
+        loc, adaptor.getWeight(), toTaps);
+
+    SmallVector<OpFoldResult> windowSizes;
+    windowSizes.push_back(
+        resultType.isDynamicDim(0)
+            ? OpFoldResult(rewriter.create<tensor::DimOp>(loc, paddedInput, 0)
+                               .getResult())
+            : OpFoldResult(rewriter.getIndexAttr(resultType.getShape()[0])));
+    for (int64_t i = 1; i < rank; ++i)
+      windowSizes.push_back(rewriter.getIndexAttr(resultType.getShape()[i]));
+    SmallVector<OpFoldResult> windowStrides(2, rewriter.getIndexAttr(1));
+    for (int64_t s : op.getStrides())
+      windowStrides.push_back(rewriter.getIndexAttr(s));
+
+    SmallVector<Value> inputs;
+    SmallVector<Value> tapWeights;
+    for (int64_t t = 0; t < taps; ++t) {
+      // Kernel position of tap t, row-major over the kernel dims.
+      SmallVector<OpFoldResult> offsets(2, rewriter.getIndexAttr(0));
+      int64_t rest = t;
+      SmallVector<int64_t> position(spatial);
+      for (int64_t i = spatial - 1; i >= 0; --i) {
+        position[i] = rest % wShape[2 + i];
+        rest /= wShape[2 + i];
+      }
+      for (int64_t i = 0; i < spatial; ++i)
+        offsets.push_back(
+            rewriter.getIndexAttr(position[i] * op.getDilations()[i]));
+      inputs.push_back(rewriter.create<tensor::ExtractSliceOp>(
+          loc, resultType, paddedInput, offsets, windowSizes, windowStrides));
+      tapWeights.push_back(rewriter.create<tensor::ExtractSliceOp>(
+          loc, RankedTensorType::get({channels}, elt), weightTaps,
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0),
+                                 rewriter.getIndexAttr(t)},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(channels),
+                                 rewriter.getIndexAttr(1)},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1),
+                                 rewriter.getIndexAttr(1)}));
+    }
+    llvm::append_range(inputs, tapWeights);
+
+    MLIRContext *ctx = rewriter.getContext();
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    AffineMap perChannel = AffineMap::get(rank, 0, getAffineDimExpr(1, ctx));
+    SmallVector<AffineMap> maps(taps, identity);
+    maps.append(taps, perChannel);
+    maps.push_back(identity);
+    SmallVector<Value> sizes = dynamicSizesLike(rewriter, loc, resultType,
+                                                inputs.front());
+    Value init;
+    if (adaptor.getBias()) {
+      init = rewriter
+                 .create<linalg::GenericOp>(
+                     loc, TypeRange{resultType}, ValueRange{adaptor.getBias()},
+                     ValueRange{emptyTensor(rewriter, loc, resultType, sizes)},
+                     ArrayRef<AffineMap>{perChannel, identity},
+                     SmallVector<utils::IteratorType>(
+                         rank, utils::IteratorType::parallel),
+                     [&](OpBuilder &b, Location l, ValueRange args) {
+                       b.create<linalg::YieldOp>(l, args[0]);
+                     })
+                 .getResult(0);
+    } else {
+      init = filledTensor(rewriter, loc, resultType,
+                          scalarConst(rewriter, loc, elt, 0), sizes);
+    }
+    return rewriter
+        .create<linalg::GenericOp>(
+            loc, TypeRange{resultType}, inputs, ValueRange{init}, maps,
+            SmallVector<utils::IteratorType>(rank,
+                                             utils::IteratorType::parallel),
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Value acc = args.back();
+              for (int64_t t = 0; t < taps; ++t)
+                acc = addScalars(b, l, acc,
+                                 mulScalars(b, l, args[t], args[taps + t]));
+              b.create<linalg::YieldOp>(l, acc);
+            })
+        .getResult(0);
+  }
+
   LogicalResult
   matchAndRewrite(g::ConvOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -1009,6 +1113,11 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
     auto inShape = tensorType(input).getShape();
     auto wShape = tensorType(weight).getShape();
     int64_t outChannels = wShape[0], inPerGroup = wShape[1];
+    if (inPerGroup == 1 && outChannels == group && group > 1) {
+      Value result = lowerDepthwise(op, adaptor, input, rewriter);
+      rewriter.replaceOp(op, applyEpilogue(rewriter, loc, op, result));
+      return success();
+    }
 
     // Split channels into (group, per-group) so every loop bound is a
     // plain dimension of some operand.
