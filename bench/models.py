@@ -15,6 +15,9 @@ when no NAME is given). Models:
   gemm_1024     the GEMM microbenchmark: fp32 [1024, 1024] x [1024, 1024]
   mlp_b1        MLP, 3 layers of 1024 (Gemm + Relu), batch 1
   mlp_b64       the same MLP at batch 64
+  decoder_block a batch-1 decoder MLP block, hidden 4096: two 4096x4096
+                MatMuls with biases, GELU between them, a residual Add;
+                128 MB of weights read once per token (GEMV, memory-bound)
 Each model directory also gets input_0.bin (raw float32) and
 input_0.json (name and shape), for ONNX Runtime in bench/ort_bench.js.
 """
@@ -192,9 +195,29 @@ def mlp(batch):
     return b.model("mlp", x, [batch, 1024], (batch, 1024))
 
 
+def decoder_block(hidden=4096):
+    b = Builder(4096)
+    x = "input"
+    w1 = b.const("w", b.rng.normal(0, 1.0 / np.sqrt(hidden), (hidden, hidden)))
+    b1 = b.const("b", b.rng.normal(0, 0.01, hidden))
+    w2 = b.const("w", b.rng.normal(0, 1.0 / np.sqrt(hidden), (hidden, hidden)))
+    b2 = b.const("b", b.rng.normal(0, 0.01, hidden))
+    h = b.node("Add", [b.node("MatMul", [x, w1]), b1])
+    # GELU, erf form, as exporters spell it.
+    half = b.const("c", 0.5)
+    one = b.const("c", 1.0)
+    rsqrt2 = b.const("c", 1.0 / np.sqrt(2.0))
+    h = b.node("Mul", [b.node("Mul", [h, half]),
+                       b.node("Add", [b.node("Erf", [b.node("Mul", [h, rsqrt2])]),
+                                      one])])
+    y = b.node("Add", [b.node("Add", [b.node("MatMul", [h, w2]), b2]), x])
+    return b.model("decoder_block", y, [1, hidden], (1, hidden))
+
+
 MODELS = {"resnet18": resnet18, "mobilenetv2": mobilenetv2,
           "bert_layer": bert_layer, "gemm_1024": gemm,
-          "mlp_b1": lambda: mlp(1), "mlp_b64": lambda: mlp(64)}
+          "mlp_b1": lambda: mlp(1), "mlp_b64": lambda: mlp(64),
+          "decoder_block": decoder_block}
 
 
 def main():

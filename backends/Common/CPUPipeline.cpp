@@ -52,6 +52,8 @@ void mlir::ds::buildCPUCodegenPipeline(OpPassManager &pm,
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createBufferizationToMemRefPass());
   pm.addPass(createCompressWeightsPass());
+  // Thread-level loops become calls that the runtime's pool will split.
+  pm.addPass(createOutlineParallelLoopsPass());
 
   OpPassManager &fn = pm.nest<func::FuncOp>();
   fn.addPass(createConvertLinalgToLoopsPass());
@@ -76,6 +78,7 @@ void mlir::ds::buildCPUCodegenPipeline(OpPassManager &pm,
   // shapes need; the entry point fills them in (Artifact.cpp) and LLVM
   // folds the static ones away once the graph is inlined into it.
   pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createDispatchParallelCallsPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());

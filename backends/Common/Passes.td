@@ -87,4 +87,38 @@ def VectorizeContractionsPass
                            "::mlir::arith::ArithDialect"];
 }
 
+def OutlineParallelLoopsPass
+    : Pass<"ds-outline-parallel-loops", "ModuleOp"> {
+  let summary = "Outline each scf.forall on buffers into a function over a "
+                "range of its iterations";
+  let description = [{
+    The thread-level tile loops made by ds-vectorize-contractions are
+    scf.forall ops. After bufferization each one becomes a private
+    function `@<parent>__ds_parallel_<i>(%lo: index, %hi: index,
+    captures...)` running iterations [lo, hi) in order, and the loop
+    becomes a call over the whole range carrying the `ds.parallel_for`
+    attribute. ds-dispatch-parallel-calls later hands that range to the
+    runtime's thread pool. Loops nested in an outlined body are outlined
+    too; the runtime runs such nested calls on the calling thread.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def DispatchParallelCallsPass
+    : Pass<"ds-dispatch-parallel-calls", "ModuleOp"> {
+  let summary = "Turn calls of outlined parallel bodies into "
+                "ds_parallel_for calls into the runtime";
+  let description = [{
+    Runs on the LLVM dialect, after the function signatures are final. Each
+    call of a function outlined by ds-outline-parallel-loops becomes: the
+    captured arguments stored into a stack struct, and
+    `ds_parallel_for(lo, hi, @<body>__task, &struct)`, where the generated
+    `__task(lo, hi, ctx)` trampoline loads the captures back and calls the
+    body. The runtime splits [lo, hi) into one contiguous chunk per thread.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif

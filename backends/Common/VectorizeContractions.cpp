@@ -55,12 +55,15 @@ constexpr llvm::StringLiteral kRegisterTileAttr = "ds.register_tile";
 
 /// Tiles `op` with the given size per loop (0 = untiled), loops nested in
 /// `order`.
-FailureOr<scf::SCFTilingResult> tile(RewriterBase &rewriter, TilingInterface op,
-                                     ArrayRef<int64_t> sizes,
-                                     ArrayRef<int64_t> order) {
+FailureOr<scf::SCFTilingResult>
+tile(RewriterBase &rewriter, TilingInterface op, ArrayRef<int64_t> sizes,
+     ArrayRef<int64_t> order,
+     scf::SCFTilingOptions::LoopType loopType =
+         scf::SCFTilingOptions::LoopType::ForOp) {
   scf::SCFTilingOptions options;
   options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), sizes));
   options.setInterchange(order);
+  options.setLoopType(loopType);
   rewriter.setInsertionPoint(op);
   FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(rewriter, op, options);
   if (failed(tiled))
@@ -97,6 +100,34 @@ struct VectorizeContractionsPass
                                   const GemmLoops &roles) {
     SmallVector<int64_t> extents = op.getStaticLoopRanges();
     unsigned numLoops = extents.size();
+
+    // Thread level: one scf.forall over the outermost dim with several
+    // tiles (a batch dim by 1, else n by `nc`, else m by `mc`). The
+    // runtime splits its iterations among its threads; each output tile is
+    // computed by one thread in a fixed order, so results do not depend on
+    // the thread count.
+    SmallVector<int64_t> threadSizes(numLoops, 0);
+    auto several = [](int64_t extent, int64_t tileSize) {
+      return ShapedType::isDynamic(extent) || extent > tileSize;
+    };
+    auto batch = llvm::find_if(roles.unit, [&](unsigned u) {
+      return several(extents[u], 1);
+    });
+    if (batch != roles.unit.end())
+      threadSizes[*batch] = 1;
+    else if (several(extents[roles.n], nc))
+      threadSizes[roles.n] = nc;
+    else if (several(extents[roles.m], mc))
+      threadSizes[roles.m] = mc;
+    if (llvm::any_of(threadSizes, [](int64_t s) { return s != 0; })) {
+      FailureOr<scf::SCFTilingResult> split =
+          tile(rewriter, cast<TilingInterface>(op.getOperation()), threadSizes,
+               {}, scf::SCFTilingOptions::LoopType::ForallOp);
+      if (failed(split))
+        return failure();
+      op = cast<linalg::LinalgOp>(split->tiledOps.back());
+      extents = op.getStaticLoopRanges();
+    }
 
     // Cache level: n, k, m outermost-first after the unit loops.
     SmallVector<int64_t> cacheSizes(numLoops, 1);

@@ -82,6 +82,11 @@ const int64_t *ds_model_output_shape(const ds_model *model, size_t index);
 size_t ds_model_input_bytes(const ds_model *model, size_t index);
 size_t ds_model_output_bytes(const ds_model *model, size_t index);
 
+/* Threads the model's runs may use (default 1): its thread-level tile
+ * loops are split into that many contiguous chunks. Results are the same
+ * for every thread count. Returns 0, or -1 for a null model. */
+int ds_model_set_num_threads(ds_model *model, int threads);
+
 /* Runs the model once. `inputs` and `outputs` hold one buffer per tensor, in
  * manifest order, sized as ds_model_input_bytes / ds_model_output_bytes say.
  * Returns 0 on success, -1 on bad arguments, -2 when the model is dynamic

@@ -10,6 +10,7 @@
 
 #include "backends/Common/Manifest_generated.h"
 #include "ds_memory.h"
+#include "ds_parallel.h"
 
 #include <dlfcn.h>
 #include <sys/stat.h>
@@ -176,6 +177,7 @@ struct ds_model {
   std::vector<OwnedTensor> outputs;
   bool dynamic = false;
   bool shapesSet = false;
+  int threads = 1;
   // Every dynamic dim in entry-point order (inputs, then outputs), and the
   // arrays the entry point takes, kept so a run allocates nothing.
   struct DimSlot {
@@ -418,6 +420,13 @@ size_t ds_model_output_bytes(const ds_model *model, size_t index) {
   return t ? t->currentBytes : 0;
 }
 
+int ds_model_set_num_threads(ds_model *model, int threads) {
+  if (!model)
+    return -1;
+  model->threads = threads < 1 ? 1 : threads;
+  return 0;
+}
+
 int ds_model_run(ds_model *model, const void *const *inputs,
                  void *const *outputs) {
   if (!model || (!inputs && !model->inputs.empty()) || !outputs)
@@ -436,8 +445,12 @@ int ds_model_run(ds_model *model, const void *const *inputs,
     model->buffers[i] = const_cast<void *>(inputs[i]);
   for (size_t i = 0; i < model->outputs.size(); ++i)
     model->buffers[numInputs + i] = outputs[i];
-  int status = model->entry(model->buffers.data(),
-                            model->dims.empty() ? nullptr : model->dims.data());
+  int status;
+  {
+    ParallelRegionThreads threads(model->threads);
+    status = model->entry(model->buffers.data(),
+                          model->dims.empty() ? nullptr : model->dims.data());
+  }
   for (size_t k = 0; k < model->dimSlots.size(); ++k) {
     const auto [t, d] = model->dimSlots[k];
     if (t->bounds[d])

@@ -127,6 +127,7 @@ int runArtifact(const Options &opts) {
       ds_model_free);
   if (!model)
     return fail(loadError);
+  ds_model_set_num_threads(model.get(), opts.threads);
   size_t numInputs = ds_model_num_inputs(model.get());
   size_t numOutputs = ds_model_num_outputs(model.get());
 
@@ -292,12 +293,11 @@ int main(int argc, char **argv) {
       ->capture_default_str()
       ->check(CLI::Range(0, INT_MAX))
       ->needs(bench);
-  // Artifacts are single-threaded until the runtime thread pool exists;
-  // refusing other counts beats silently ignoring them.
   app.add_option("--threads", opts.threads,
-                 "Thread count; artifacts are single-threaded today, so only "
-                 "1 is accepted")
-      ->check(CLI::Range(1, 1));
+                 "Threads the model's parallel loops may use (results do not "
+                 "depend on it)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
 
   try {
     app.parse(argc, argv);
