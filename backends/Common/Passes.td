@@ -69,9 +69,13 @@ def VectorizeContractionsPass
     reduction innermost. Each register tile is vectorized and its
     accumulator read/write is hoisted out of the reduction loop, so the
     inner loop is `mr` broadcasts, `nr`/lanes loads and `mr`*`nr`/lanes
-    FMAs on registers. Partial tiles at the edges are vectorized with
-    masks. Batch dims and the extra m/n/k dims of a multi-dim contraction
-    are tiled by 1.
+    FMAs on registers (with fewer than `mr` rows the tile is widened
+    instead). Edges are peeled: static remainders get smaller static tiles
+    (row remainders split into power-of-two widths), dynamic ones are tiled
+    by 1. Batch dims and the extra m/n/k dims of a multi-dim contraction
+    are tiled by 1. Above the cache tiles, one scf.forall over a batch dim,
+    n or m splits the work among threads (see ds-outline-parallel-loops);
+    large ops whose loops are all parallel get such a forall too.
   }];
   let options = [
     Option<"mr", "mr", "int64_t", "8", "Register tile rows">,

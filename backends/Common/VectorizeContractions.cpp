@@ -266,17 +266,53 @@ struct VectorizeContractionsPass
   /// Canonicalization patterns of the context, built once.
   FrozenRewritePatternSet canonical;
 
+  /// Splits a large op whose loops are all parallel (elementwise ops,
+  /// im2col gathers, pooling over taps) among threads: an scf.forall over
+  /// its first loop of at least 8 iterations (else its longest), in about
+  /// 16 chunks.
+  static void splitAmongThreads(RewriterBase &rewriter, linalg::GenericOp op) {
+    constexpr int64_t kMinElements = 1 << 15, kChunks = 16;
+    SmallVector<int64_t> extents = op.getStaticLoopRanges();
+    int64_t elements = 1;
+    for (int64_t e : extents) {
+      if (ShapedType::isDynamic(e))
+        return;
+      elements *= e;
+    }
+    if (elements < kMinElements || extents.empty())
+      return;
+    auto dim = llvm::find_if(extents, [](int64_t e) { return e >= 8; });
+    unsigned d = dim != extents.end()
+                     ? dim - extents.begin()
+                     : llvm::max_element(extents) - extents.begin();
+    if (extents[d] < 2)
+      return;
+    SmallVector<int64_t> sizes(extents.size(), 0);
+    sizes[d] = llvm::divideCeil(extents[d], kChunks);
+    (void)tile(rewriter, cast<TilingInterface>(op.getOperation()), sizes, {},
+               scf::SCFTilingOptions::LoopType::ForallOp);
+  }
+
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     MLIRContext *ctx = &getContext();
     SmallVector<std::pair<linalg::LinalgOp, GemmLoops>> targets;
+    SmallVector<linalg::GenericOp> parallelOps;
     func.walk([&](linalg::LinalgOp op) {
-      if (std::optional<GemmLoops> roles = classify(op))
+      if (std::optional<GemmLoops> roles = classify(op)) {
         targets.push_back({op, *roles});
+        return;
+      }
+      auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+      if (generic && generic.hasPureTensorSemantics() &&
+          generic.getNumLoops() == generic.getNumParallelLoops())
+        parallelOps.push_back(generic);
     });
+    IRRewriter rewriter(ctx);
+    for (linalg::GenericOp op : parallelOps)
+      splitAmongThreads(rewriter, op);
     if (targets.empty())
       return;
-    IRRewriter rewriter(ctx);
     for (auto &[op, roles] : targets)
       // A contraction that cannot be blocked keeps its scalar loops; that
       // is slower, never wrong.

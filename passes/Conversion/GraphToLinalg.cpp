@@ -992,6 +992,46 @@ Value padSpatial(OpBuilder &b, Location loc, Value input,
   return b.create<tensor::PadOp>(loc, padded, input, low, high, padValue);
 }
 
+/// The kernel taps of a sliding window over the spatial dims of `padded`
+/// (an NC... tensor), as strided views: tap t, in row-major kernel order,
+/// is the `tapType`-shaped slice starting at that tap's kernel offset and
+/// stepping by the window strides. An op over windows becomes an
+/// elementwise op over its taps, which vectorizes along the output row.
+SmallVector<Value> windowTaps(OpBuilder &b, Location loc, Value padded,
+                              RankedTensorType tapType,
+                              ArrayRef<int64_t> kernel,
+                              ArrayRef<int64_t> strides,
+                              ArrayRef<int64_t> dilations) {
+  int64_t rank = tapType.getRank(), spatial = rank - 2;
+  SmallVector<OpFoldResult> sizes;
+  sizes.push_back(
+      tapType.isDynamicDim(0)
+          ? OpFoldResult(b.create<tensor::DimOp>(loc, padded, 0).getResult())
+          : OpFoldResult(b.getIndexAttr(tapType.getShape()[0])));
+  for (int64_t i = 1; i < rank; ++i)
+    sizes.push_back(b.getIndexAttr(tapType.getShape()[i]));
+  SmallVector<OpFoldResult> steps(2, b.getIndexAttr(1));
+  for (int64_t s : strides)
+    steps.push_back(b.getIndexAttr(s));
+  int64_t taps = 1;
+  for (int64_t k : kernel)
+    taps *= k;
+  SmallVector<Value> result;
+  for (int64_t t = 0; t < taps; ++t) {
+    SmallVector<int64_t> position(spatial);
+    for (int64_t i = spatial - 1, rest = t; i >= 0; --i) {
+      position[i] = rest % kernel[i];
+      rest /= kernel[i];
+    }
+    SmallVector<OpFoldResult> offsets(2, b.getIndexAttr(0));
+    for (int64_t i = 0; i < spatial; ++i)
+      offsets.push_back(b.getIndexAttr(position[i] * dilations[i]));
+    result.push_back(b.create<tensor::ExtractSliceOp>(loc, tapType, padded,
+                                                      offsets, sizes, steps));
+  }
+  return result;
+}
+
 struct ConvLowering : GraphPattern<g::ConvOp> {
   using GraphPattern::GraphPattern;
 
@@ -1019,34 +1059,12 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
     Value weightTaps = rewriter.create<tensor::CollapseShapeOp>(
         loc, adaptor.getWeight(), toTaps);
 
-    SmallVector<OpFoldResult> windowSizes;
-    windowSizes.push_back(
-        resultType.isDynamicDim(0)
-            ? OpFoldResult(rewriter.create<tensor::DimOp>(loc, paddedInput, 0)
-                               .getResult())
-            : OpFoldResult(rewriter.getIndexAttr(resultType.getShape()[0])));
-    for (int64_t i = 1; i < rank; ++i)
-      windowSizes.push_back(rewriter.getIndexAttr(resultType.getShape()[i]));
-    SmallVector<OpFoldResult> windowStrides(2, rewriter.getIndexAttr(1));
-    for (int64_t s : op.getStrides())
-      windowStrides.push_back(rewriter.getIndexAttr(s));
-
-    SmallVector<Value> inputs;
+    SmallVector<int64_t> kernel(wShape.drop_front(2));
+    SmallVector<Value> inputs =
+        windowTaps(rewriter, loc, paddedInput, resultType, kernel,
+                   op.getStrides(), op.getDilations());
     SmallVector<Value> tapWeights;
-    for (int64_t t = 0; t < taps; ++t) {
-      // Kernel position of tap t, row-major over the kernel dims.
-      SmallVector<OpFoldResult> offsets(2, rewriter.getIndexAttr(0));
-      int64_t rest = t;
-      SmallVector<int64_t> position(spatial);
-      for (int64_t i = spatial - 1; i >= 0; --i) {
-        position[i] = rest % wShape[2 + i];
-        rest /= wShape[2 + i];
-      }
-      for (int64_t i = 0; i < spatial; ++i)
-        offsets.push_back(
-            rewriter.getIndexAttr(position[i] * op.getDilations()[i]));
-      inputs.push_back(rewriter.create<tensor::ExtractSliceOp>(
-          loc, resultType, paddedInput, offsets, windowSizes, windowStrides));
+    for (int64_t t = 0; t < taps; ++t)
       tapWeights.push_back(rewriter.create<tensor::ExtractSliceOp>(
           loc, RankedTensorType::get({channels}, elt), weightTaps,
           ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0),
@@ -1055,7 +1073,6 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
                                  rewriter.getIndexAttr(1)},
           ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1),
                                  rewriter.getIndexAttr(1)}));
-    }
     llvm::append_range(inputs, tapWeights);
 
     MLIRContext *ctx = rewriter.getContext();
@@ -1329,6 +1346,25 @@ Value buildPool(PoolOp op, Value input, RankedTensorType resultType,
   }
   Value padded = padSpatial(rewriter, loc, input, pads, padValue);
   Type elt = resultType.getElementType();
+  int64_t taps = 1;
+  for (int64_t k : op.getKernelShape())
+    taps *= k;
+  // Small windows: an elementwise op over the kernel taps (vectorizes
+  // along the output row); large ones keep the window reduction loop.
+  constexpr int64_t kMaxUnrolledTaps = 64;
+  if (taps <= kMaxUnrolledTaps) {
+    SmallVector<Value> inputs =
+        windowTaps(rewriter, loc, padded, resultType, op.getKernelShape(),
+                   op.getStrides(), op.getDilations());
+    return buildElementwise(
+        rewriter, loc, resultType, inputs,
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value acc = init;
+          for (Value tap : args)
+            acc = combine(b, l, acc, tap);
+          return acc;
+        });
+  }
   auto window = rewriter.create<tensor::EmptyOp>(loc, op.getKernelShape(), elt);
   int64_t numLoops = 2 + 2 * spatial;
   auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };

@@ -23,8 +23,6 @@ namespace {
 // Blocks start with this header, so that free knows the size. 64 bytes keeps
 // the payload cache-line (and AVX-512) aligned.
 constexpr size_t kHeaderBytes = 64;
-// Smaller blocks go straight back to malloc, which caches them well.
-constexpr size_t kMinCachedBytes = 64 * 1024;
 // Cached blocks above this total are really freed.
 constexpr size_t kMaxCachedBytes = size_t(2) << 30;
 
@@ -39,11 +37,12 @@ BlockCache &cache() {
   return *instance;
 }
 
+// Every size is kept: handing small blocks back to malloc lets it trim its
+// heap at the end of a run and fault the pages in again on the next one.
 size_t roundedSize(size_t bytes) {
   size_t total = bytes + kHeaderBytes;
-  if (total < kMinCachedBytes)
-    return total;
-  return (total + 4095) & ~size_t(4095);
+  size_t granule = total < 65536 ? 64 : 4096;
+  return (total + granule - 1) & ~(granule - 1);
 }
 
 void *allocateBlock(size_t bytes) {
@@ -51,7 +50,7 @@ void *allocateBlock(size_t bytes) {
   if (size < bytes) // overflow
     return nullptr;
   void *block = nullptr;
-  if (size >= kMinCachedBytes) {
+  {
     BlockCache &c = cache();
     std::lock_guard<std::mutex> lock(c.mutex);
     auto it = c.free.find(size);
@@ -72,7 +71,7 @@ void freeBlock(void *payload) {
     return;
   void *block = static_cast<char *>(payload) - kHeaderBytes;
   size_t size = *static_cast<size_t *>(block);
-  if (size >= kMinCachedBytes) {
+  {
     BlockCache &c = cache();
     std::lock_guard<std::mutex> lock(c.mutex);
     if (c.cachedBytes + size <= kMaxCachedBytes) {

@@ -66,11 +66,11 @@ func.func @edges(%a: tensor<12x8xf32>, %b: tensor<8x40xf32>, %c: tensor<12x40xf3
 
 // -----
 
-// Batched, with a dynamic batch: the batch loop is tiled by 1 around the
-// same blocked kernel.
+// Batched, with a dynamic batch: the batch is the thread-level loop, one
+// matrix per iteration, around the same blocked kernel.
 // CHECK-LABEL: func @batched
-// CHECK: tensor.dim
-// CHECK: scf.for {{.*}} step %c1
+// CHECK: %[[B:.*]] = tensor.dim
+// CHECK: scf.forall (%{{.*}}) in (%[[B]])
 // CHECK: vector.fma {{.*}} : vector<32xf32>
 func.func @batched(%a: tensor<?x8x16xf32>, %b: tensor<?x16x32xf32>, %c: tensor<?x8x32xf32>) -> tensor<?x8x32xf32> {
   %r = linalg.generic {indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (b, k, n)>, affine_map<(b, m, n, k) -> (b, m, n)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
@@ -85,9 +85,30 @@ func.func @batched(%a: tensor<?x8x16xf32>, %b: tensor<?x16x32xf32>, %c: tensor<?
 
 // -----
 
-// Not contractions: an elementwise op and a max-reduction stay as they are.
+// A big elementwise op is split among threads in 16 chunks of its first
+// long dim (64 rows: 4 per chunk); its body is left to the loop lowering.
+// CHECK-LABEL: func @large_elementwise
+// CHECK: scf.forall (%{{.*}}) = (0) to (64) step (4)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<4x1024xf32>)
+// CHECK-NOT: vector.
+func.func @large_elementwise(%a: tensor<64x1024xf32>) -> tensor<64x1024xf32> {
+  %e = tensor.empty() : tensor<64x1024xf32>
+  %0 = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}
+      ins(%a : tensor<64x1024xf32>) outs(%e : tensor<64x1024xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %m = arith.mulf %x, %x : f32
+    linalg.yield %m : f32
+  } -> tensor<64x1024xf32>
+  return %0 : tensor<64x1024xf32>
+}
+
+// -----
+
+// Not contractions, and too small to be worth threads: an elementwise op and
+// a max-reduction stay as they are.
 // CHECK-LABEL: func @not_contractions
 // CHECK-NOT: vector.
+// CHECK-NOT: scf.forall
 // CHECK: linalg.generic
 // CHECK: linalg.generic
 // CHECK-NOT: vector.
