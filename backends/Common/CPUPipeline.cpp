@@ -37,6 +37,7 @@ void mlir::ds::buildCPUCodegenPipeline(OpPassManager &pm,
   // Contractions get their blocked, vectorized loop nests while still on
   // tensors, where tiling and subset hoisting are cleanest.
   pm.addNestedPass<func::FuncOp>(createVectorizeContractionsPass());
+  pm.addNestedPass<func::FuncOp>(createApproximateMathPass());
   pm.addPass(createPackBoundedResultsPass());
   pm.addNestedPass<func::FuncOp>(createCopyAliasedResultsPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));

@@ -55,6 +55,19 @@ def CompressWeightsPass : Pass<"ds-compress-weights", "ModuleOp"> {
                            "::mlir::func::FuncDialect"];
 }
 
+def ApproximateMathPass : Pass<"ds-approximate-math", "func::FuncOp"> {
+  let summary = "Inline polynomial f32 exp, erf and tanh";
+  let description = [{
+    math.exp, math.erf and math.tanh on f32 (scalars or vectors) become
+    MLIR's polynomial approximations: plain arithmetic the loop vectorizer
+    can widen, where the libm calls they would otherwise lower to run one
+    element at a time. Softmax, sigmoid and GELU are built on them. Other
+    functions keep libm's accuracy.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def VectorizeContractionsPass
     : Pass<"ds-vectorize-contractions", "func::FuncOp"> {
   let summary = "Tile matmul-like linalg ops for caches and registers and "
