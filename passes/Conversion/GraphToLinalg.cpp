@@ -133,6 +133,39 @@ SmallVector<Value> dynamicSizesLike(OpBuilder &b, Location loc,
   return sizes;
 }
 
+/// A tensor of `resultType` whose element at each index is `input` read
+/// through `inputMap` (slices, expands, tiles, broadcasts, im2col gathers).
+/// Dynamic dims are sized by `dynamicSizes`, or by default as the input's:
+/// only a slice's kept-whole dims can be dynamic.
+Value buildAffineGather(OpBuilder &b, Location loc, Value input,
+                        RankedTensorType resultType, AffineMap inputMap,
+                        std::optional<ValueRange> dynamicSizes = std::nullopt) {
+  int64_t rank = resultType.getRank();
+  SmallVector<Value> sizes =
+      dynamicSizes ? SmallVector<Value>(*dynamicSizes)
+                   : dynamicSizesLike(b, loc, resultType, input);
+  return b
+      .create<linalg::GenericOp>(
+          loc, TypeRange{resultType}, ValueRange{input},
+          ValueRange{emptyTensor(b, loc, resultType, sizes)},
+          ArrayRef<AffineMap>{inputMap, b.getMultiDimIdentityMap(rank)},
+          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+          [](OpBuilder &nb, Location l, ValueRange args) {
+            nb.create<linalg::YieldOp>(l, args[0]);
+          })
+      .getResult(0);
+}
+
+/// The initial value of a contraction's accumulator: the bias broadcast
+/// through `biasMap` (so the bias costs no extra pass), or zero.
+Value accumulatorInit(OpBuilder &b, Location loc, RankedTensorType type,
+                      ValueRange dynamicSizes, Value bias, AffineMap biasMap) {
+  if (bias)
+    return buildAffineGather(b, loc, bias, type, biasMap, dynamicSizes);
+  return filledTensor(b, loc, type, scalarConst(b, loc, type.getElementType(), 0),
+                      dynamicSizes);
+}
+
 /// Indexing map reading `operandShape` broadcast numpy-style into a loop
 /// nest over `resultShape` (trailing dimensions aligned).
 AffineMap broadcastMap(MLIRContext *ctx, ArrayRef<int64_t> operandShape,
@@ -877,27 +910,12 @@ struct MatMulLowering : GraphPattern<g::MatMulOp> {
         rewriter, loc, resultType, maps[2], {adaptor.getLhs(), adaptor.getRhs()},
         ArrayRef(maps).take_front(2));
     // Accumulate onto the bias (broadcast), or onto zero.
-    Value init;
-    if (adaptor.getBias()) {
-      SmallVector<AffineMap> biasMaps = {
-          broadcastMap(ctx, tensorType(adaptor.getBias()).getShape(),
-                       resultType.getShape()),
-          rewriter.getMultiDimIdentityMap(rank)};
-      init = rewriter
-                 .create<linalg::GenericOp>(
-                     loc, TypeRange{resultType}, ValueRange{adaptor.getBias()},
-                     ValueRange{emptyTensor(rewriter, loc, resultType, sizes)},
-                     biasMaps,
-                     SmallVector<utils::IteratorType>(
-                         rank, utils::IteratorType::parallel),
-                     [&](OpBuilder &b, Location l, ValueRange args) {
-                       b.create<linalg::YieldOp>(l, args[0]);
-                     })
-                 .getResult(0);
-    } else {
-      init = filledTensor(rewriter, loc, resultType,
-                          scalarConst(rewriter, loc, elt, 0), sizes);
-    }
+    Value init = accumulatorInit(
+        rewriter, loc, resultType, sizes, adaptor.getBias(),
+        adaptor.getBias()
+            ? broadcastMap(ctx, tensorType(adaptor.getBias()).getShape(),
+                           resultType.getShape())
+            : AffineMap());
     auto generic = rewriter.create<linalg::GenericOp>(
         loc, TypeRange{resultType}, ValueRange{adaptor.getLhs(), adaptor.getRhs()},
         ValueRange{init}, maps, iterators,
@@ -1083,23 +1101,8 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
     maps.push_back(identity);
     SmallVector<Value> sizes = dynamicSizesLike(rewriter, loc, resultType,
                                                 inputs.front());
-    Value init;
-    if (adaptor.getBias()) {
-      init = rewriter
-                 .create<linalg::GenericOp>(
-                     loc, TypeRange{resultType}, ValueRange{adaptor.getBias()},
-                     ValueRange{emptyTensor(rewriter, loc, resultType, sizes)},
-                     ArrayRef<AffineMap>{perChannel, identity},
-                     SmallVector<utils::IteratorType>(
-                         rank, utils::IteratorType::parallel),
-                     [&](OpBuilder &b, Location l, ValueRange args) {
-                       b.create<linalg::YieldOp>(l, args[0]);
-                     })
-                 .getResult(0);
-    } else {
-      init = filledTensor(rewriter, loc, resultType,
-                          scalarConst(rewriter, loc, elt, 0), sizes);
-    }
+    Value init = accumulatorInit(rewriter, loc, resultType, sizes,
+                                 adaptor.getBias(), perChannel);
     return rewriter
         .create<linalg::GenericOp>(
             loc, TypeRange{resultType}, inputs, ValueRange{init}, maps,
@@ -1198,23 +1201,12 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
       }
       llvm::append_range(colShape, outSpatial);
       auto colType = RankedTensorType::get(colShape, elt);
-      SmallVector<AffineMap> maps = {
-          AffineMap::get(numLoops, 0, inExprs, ctx),
-          rewriter.getMultiDimIdentityMap(numLoops)};
+      AffineMap gatherMap = AffineMap::get(numLoops, 0, inExprs, ctx);
       SmallVector<Value> colSizes = dynamicSizesFromLoops(
-          rewriter, loc, colType, maps[1], groupedInput, maps[0]);
-      Value gathered =
-          rewriter
-              .create<linalg::GenericOp>(
-                  loc, TypeRange{colType}, ValueRange{groupedInput},
-                  ValueRange{emptyTensor(rewriter, loc, colType, colSizes)},
-                  maps,
-                  SmallVector<utils::IteratorType>(
-                      numLoops, utils::IteratorType::parallel),
-                  [&](OpBuilder &b, Location l, ValueRange args) {
-                    b.create<linalg::YieldOp>(l, args[0]);
-                  })
-              .getResult(0);
+          rewriter, loc, colType, rewriter.getMultiDimIdentityMap(numLoops),
+          groupedInput, gatherMap);
+      Value gathered = buildAffineGather(rewriter, loc, groupedInput, colType,
+                                         gatherMap, ValueRange(colSizes));
       SmallVector<ReassociationIndices> merge = toMatrix;
       for (int64_t i = 0; i < spatial; ++i)
         merge[3].push_back(3 + spatial + i);
@@ -1240,30 +1232,13 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
     // Start from the bias (or zero) so the bias costs no extra pass.
     SmallVector<Value> batchSize = dynamicSizesFromLoops(
         rewriter, loc, matrixOutType, maps[2], col, maps[1]);
-    Value init;
-    if (adaptor.getBias()) {
-      Value bias = rewriter.create<tensor::ExpandShapeOp>(
+    Value bias;
+    if (adaptor.getBias())
+      bias = rewriter.create<tensor::ExpandShapeOp>(
           loc, RankedTensorType::get({group, outChannels / group}, elt),
           adaptor.getBias(), ArrayRef<ReassociationIndices>{{0, 1}});
-      SmallVector<AffineMap> biasMaps = {
-          AffineMap::get(4, 0, {d(1), d(2)}, ctx),
-          rewriter.getMultiDimIdentityMap(4)};
-      init = rewriter
-                 .create<linalg::GenericOp>(
-                     loc, TypeRange{matrixOutType}, ValueRange{bias},
-                     ValueRange{emptyTensor(rewriter, loc, matrixOutType,
-                                            batchSize)},
-                     biasMaps,
-                     SmallVector<utils::IteratorType>(
-                         4, utils::IteratorType::parallel),
-                     [&](OpBuilder &b, Location l, ValueRange args) {
-                       b.create<linalg::YieldOp>(l, args[0]);
-                     })
-                 .getResult(0);
-    } else {
-      init = filledTensor(rewriter, loc, matrixOutType,
-                          scalarConst(rewriter, loc, elt, 0), batchSize);
-    }
+    Value init = accumulatorInit(rewriter, loc, matrixOutType, batchSize, bias,
+                                 AffineMap::get(4, 0, {d(1), d(2)}, ctx));
     Value conv =
         rewriter
             .create<linalg::GenericOp>(
@@ -1783,25 +1758,6 @@ struct ConcatLowering : GraphPattern<g::ConcatOp> {
     return success();
   }
 };
-
-/// Ops whose result is read from the input through an affine map of the
-/// result's indices (slice, expand, tile).
-Value buildAffineGather(OpBuilder &b, Location loc, Value input,
-                        RankedTensorType resultType, AffineMap inputMap) {
-  int64_t rank = resultType.getRank();
-  return b
-      .create<linalg::GenericOp>(
-          loc, TypeRange{resultType}, ValueRange{input},
-          // Only a slice's kept-whole dims can be dynamic: sized as read.
-          ValueRange{emptyTensor(b, loc, resultType,
-                                 dynamicSizesLike(b, loc, resultType, input))},
-          SmallVector<AffineMap>{inputMap, b.getMultiDimIdentityMap(rank)},
-          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-          [&](OpBuilder &nb, Location l, ValueRange args) {
-            nb.create<linalg::YieldOp>(l, args[0]);
-          })
-      .getResult(0);
-}
 
 struct SliceLowering : GraphPattern<g::SliceOp> {
   using GraphPattern::GraphPattern;
