@@ -88,7 +88,10 @@ def VectorizeContractionsPass
     by 1. Batch dims and the extra m/n/k dims of a multi-dim contraction
     are tiled by 1. Above the cache tiles, one scf.forall over a batch dim,
     n or m splits the work among threads (see ds-outline-parallel-loops);
-    large ops whose loops are all parallel get such a forall too.
+    a contraction's elementwise consumer (its activation epilogue) and its
+    accumulator's initialization are fused into that loop, so they run on
+    each output tile while it is in cache. Large ops whose loops are all
+    parallel get a forall of their own.
   }];
   let options = [
     Option<"mr", "mr", "int64_t", "8", "Register tile rows">,

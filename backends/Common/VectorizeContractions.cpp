@@ -93,6 +93,92 @@ struct VectorizeContractionsPass
     return 0;
   }
 
+  /// The thread-level tiles of a contraction: one loop over the outermost
+  /// dim with several tiles (a batch dim by 1, else n by `nc`, else m by
+  /// `mc`); 0 for the loops not split. The runtime splits its iterations
+  /// among its threads; each output tile is computed by one thread in a
+  /// fixed order, so results do not depend on the thread count.
+  SmallVector<int64_t> threadTiles(ArrayRef<int64_t> extents,
+                                   const GemmLoops &roles) const {
+    SmallVector<int64_t> sizes(extents.size(), 0);
+    auto several = [](int64_t extent, int64_t tileSize) {
+      return ShapedType::isDynamic(extent) || extent > tileSize;
+    };
+    auto batch = llvm::find_if(
+        roles.unit, [&](unsigned u) { return several(extents[u], 1); });
+    if (batch != roles.unit.end())
+      sizes[*batch] = 1;
+    else if (several(extents[roles.n], nc))
+      sizes[roles.n] = nc;
+    else if (several(extents[roles.m], mc))
+      sizes[roles.m] = mc;
+    return sizes;
+  }
+
+  /// An elementwise consumer of the contraction (its activation epilogue)
+  /// is tiled with the contraction's thread-level tiles and the contraction
+  /// fused into it, so each thread applies the epilogue to the output tile
+  /// it has just computed, while the tile is still in cache, instead of in
+  /// a separate pass over the whole output. Returns the contraction's tile,
+  /// or the contraction itself when there is nothing to fuse.
+  linalg::LinalgOp fuseEpilogue(RewriterBase &rewriter, linalg::LinalgOp op,
+                                const GemmLoops &roles) {
+    if (!op->hasOneUse())
+      return op;
+    auto epilogue = dyn_cast<linalg::GenericOp>(*op->getUsers().begin());
+    if (!epilogue || !epilogue.hasPureTensorSemantics() ||
+        epilogue.getNumLoops() != epilogue.getNumParallelLoops())
+      return op;
+    OpOperand *use = &*op->getUses().begin();
+    if (!epilogue.isDpsInput(use) ||
+        !epilogue.getMatchingIndexingMap(use).isIdentity())
+      return op;
+    SmallVector<int64_t> sizes = threadTiles(op.getStaticLoopRanges(), roles);
+    AffineMap outMap = op.getIndexingMapMatchingResult(op->getResult(0));
+    SmallVector<int64_t> epilogueSizes;
+    for (unsigned d = 0; d < outMap.getNumResults(); ++d)
+      epilogueSizes.push_back(sizes[outMap.getDimPosition(d)]);
+    if (llvm::all_of(epilogueSizes, [](int64_t s) { return s == 0; }))
+      return op;
+    scf::SCFTileAndFuseOptions options;
+    scf::SCFTilingOptions tiling;
+    tiling.setTileSizes(
+        getAsIndexOpFoldResult(rewriter.getContext(), epilogueSizes));
+    tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+    options.setTilingOptions(tiling);
+    // Fuse the contraction and its accumulator's initialization (the bias
+    // broadcast or zero fill), never its operands: an m-split would
+    // recompute them per tile.
+    Operation *contraction = op;
+    options.setFusionControlFn([contraction](tensor::ExtractSliceOp slice,
+                                             OpResult producer, bool) {
+      bool initializesAccumulator =
+          llvm::any_of(slice->getUses(), [](OpOperand &use) {
+            auto dps = dyn_cast<DestinationStyleOpInterface>(use.getOwner());
+            return dps && dps.isDpsInit(&use);
+          });
+      return std::make_tuple(
+          producer.getOwner() == contraction || initializesAccumulator, false);
+    });
+    rewriter.setInsertionPoint(epilogue);
+    FailureOr<scf::SCFTileAndFuseResult> fused =
+        scf::tileConsumerAndFuseProducersUsingSCF(
+            rewriter, cast<TilingInterface>(epilogue.getOperation()), options);
+    if (failed(fused))
+      return op;
+    for (OpResult result : epilogue->getResults())
+      rewriter.replaceAllUsesWith(result, fused->replacements.lookup(result));
+    rewriter.eraseOp(epilogue);
+    linalg::LinalgOp tiled;
+    for (Operation *candidate : fused->tiledAndFusedOps)
+      if (auto linalgOp = dyn_cast<linalg::LinalgOp>(candidate))
+        if (classify(linalgOp))
+          tiled = linalgOp;
+    if (op->use_empty())
+      rewriter.eraseOp(op);
+    return tiled;
+  }
+
   /// Blocks `op` for caches and registers and tags the register tile with
   /// its vector shape. Register loops over m and n are peeled so that all
   /// but the last tile of each are full, static and need no masks.
@@ -101,25 +187,10 @@ struct VectorizeContractionsPass
     SmallVector<int64_t> extents = op.getStaticLoopRanges();
     unsigned numLoops = extents.size();
 
-    // Thread level: one scf.forall over the outermost dim with several
-    // tiles (a batch dim by 1, else n by `nc`, else m by `mc`). The
-    // runtime splits its iterations among its threads; each output tile is
-    // computed by one thread in a fixed order, so results do not depend on
-    // the thread count.
-    SmallVector<int64_t> threadSizes(numLoops, 0);
-    auto several = [](int64_t extent, int64_t tileSize) {
-      return ShapedType::isDynamic(extent) || extent > tileSize;
-    };
-    auto batch = llvm::find_if(roles.unit, [&](unsigned u) {
-      return several(extents[u], 1);
-    });
-    if (batch != roles.unit.end())
-      threadSizes[*batch] = 1;
-    else if (several(extents[roles.n], nc))
-      threadSizes[roles.n] = nc;
-    else if (several(extents[roles.m], mc))
-      threadSizes[roles.m] = mc;
-    if (llvm::any_of(threadSizes, [](int64_t s) { return s != 0; })) {
+    // Thread level, unless the op already sits in its epilogue's forall.
+    SmallVector<int64_t> threadSizes = threadTiles(extents, roles);
+    if (!op->getParentOfType<scf::ForallOp>() &&
+        llvm::any_of(threadSizes, [](int64_t s) { return s != 0; })) {
       FailureOr<scf::SCFTilingResult> split =
           tile(rewriter, cast<TilingInterface>(op.getOperation()), threadSizes,
                {}, scf::SCFTilingOptions::LoopType::ForallOp);
@@ -297,26 +368,31 @@ struct VectorizeContractionsPass
     func::FuncOp func = getOperation();
     MLIRContext *ctx = &getContext();
     SmallVector<std::pair<linalg::LinalgOp, GemmLoops>> targets;
-    SmallVector<linalg::GenericOp> parallelOps;
     func.walk([&](linalg::LinalgOp op) {
-      if (std::optional<GemmLoops> roles = classify(op)) {
+      if (std::optional<GemmLoops> roles = classify(op))
         targets.push_back({op, *roles});
-        return;
-      }
-      auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
-      if (generic && generic.hasPureTensorSemantics() &&
-          generic.getNumLoops() == generic.getNumParallelLoops())
-        parallelOps.push_back(generic);
     });
     IRRewriter rewriter(ctx);
+    for (auto &[op, roles] : targets) {
+      linalg::LinalgOp tile = fuseEpilogue(rewriter, op, roles);
+      // A contraction that cannot be blocked keeps its scalar loops; that
+      // is slower, never wrong.
+      if (tile)
+        (void)blockForRegisters(rewriter, tile, roles);
+    }
+    // Then the other big parallel ops not already in a thread-level loop.
+    SmallVector<linalg::GenericOp> parallelOps;
+    func.walk([&](linalg::GenericOp op) {
+      if (op.hasPureTensorSemantics() &&
+          op.getNumLoops() == op.getNumParallelLoops() &&
+          !op->hasAttr(kRegisterTileAttr) &&
+          !op->getParentOfType<scf::ForallOp>())
+        parallelOps.push_back(op);
+    });
     for (linalg::GenericOp op : parallelOps)
       splitAmongThreads(rewriter, op);
     if (targets.empty())
       return;
-    for (auto &[op, roles] : targets)
-      // A contraction that cannot be blocked keeps its scalar loops; that
-      // is slower, never wrong.
-      (void)blockForRegisters(rewriter, op, roles);
 
     SmallVector<linalg::LinalgOp> registerTiles;
     func.walk([&](linalg::LinalgOp op) {

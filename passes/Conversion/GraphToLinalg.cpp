@@ -1250,15 +1250,17 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
                                     mulScalars(b, l, args[0], args[1])));
                 })
             .getResult(0);
+    // The activation reads the matmul result directly (not through the
+    // reshapes below), so the backend can apply it per output tile.
+    Value activated = applyEpilogue(rewriter, loc, op, conv);
     // [N, G, F/G, P] -> [N, F, P] -> [N, F, o...]
     Value channels = rewriter.create<tensor::CollapseShapeOp>(
-        loc, conv, ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}});
+        loc, activated, ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}});
     SmallVector<ReassociationIndices> unflatten = {{0}, {1}, {}};
     for (int64_t i = 0; i < spatial; ++i)
       unflatten[2].push_back(2 + i);
-    Value result = rewriter.create<tensor::ExpandShapeOp>(
-        loc, resultType, channels, unflatten);
-    rewriter.replaceOp(op, applyEpilogue(rewriter, loc, op, result));
+    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, resultType, channels,
+                                                       unflatten);
     return success();
   }
 };

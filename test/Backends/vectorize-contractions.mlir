@@ -85,6 +85,45 @@ func.func @batched(%a: tensor<?x8x16xf32>, %b: tensor<?x16x32xf32>, %c: tensor<?
 
 // -----
 
+// Epilogue fusion: the bias broadcast that initializes the accumulator, the
+// blocked matmul and its Relu all run in one thread-level loop over 256-wide
+// column tiles, the Relu on the tile just computed; no whole-output pass is
+// left outside.
+// CHECK-LABEL: func @bias_matmul_relu
+// CHECK: scf.forall (%{{.*}}) = (0) to (1024) step (256)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<256xf32>) outs(%{{.*}} : tensor<64x256xf32>)
+// CHECK: vector.fma {{.*}} : vector<32xf32>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<64x256xf32>)
+// CHECK: arith.maximumf
+// CHECK: scf.forall.in_parallel
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @bias_matmul_relu(%x: tensor<64x512xf32>, %w: tensor<512x1024xf32>, %b: tensor<1024xf32>) -> tensor<64x1024xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %e = tensor.empty() : tensor<64x1024xf32>
+  %init = linalg.generic {indexing_maps = [affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}
+      ins(%b : tensor<1024xf32>) outs(%e : tensor<64x1024xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<64x1024xf32>
+  %mm = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<64x512xf32>, tensor<512x1024xf32>) outs(%init : tensor<64x1024xf32>) {
+  ^bb0(%a: f32, %c: f32, %acc: f32):
+    %p = arith.mulf %a, %c : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<64x1024xf32>
+  %relu = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}
+      ins(%mm : tensor<64x1024xf32>) outs(%e : tensor<64x1024xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.maximumf %in, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<64x1024xf32>
+  return %relu : tensor<64x1024xf32>
+}
+
+// -----
+
 // A big elementwise op is split among threads in 16 chunks of its first
 // long dim (64 rows: 4 per chunk); its body is left to the loop lowering.
 // CHECK-LABEL: func @large_elementwise
