@@ -1,7 +1,8 @@
-//===- VectorizeContractions.cpp - cache and register tiling of matmuls ---===//
+//===- VectorizeContractions.cpp - thread, cache and register tiling ------===//
 //
-// The two-level blocking of a BLAS GEMM, expressed with upstream MLIR:
-// TilingInterface for the loops, the linalg vectorizer for the register tile,
+// The blocking of a BLAS GEMM, expressed with upstream MLIR: TilingInterface
+// for the thread-level forall (with the epilogue fused into it), the cache
+// and the register loops, the linalg vectorizer for the register tile,
 // subset hoisting to keep the accumulator in registers across the reduction
 // loop, and the vector dialect's contraction lowering to FMAs.
 //

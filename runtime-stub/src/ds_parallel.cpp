@@ -59,7 +59,7 @@ public:
       if (pending.load(std::memory_order_acquire) == 0)
         return;
       else
-        pause();
+        pause(spin);
     std::unique_lock<std::mutex> lock(mutex);
     done.wait(lock, [this] {
       return pending.load(std::memory_order_acquire) == 0;
@@ -74,10 +74,17 @@ private:
     int parts = 0;
   };
 
-  // About 100 microseconds of pause instructions.
-  static constexpr int kSpins = 20000;
+  // Waits spin this many rounds before sleeping: a few microseconds of
+  // pause instructions, then yields. Yielding matters when the machine has
+  // fewer free cores than threads: a waiter that only spins can burn its
+  // whole time slice while the thread it waits for is not running.
+  static constexpr int kSpins = 20000, kPauses = 1000;
 
-  static void pause() {
+  static void pause(int round) {
+    if (round >= kPauses) {
+      std::this_thread::yield();
+      return;
+    }
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #elif defined(__aarch64__)
@@ -102,7 +109,7 @@ private:
       for (int spin = 0; spin < kSpins &&
                          generation.load(std::memory_order_acquire) == seen;
            ++spin)
-        pause();
+        pause(spin);
       Job mine;
       {
         std::unique_lock<std::mutex> lock(mutex);
