@@ -186,6 +186,9 @@ struct DispatchParallelCallsPass
         call.emitError("ds.parallel_for call of an unknown body");
         return signalPassFailure();
       }
+      // Only the trampoline calls the body now: keep it out of the
+      // artifact's exported symbols.
+      body.setLinkage(LLVM::Linkage::Internal);
       SmallVector<Type> fields;
       for (Value v : call.getOperands().drop_front(2))
         fields.push_back(v.getType());

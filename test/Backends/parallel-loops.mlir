@@ -33,6 +33,7 @@ func.func @scale(%a: memref<64x32xf32>, %b: memref<64x32xf32>, %s: f32) {
 // the captures stored in a struct in the caller's frame, and a trampoline
 // that loads them back and calls the body.
 // DISPATCH: llvm.func @ds_parallel_for(i64, i64, !llvm.ptr, !llvm.ptr)
+// DISPATCH: llvm.func internal @body(
 // DISPATCH-LABEL: llvm.func @caller(
 // DISPATCH: %[[CTX:.*]] = llvm.alloca %{{.*}} x !llvm.struct<(ptr, f32)>
 // DISPATCH: %[[F0:.*]] = llvm.getelementptr %[[CTX]][0, 0]
