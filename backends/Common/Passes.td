@@ -83,7 +83,8 @@ def VectorizeContractionsPass
     accumulator read/write is hoisted out of the reduction loop, so the
     inner loop is `mr` broadcasts, `nr`/lanes loads and `mr`*`nr`/lanes
     FMAs on registers (with fewer than `mr` rows the tile is widened
-    instead). Edges are peeled: static remainders get smaller static tiles
+    instead; when the columns divide evenly into 2*`nr`, 3/4 of the rows
+    by 2*`nr` columns, which loads less per FMA). Edges are peeled: static remainders get smaller static tiles
     (row remainders split into power-of-two widths), dynamic ones are tiled
     by 1. Batch dims and the extra m/n/k dims of a multi-dim contraction
     are tiled by 1. Above the cache tiles, one scf.forall over a batch dim,

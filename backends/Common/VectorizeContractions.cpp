@@ -226,16 +226,24 @@ struct VectorizeContractionsPass
     // With fewer rows than `mr` (a GEMV has one), widen the tile instead, so
     // that there are still enough independent accumulators to hide the FMA
     // latency.
-    int64_t rows = extents[roles.m];
-    int64_t width = nr;
-    if (!ShapedType::isDynamic(rows) && rows < mr)
+    int64_t rows = extents[roles.m], columns = extents[roles.n];
+    int64_t width = nr, height = mr;
+    if (!ShapedType::isDynamic(rows) && rows < mr) {
       width = std::min<int64_t>(nr * (mr / rows), nc);
+    } else if (!ShapedType::isDynamic(columns) && columns % (2 * nr) == 0 &&
+               2 * nr <= nc) {
+      // When the columns divide evenly into twice the width, 3/4 of the
+      // rows by twice the columns loads less per FMA (6x64: 10 loads for
+      // 24 FMAs, against 10 for 16) and leaves no remainder tiles.
+      width = 2 * nr;
+      height = std::max<int64_t>(1, mr * 3 / 4);
+    }
     pieces = splitByRole(rewriter, pieces, roles.n, width, /*unevenOnly=*/false);
     // A row remainder like 17 becomes 16 + 1: LLVM splits a vector whose
     // width is not a power of two into shuffles and spills.
     for (int64_t part = llvm::PowerOf2Ceil(width) / 2; part > 1; part /= 2)
       pieces = splitByRole(rewriter, pieces, roles.n, part, /*unevenOnly=*/true);
-    pieces = splitByRole(rewriter, pieces, roles.m, mr, /*unevenOnly=*/false);
+    pieces = splitByRole(rewriter, pieces, roles.m, height, /*unevenOnly=*/false);
     for (Operation *piece : pieces)
       if (failed(tileToRegisters(rewriter, cast<linalg::LinalgOp>(piece), roles)))
         return failure();

@@ -18,22 +18,48 @@
 // CHECK:       scf.yield {{.*}} : vector<8x32xf32>
 // CHECK:     vector.transfer_write %[[SUM]]
 // CHECK-NOT: linalg.generic
+// With mr=4 nr=16 the 96 columns divide evenly into 32: the wide variant,
+// 3 rows by 32 columns (16 rows = 5 x 3 + 1).
 // SMALL-LABEL: func @full_tiles
-// SMALL: scf.for {{.*}} step %c16
-// SMALL:   scf.for {{.*}} step %c4
-// SMALL-COUNT-4: vector.fma {{.*}} : vector<16xf32>
-func.func @full_tiles(%a: tensor<16x8xf32>, %b: tensor<8x64xf32>) -> tensor<16x64xf32> {
+// SMALL: scf.for {{.*}} step %c32
+// SMALL:   scf.for {{.*}} step %c3
+// SMALL-COUNT-3: vector.fma {{.*}} : vector<32xf32>
+func.func @full_tiles(%a: tensor<16x8xf32>, %b: tensor<8x96xf32>) -> tensor<16x96xf32> {
   %z = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<16x64xf32>
-  %f = linalg.fill ins(%z : f32) outs(%e : tensor<16x64xf32>) -> tensor<16x64xf32>
+  %e = tensor.empty() : tensor<16x96xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<16x96xf32>) -> tensor<16x96xf32>
   %r = linalg.generic {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%a, %b : tensor<16x8xf32>, tensor<8x64xf32>) outs(%f : tensor<16x64xf32>) {
+      ins(%a, %b : tensor<16x8xf32>, tensor<8x96xf32>) outs(%f : tensor<16x96xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %p = arith.mulf %x, %y : f32
     %s = arith.addf %acc, %p : f32
     linalg.yield %s : f32
-  } -> tensor<16x64xf32>
-  return %r : tensor<16x64xf32>
+  } -> tensor<16x96xf32>
+  return %r : tensor<16x96xf32>
+}
+
+// -----
+
+#lhs = affine_map<(m, n, k) -> (m, k)>
+#rhs = affine_map<(m, n, k) -> (k, n)>
+#out = affine_map<(m, n, k) -> (m, n)>
+
+// Columns that divide evenly into 64 get the wide tile: 6 rows by 64
+// columns, 24 accumulators, 6 FMAs of 64 lanes per k.
+// CHECK-LABEL: func @wide_tiles
+// CHECK: scf.for {{.*}} step %c64
+// CHECK:   scf.for {{.*}} step %c6
+// CHECK:     scf.for {{.*}} -> (vector<6x64xf32>)
+// CHECK-COUNT-6: vector.fma {{.*}} : vector<64xf32>
+func.func @wide_tiles(%a: tensor<12x8xf32>, %b: tensor<8x128xf32>, %c: tensor<12x128xf32>) -> tensor<12x128xf32> {
+  %r = linalg.generic {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<12x8xf32>, tensor<8x128xf32>) outs(%c : tensor<12x128xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<12x128xf32>
+  return %r : tensor<12x128xf32>
 }
 
 // -----
@@ -86,13 +112,13 @@ func.func @batched(%a: tensor<?x8x16xf32>, %b: tensor<?x16x32xf32>, %c: tensor<?
 // -----
 
 // Epilogue fusion: the bias broadcast that initializes the accumulator, the
-// blocked matmul and its Relu all run in one thread-level loop over 256-wide
+// blocked matmul (6x64 tiles) and its Relu all run in one thread-level loop over 256-wide
 // column tiles, the Relu on the tile just computed; no whole-output pass is
 // left outside.
 // CHECK-LABEL: func @bias_matmul_relu
 // CHECK: scf.forall (%{{.*}}) = (0) to (1024) step (256)
 // CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<256xf32>) outs(%{{.*}} : tensor<64x256xf32>)
-// CHECK: vector.fma {{.*}} : vector<32xf32>
+// CHECK: vector.fma {{.*}} : vector<64xf32>
 // CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<64x256xf32>)
 // CHECK: arith.maximumf
 // CHECK: scf.forall.in_parallel
