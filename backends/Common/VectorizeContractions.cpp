@@ -180,9 +180,10 @@ struct VectorizeContractionsPass
     return tiled;
   }
 
-  /// Blocks `op` for caches and registers and tags the register tile with
-  /// its vector shape. Register loops over m and n are peeled so that all
-  /// but the last tile of each are full, static and need no masks.
+  /// Splits `op` among threads (unless its epilogue's loop already does),
+  /// blocks it for caches and registers and tags the static register tiles
+  /// for vectorization. Register loops over m and n are peeled so that
+  /// every tile is static and needs no masks.
   LogicalResult blockForRegisters(RewriterBase &rewriter, linalg::LinalgOp op,
                                   const GemmLoops &roles) {
     SmallVector<int64_t> extents = op.getStaticLoopRanges();

@@ -1065,11 +1065,9 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
     Location loc = op.getLoc();
     auto resultType = convertedType(op.getType());
     Type elt = resultType.getElementType();
-    int64_t rank = resultType.getRank(), spatial = rank - 2;
+    int64_t rank = resultType.getRank();
     auto wShape = tensorType(adaptor.getWeight()).getShape();
-    int64_t channels = wShape[0], taps = 1;
-    for (int64_t i = 0; i < spatial; ++i)
-      taps *= wShape[2 + i];
+    int64_t channels = wShape[0];
     // [C, 1, k...] -> [C, taps]
     SmallVector<ReassociationIndices> toTaps = {{0}, {}};
     for (int64_t i = 1; i < rank; ++i)
@@ -1081,6 +1079,7 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
     SmallVector<Value> inputs =
         windowTaps(rewriter, loc, paddedInput, resultType, kernel,
                    op.getStrides(), op.getDilations());
+    int64_t taps = inputs.size();
     SmallVector<Value> tapWeights;
     for (int64_t t = 0; t < taps; ++t)
       tapWeights.push_back(rewriter.create<tensor::ExtractSliceOp>(

@@ -28,6 +28,15 @@ std::pair<OpTy, Value> productPlusBias(AddOp add) {
   return {nullptr, nullptr};
 }
 
+/// Replaces `add` with `fused`, which took over `product` and the bias,
+/// and counts the fusion.
+void replaceWithFused(PatternRewriter &rewriter, AddOp add, Operation *product,
+                      Operation *fused, llvm::StringRef kind) {
+  recordFusion(add, kind);
+  rewriter.replaceOp(add, fused->getResults());
+  rewriter.eraseOp(product);
+}
+
 struct MatMulPlusBias : OpRewritePattern<AddOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(AddOp add,
@@ -40,9 +49,7 @@ struct MatMulPlusBias : OpRewritePattern<AddOp> {
     auto fused = rewriter.create<MatMulOp>(mm.getLoc(), add.getType(),
                                            mm.getLhs(), mm.getRhs(), bias,
                                            StringAttr(), ArrayAttr());
-    recordFusion(add, "matmul_bias");
-    rewriter.replaceOp(add, fused.getResult());
-    rewriter.eraseOp(mm);
+    replaceWithFused(rewriter, add, mm, fused, "matmul_bias");
     return success();
   }
 };
@@ -60,9 +67,7 @@ struct GemmPlusBias : OpRewritePattern<AddOp> {
         gemm.getLoc(), add.getType(), gemm.getA(), gemm.getB(), bias,
         gemm.getAlphaAttr(), rewriter.getF32FloatAttr(1.0f),
         gemm.getTransAAttr(), gemm.getTransBAttr());
-    recordFusion(add, "gemm_bias");
-    rewriter.replaceOp(add, fused.getResult());
-    rewriter.eraseOp(gemm);
+    replaceWithFused(rewriter, add, gemm, fused, "gemm_bias");
     return success();
   }
 };
@@ -93,9 +98,7 @@ struct ConvPlusBias : OpRewritePattern<AddOp> {
         conv.getLoc(), add.getType(), conv.getInput(), conv.getWeight(), flat,
         conv.getStridesAttr(), conv.getPadsAttr(), conv.getDilationsAttr(),
         conv.getGroupAttr());
-    recordFusion(add, "conv_bias");
-    rewriter.replaceOp(add, fused.getResult());
-    rewriter.eraseOp(conv);
+    replaceWithFused(rewriter, add, conv, fused, "conv_bias");
     return success();
   }
 };
