@@ -52,6 +52,9 @@ void mlir::ds::buildCPUCodegenPipeline(OpPassManager &pm,
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createBufferizationToMemRefPass());
+  // What bufferization left as linalg ops outside the kernels (elementwise
+  // chains, pad and slice copies, fills) is vectorized here, not by LLVM.
+  pm.addNestedPass<func::FuncOp>(createVectorizeElementwisePass());
   pm.addPass(createCompressWeightsPass());
   // Thread-level loops become calls that the runtime's pool will split.
   pm.addPass(createOutlineParallelLoopsPass());
@@ -66,13 +69,15 @@ void mlir::ds::buildCPUCodegenPipeline(OpPassManager &pm,
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  // Math first: what has no LLVM intrinsic becomes libm calls on the
+  // elements of its vectors, whose extracts the vector lowering then takes.
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertVectorToLLVMPass());
   // Scratch buffers come from the runtime, which reuses them across runs.
   FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
   memrefToLLVM.useGenericFunctions = true;
   pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   // The default convention passes sizes with every buffer, which dynamic

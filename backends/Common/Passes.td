@@ -108,6 +108,29 @@ def VectorizeContractionsPass
                            "::mlir::arith::ArithDialect"];
 }
 
+def VectorizeElementwisePass
+    : Pass<"ds-vectorize-elementwise", "func::FuncOp"> {
+  let summary = "Vectorize the parallel linalg ops left on buffers "
+                "(elementwise ops, copies, fills)";
+  let description = [{
+    Runs after bufferization. Every linalg op on buffers whose loops are all
+    parallel, whose innermost loop is static and is the innermost,
+    unit-stride dim of each operand that uses it (other operands are
+    broadcast along it), and whose element types are whole bytes, is tiled
+    by 1 over its outer loops and by 64 over the innermost one, peeled into
+    full tiles and one static remainder, and each tile is vectorized. LLVM's
+    loop vectorizer would leave such loops scalar when rows are short (a
+    14-element row) or when many buffers need run-time alias checks. Ops
+    that do not qualify (transposes, gathers, dynamic rows, i1) keep their
+    scalar loops.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def OutlineParallelLoopsPass
     : Pass<"ds-outline-parallel-loops", "ModuleOp"> {
   let summary = "Outline each scf.forall on buffers into a function over a "

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "backends/Common/Passes.h"
+#include "backends/Common/TileAndPeel.h"
 
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -25,6 +26,7 @@ namespace mlir::ds {
 } // namespace mlir::ds
 
 using namespace mlir;
+using ds::tileOp;
 
 namespace {
 
@@ -53,35 +55,6 @@ std::optional<GemmLoops> classify(linalg::LinalgOp op) {
 
 /// Marks a statically shaped register tile, to be vectorized whole.
 constexpr llvm::StringLiteral kRegisterTileAttr = "ds.register_tile";
-
-/// Tiles `op` with the given size per loop (0 = untiled), loops nested in
-/// `order`.
-FailureOr<scf::SCFTilingResult>
-tile(RewriterBase &rewriter, TilingInterface op, ArrayRef<int64_t> sizes,
-     ArrayRef<int64_t> order,
-     scf::SCFTilingOptions::LoopType loopType =
-         scf::SCFTilingOptions::LoopType::ForOp) {
-  scf::SCFTilingOptions options;
-  options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), sizes));
-  options.setInterchange(order);
-  options.setLoopType(loopType);
-  rewriter.setInsertionPoint(op);
-  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(rewriter, op, options);
-  if (failed(tiled))
-    return failure();
-  rewriter.replaceOp(op, tiled->replacements);
-  return tiled;
-}
-
-/// Canonicalization patterns of every loaded dialect and registered op.
-FrozenRewritePatternSet canonicalizationPatterns(MLIRContext *ctx) {
-  RewritePatternSet patterns(ctx);
-  for (Dialect *dialect : ctx->getLoadedDialects())
-    dialect->getCanonicalizationPatterns(patterns);
-  for (RegisteredOperationName name : ctx->getRegisteredOperations())
-    name.getCanonicalizationPatterns(patterns, ctx);
-  return FrozenRewritePatternSet(std::move(patterns));
-}
 
 struct VectorizeContractionsPass
     : ds::impl::VectorizeContractionsPassBase<VectorizeContractionsPass> {
@@ -194,7 +167,7 @@ struct VectorizeContractionsPass
     if (!op->getParentOfType<scf::ForallOp>() &&
         llvm::any_of(threadSizes, [](int64_t s) { return s != 0; })) {
       FailureOr<scf::SCFTilingResult> split =
-          tile(rewriter, cast<TilingInterface>(op.getOperation()), threadSizes,
+          tileOp(rewriter, cast<TilingInterface>(op.getOperation()), threadSizes,
                {}, scf::SCFTilingOptions::LoopType::ForallOp);
       if (failed(split))
         return failure();
@@ -213,7 +186,7 @@ struct VectorizeContractionsPass
     SmallVector<int64_t> order(roles.unit.begin(), roles.unit.end());
     order.append({roles.n, roles.k, roles.m});
     FailureOr<scf::SCFTilingResult> block =
-        tile(rewriter, cast<TilingInterface>(op.getOperation()), cacheSizes,
+        tileOp(rewriter, cast<TilingInterface>(op.getOperation()), cacheSizes,
              order);
     if (failed(block))
       return failure();
@@ -239,76 +212,16 @@ struct VectorizeContractionsPass
       width = 2 * nr;
       height = std::max<int64_t>(1, mr * 3 / 4);
     }
-    pieces = splitByRole(rewriter, pieces, roles.n, width, /*unevenOnly=*/false);
+    pieces = ds::tileAndPeel(rewriter, pieces, roles.n, width, /*unevenOnly=*/false, canonical);
     // A row remainder like 17 becomes 16 + 1: LLVM splits a vector whose
     // width is not a power of two into shuffles and spills.
     for (int64_t part = llvm::PowerOf2Ceil(width) / 2; part > 1; part /= 2)
-      pieces = splitByRole(rewriter, pieces, roles.n, part, /*unevenOnly=*/true);
-    pieces = splitByRole(rewriter, pieces, roles.m, height, /*unevenOnly=*/false);
+      pieces = ds::tileAndPeel(rewriter, pieces, roles.n, part, /*unevenOnly=*/true, canonical);
+    pieces = ds::tileAndPeel(rewriter, pieces, roles.m, height, /*unevenOnly=*/false, canonical);
     for (Operation *piece : pieces)
       if (failed(tileToRegisters(rewriter, cast<linalg::LinalgOp>(piece), roles)))
         return failure();
     return success();
-  }
-
-  /// Tiles loop `dim` of each op by `size` and peels the tile loop; returns
-  /// the ops of the full tiles and of the remainders, with their shapes
-  /// folded static where they are. With `unevenOnly`, ops whose static
-  /// extent is already a multiple of `size` are left whole.
-  SmallVector<Operation *> splitByRole(RewriterBase &rewriter,
-                                      ArrayRef<Operation *> ops, unsigned dim,
-                                      int64_t size, bool unevenOnly) {
-    SmallVector<Operation *> result;
-    for (Operation *op : ops) {
-      auto linalgOp = cast<linalg::LinalgOp>(op);
-      int64_t extent = linalgOp.getStaticLoopRanges()[dim];
-      bool isStatic = !ShapedType::isDynamic(extent);
-      if ((isStatic && extent <= size) ||
-          (unevenOnly && (!isStatic || extent % size == 0))) {
-        result.push_back(op);
-        continue;
-      }
-      SmallVector<int64_t> sizes(linalgOp.getNumLoops(), 0);
-      sizes[dim] = size;
-      FailureOr<scf::SCFTilingResult> tiled =
-          tile(rewriter, cast<TilingInterface>(op), sizes, {});
-      if (failed(tiled)) {
-        result.push_back(op);
-        continue;
-      }
-      auto loop = cast<scf::ForOp>(tiled->loops.front().getOperation());
-      scf::ForOp remainder;
-      rewriter.setInsertionPoint(loop);
-      bool peeled =
-          succeeded(scf::peelForLoopAndSimplifyBounds(rewriter, loop, remainder));
-      SmallVector<scf::ForOp> loops = {loop};
-      if (peeled)
-        loops.push_back(remainder);
-      // A remainder of static size runs once, from its lower bound: with
-      // that substituted its tile becomes static too.
-      if (peeled) {
-        std::optional<int64_t> trips = constantTripCount(
-            remainder.getLowerBound(), remainder.getUpperBound(),
-            remainder.getStep());
-        if (trips && *trips == 1)
-          rewriter.replaceAllUsesWith(remainder.getInductionVar(),
-                                      remainder.getLowerBound());
-      }
-      for (scf::ForOp l : loops) {
-        // Fold the peeled bounds into the tile's types. Only the body is
-        // rewritten: a one-trip remainder loop must not be folded away
-        // while it is being walked.
-        SmallVector<Operation *> body;
-        l.getBody()->walk([&](Operation *nested) { body.push_back(nested); });
-        GreedyRewriteConfig config;
-        config.strictMode = GreedyRewriteStrictness::ExistingAndNewOps;
-        (void)applyOpPatternsAndFold(body, canonical, config);
-        l.walk([&](linalg::LinalgOp inner) {
-          result.push_back(inner);
-        });
-      }
-    }
-    return result;
   }
 
   /// The last tiling level: every unit loop, the reduction and any m or n
@@ -327,20 +240,20 @@ struct VectorizeContractionsPass
         sizes[dim] = 0;
     SmallVector<int64_t> order(roles.unit.begin(), roles.unit.end());
     order.append({roles.n, roles.m, roles.k});
-    Operation *tileOp = op;
+    Operation *registerTile = op;
     if (llvm::any_of(sizes, [](int64_t s) { return s != 0; })) {
       FailureOr<scf::SCFTilingResult> tiled =
-          tile(rewriter, cast<TilingInterface>(op.getOperation()), sizes, order);
+          tileOp(rewriter, cast<TilingInterface>(op.getOperation()), sizes, order);
       if (failed(tiled))
         return failure();
-      tileOp = tiled->tiledOps.back();
+      registerTile = tiled->tiledOps.back();
     }
-    tileOp->setAttr(kRegisterTileAttr, rewriter.getUnitAttr());
+    registerTile->setAttr(kRegisterTileAttr, rewriter.getUnitAttr());
     return success();
   }
 
   LogicalResult initialize(MLIRContext *ctx) override {
-    canonical = canonicalizationPatterns(ctx);
+    canonical = ds::canonicalizationPatterns(ctx);
     return success();
   }
 
@@ -370,7 +283,7 @@ struct VectorizeContractionsPass
       return;
     SmallVector<int64_t> sizes(extents.size(), 0);
     sizes[d] = llvm::divideCeil(extents[d], kChunks);
-    (void)tile(rewriter, cast<TilingInterface>(op.getOperation()), sizes, {},
+    (void)tileOp(rewriter, cast<TilingInterface>(op.getOperation()), sizes, {},
                scf::SCFTilingOptions::LoopType::ForallOp);
   }
 

@@ -25,6 +25,34 @@ bool fusesWithoutRecomputation(OpOperand *operand) {
   return consumer.getMatchingIndexingMap(operand).isPermutation();
 }
 
+/// Loops shorter than this (four 16-lane vectors) spend a large share of
+/// their time in the scalar remainder.
+constexpr int64_t kMinInnermostLoop = 64;
+
+/// Whether folding a reshape into a linalg op by expanding its loops keeps
+/// the innermost loop long: expanding [.., 3248] into [.., 56, 58] would
+/// turn one long vectorized loop into many short ones.
+bool keepsInnermostLoopLong(OpOperand *operand) {
+  if (!fusesWithoutRecomputation(operand))
+    return false;
+  SmallVector<ReassociationIndices> groups;
+  RankedTensorType expanded;
+  if (auto expand = dyn_cast<tensor::ExpandShapeOp>(operand->getOwner())) {
+    groups = expand.getReassociationIndices();
+    expanded = expand.getResultType();
+  } else if (auto collapse =
+                 operand->get().getDefiningOp<tensor::CollapseShapeOp>()) {
+    groups = collapse.getReassociationIndices();
+    expanded = collapse.getSrcType();
+  } else {
+    return true;
+  }
+  if (groups.empty() || groups.back().size() == 1)
+    return true;
+  int64_t innermost = expanded.getShape().back();
+  return ShapedType::isDynamic(innermost) || innermost >= kMinInnermostLoop;
+}
+
 struct FuseElementwiseProducersPass
     : ds::impl::FuseElementwiseProducersPassBase<FuseElementwiseProducersPass> {
   void runOnOperation() override {
@@ -32,8 +60,8 @@ struct FuseElementwiseProducersPass
     RewritePatternSet patterns(ctx);
     linalg::populateElementwiseOpsFusionPatterns(patterns,
                                                  fusesWithoutRecomputation);
-    linalg::populateFoldReshapeOpsByExpansionPatterns(
-        patterns, fusesWithoutRecomputation);
+    linalg::populateFoldReshapeOpsByExpansionPatterns(patterns,
+                                                      keepsInnermostLoopLong);
     affine::AffineApplyOp::getCanonicalizationPatterns(patterns, ctx);
     linalg::GenericOp::getCanonicalizationPatterns(patterns, ctx);
     tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, ctx);

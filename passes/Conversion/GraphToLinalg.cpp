@@ -1050,6 +1050,83 @@ SmallVector<Value> windowTaps(OpBuilder &b, Location loc, Value padded,
   return result;
 }
 
+/// The taps of a 2-D, stride-1 sliding window read along flattened rows.
+/// With the padded input's rows laid end to end (width Wp), output (h, w)
+/// of tap (i, j) reads flat element (h + i * dh) * Wp + w + j * dw, so over
+/// q = h * Wp + w every tap is one contiguous 1-D slice. The op then runs
+/// over [N, C, Ho * Wp]: one long loop per channel that vectorizes whatever
+/// the output width (a 14-wide row does not fill a 16-lane vector, a
+/// 224-long flattened one does). The columns w >= Wo are computed from
+/// in-bounds padding and dropped by `unflattenWindows`. (With a stride s,
+/// the rows read are s apart and most of each flattened row would be
+/// waste; strided windows use windowTaps.)
+struct FlatWindows {
+  SmallVector<Value> taps;
+  RankedTensorType flatType; // [N, C, Ho * rowWidth]
+  int64_t rowWidth;          // Wp
+};
+
+/// Null when the shapes are not static 4-D or the window is strided;
+/// callers then use windowTaps.
+std::optional<FlatWindows>
+flatWindowTaps(OpBuilder &b, Location loc, Value input,
+               RankedTensorType resultType, ArrayRef<int64_t> pads,
+               Value padValue, ArrayRef<int64_t> kernel,
+               ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations) {
+  auto inType = tensorType(input);
+  if (inType.getRank() != 4 || !inType.hasStaticShape() ||
+      !resultType.hasStaticShape() || strides[0] != 1 || strides[1] != 1)
+    return std::nullopt;
+  ArrayRef<int64_t> in = inType.getShape(), out = resultType.getShape();
+  int64_t rowWidth = in[3] + pads[1] + pads[3];
+  int64_t length = out[2] * rowWidth;
+  // The last row's garbage columns read up to (kw - 1) * dw elements past
+  // the padded rows: pad enough extra rows below.
+  int64_t needed = length + (kernel[0] - 1) * dilations[0] * rowWidth +
+                   (kernel[1] - 1) * dilations[1];
+  int64_t paddedHeight = std::max<int64_t>(
+      in[2] + pads[0] + pads[2], llvm::divideCeil(needed, rowWidth));
+  SmallVector<int64_t> grown = {pads[0], pads[1],
+                                paddedHeight - in[2] - pads[0], pads[3]};
+  Value padded = padSpatial(b, loc, input, grown, padValue);
+  Value rows = b.create<tensor::CollapseShapeOp>(
+      loc, padded, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+  FlatWindows result;
+  result.rowWidth = rowWidth;
+  result.flatType = RankedTensorType::get({out[0], out[1], length},
+                                          resultType.getElementType());
+  auto index = [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
+  for (int64_t i = 0; i < kernel[0]; ++i)
+    for (int64_t j = 0; j < kernel[1]; ++j)
+      result.taps.push_back(b.create<tensor::ExtractSliceOp>(
+          loc, result.flatType, rows,
+          ArrayRef<OpFoldResult>{
+              index(0), index(0),
+              index(i * dilations[0] * rowWidth + j * dilations[1])},
+          ArrayRef<OpFoldResult>{index(out[0]), index(out[1]), index(length)},
+          ArrayRef<OpFoldResult>{index(1), index(1), index(1)}));
+  return result;
+}
+
+/// [N, C, Ho * rowWidth] -> [N, C, Ho, Wo]: drops the padding columns.
+Value unflattenWindows(OpBuilder &b, Location loc, Value flat,
+                       RankedTensorType resultType, int64_t rowWidth) {
+  ArrayRef<int64_t> out = resultType.getShape();
+  auto wide = RankedTensorType::get({out[0], out[1], out[2], rowWidth},
+                                    resultType.getElementType());
+  Value rows = b.create<tensor::ExpandShapeOp>(
+      loc, wide, flat, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+  if (rowWidth == out[3])
+    return rows;
+  auto index = [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
+  return b.create<tensor::ExtractSliceOp>(
+      loc, resultType, rows,
+      ArrayRef<OpFoldResult>{index(0), index(0), index(0), index(0)},
+      ArrayRef<OpFoldResult>{index(out[0]), index(out[1]), index(out[2]),
+                             index(out[3])},
+      ArrayRef<OpFoldResult>{index(1), index(1), index(1), index(1)});
+}
+
 struct ConvLowering : GraphPattern<g::ConvOp> {
   using GraphPattern::GraphPattern;
 
@@ -1058,9 +1135,10 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
   /// each scaled by its per-channel weight:
   ///   out[n, c, o...] = bias[c] + sum_t w[c, t] * window_t[n, c, o...].
   /// The windows are views, so no im2col copy (9x the input for 3x3) is
-  /// made, and the op is elementwise over the output: it vectorizes along
-  /// the output row and its epilogue fuses into it.
-  Value lowerDepthwise(g::ConvOp op, OpAdaptor adaptor, Value paddedInput,
+  /// made, and the op is elementwise over the output (over flattened rows
+  /// in 2-D, see flatWindowTaps): it vectorizes and its epilogue fuses
+  /// into it.
+  Value lowerDepthwise(g::ConvOp op, OpAdaptor adaptor,
                        ConversionPatternRewriter &rewriter) const {
     Location loc = op.getLoc();
     auto resultType = convertedType(op.getType());
@@ -1076,9 +1154,19 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
         loc, adaptor.getWeight(), toTaps);
 
     SmallVector<int64_t> kernel(wShape.drop_front(2));
+    Value zero = scalarConst(rewriter, loc, elt, 0);
+    std::optional<FlatWindows> flat =
+        flatWindowTaps(rewriter, loc, adaptor.getInput(), resultType,
+                       op.getPads(), zero, kernel, op.getStrides(),
+                       op.getDilations());
+    RankedTensorType loopType = flat ? flat->flatType : resultType;
     SmallVector<Value> inputs =
-        windowTaps(rewriter, loc, paddedInput, resultType, kernel,
-                   op.getStrides(), op.getDilations());
+        flat ? flat->taps
+             : windowTaps(rewriter, loc,
+                          padSpatial(rewriter, loc, adaptor.getInput(),
+                                     op.getPads(), zero),
+                          resultType, kernel, op.getStrides(),
+                          op.getDilations());
     int64_t taps = inputs.size();
     SmallVector<Value> tapWeights;
     for (int64_t t = 0; t < taps; ++t)
@@ -1093,28 +1181,40 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
     llvm::append_range(inputs, tapWeights);
 
     MLIRContext *ctx = rewriter.getContext();
-    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
-    AffineMap perChannel = AffineMap::get(rank, 0, getAffineDimExpr(1, ctx));
+    int64_t loopRank = loopType.getRank();
+    AffineMap identity = rewriter.getMultiDimIdentityMap(loopRank);
+    AffineMap perChannel = AffineMap::get(loopRank, 0, getAffineDimExpr(1, ctx));
     SmallVector<AffineMap> maps(taps, identity);
     maps.append(taps, perChannel);
+    // The bias is an input, not the accumulator's init: an op that reads
+    // its init keeps that result alive when its consumer fuses it.
+    if (Value bias = adaptor.getBias()) {
+      inputs.push_back(bias);
+      maps.push_back(perChannel);
+    }
     maps.push_back(identity);
-    SmallVector<Value> sizes = dynamicSizesLike(rewriter, loc, resultType,
-                                                inputs.front());
-    Value init = accumulatorInit(rewriter, loc, resultType, sizes,
-                                 adaptor.getBias(), perChannel);
-    return rewriter
-        .create<linalg::GenericOp>(
-            loc, TypeRange{resultType}, inputs, ValueRange{init}, maps,
-            SmallVector<utils::IteratorType>(rank,
-                                             utils::IteratorType::parallel),
-            [&](OpBuilder &b, Location l, ValueRange args) {
-              Value acc = args.back();
-              for (int64_t t = 0; t < taps; ++t)
-                acc = addScalars(b, l, acc,
-                                 mulScalars(b, l, args[t], args[taps + t]));
-              b.create<linalg::YieldOp>(l, acc);
-            })
-        .getResult(0);
+    Value init = emptyTensor(
+        rewriter, loc, loopType,
+        dynamicSizesLike(rewriter, loc, loopType, inputs.front()));
+    Value sum =
+        rewriter
+            .create<linalg::GenericOp>(
+                loc, TypeRange{loopType}, inputs, ValueRange{init}, maps,
+                SmallVector<utils::IteratorType>(
+                    loopRank, utils::IteratorType::parallel),
+                [&](OpBuilder &b, Location l, ValueRange args) {
+                  Value acc = adaptor.getBias() ? args[2 * taps]
+                                                : scalarConst(b, l, elt, 0);
+                  for (int64_t t = 0; t < taps; ++t)
+                    acc = addScalars(b, l, acc,
+                                     mulScalars(b, l, args[t], args[taps + t]));
+                  b.create<linalg::YieldOp>(l, acc);
+                })
+            .getResult(0);
+    Value activated = applyEpilogue(rewriter, loc, op, sum);
+    return flat ? unflattenWindows(rewriter, loc, activated, resultType,
+                                   flat->rowWidth)
+                : activated;
   }
 
   LogicalResult
@@ -1126,17 +1226,16 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
     Type elt = resultType.getElementType();
     int64_t spatial = resultType.getRank() - 2;
     int64_t group = op.getGroup();
-    Value input = padSpatial(rewriter, loc, adaptor.getInput(), op.getPads(),
-                             scalarConst(rewriter, loc, elt, 0));
     Value weight = adaptor.getWeight();
-    auto inShape = tensorType(input).getShape();
     auto wShape = tensorType(weight).getShape();
     int64_t outChannels = wShape[0], inPerGroup = wShape[1];
     if (inPerGroup == 1 && outChannels == group && group > 1) {
-      Value result = lowerDepthwise(op, adaptor, input, rewriter);
-      rewriter.replaceOp(op, applyEpilogue(rewriter, loc, op, result));
+      rewriter.replaceOp(op, lowerDepthwise(op, adaptor, rewriter));
       return success();
     }
+    Value input = padSpatial(rewriter, loc, adaptor.getInput(), op.getPads(),
+                             scalarConst(rewriter, loc, elt, 0));
+    auto inShape = tensorType(input).getShape();
 
     // Split channels into (group, per-group) so every loop bound is a
     // plain dimension of some operand.
@@ -1320,7 +1419,6 @@ Value buildPool(PoolOp op, Value input, RankedTensorType resultType,
     if (needed > have)
       pads[spatial + i] += needed - have;
   }
-  Value padded = padSpatial(rewriter, loc, input, pads, padValue);
   Type elt = resultType.getElementType();
   int64_t taps = 1;
   for (int64_t k : op.getKernelShape())
@@ -1328,19 +1426,29 @@ Value buildPool(PoolOp op, Value input, RankedTensorType resultType,
   // Small windows: an elementwise op over the kernel taps (vectorizes
   // along the output row); large ones keep the window reduction loop.
   constexpr int64_t kMaxUnrolledTaps = 64;
+  auto combineTaps = [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+    Value acc = init;
+    for (Value tap : args)
+      acc = combine(b, l, acc, tap);
+    return acc;
+  };
   if (taps <= kMaxUnrolledTaps) {
-    SmallVector<Value> inputs =
-        windowTaps(rewriter, loc, padded, resultType, op.getKernelShape(),
-                   op.getStrides(), op.getDilations());
-    return buildElementwise(
-        rewriter, loc, resultType, inputs,
-        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-          Value acc = init;
-          for (Value tap : args)
-            acc = combine(b, l, acc, tap);
-          return acc;
-        });
+    if (std::optional<FlatWindows> flat = flatWindowTaps(
+            rewriter, loc, input, resultType, pads, padValue,
+            op.getKernelShape(), op.getStrides(), op.getDilations()))
+      return unflattenWindows(
+          rewriter, loc,
+          buildElementwise(rewriter, loc, flat->flatType, flat->taps,
+                           combineTaps),
+          resultType, flat->rowWidth);
   }
+  Value padded = padSpatial(rewriter, loc, input, pads, padValue);
+  if (taps <= kMaxUnrolledTaps)
+    return buildElementwise(
+        rewriter, loc, resultType,
+        windowTaps(rewriter, loc, padded, resultType, op.getKernelShape(),
+                   op.getStrides(), op.getDilations()),
+        combineTaps);
   auto window = rewriter.create<tensor::EmptyOp>(loc, op.getKernelShape(), elt);
   int64_t numLoops = 2 + 2 * spatial;
   auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };

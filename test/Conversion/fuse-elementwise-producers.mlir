@@ -77,3 +77,43 @@ func.func @not_into_matmul(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>, %c: tensor
   } -> tensor<4x16xf32>
   return %1 : tensor<4x16xf32>
 }
+
+// -----
+
+#id = affine_map<(i, j) -> (i, j)>
+
+// A reshape that would split the innermost loop into short rows (3248 ->
+// 56 x 58, below 64) is not folded into the op: its loop stays long.
+// CHECK-LABEL: func @short_rows_not_expanded
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<4x3248xf32>)
+// CHECK: tensor.expand_shape {{.*}} into tensor<4x56x58xf32>
+func.func @short_rows_not_expanded(%a: tensor<4x3248xf32>) -> tensor<4x56x58xf32> {
+  %e = tensor.empty() : tensor<4x3248xf32>
+  %0 = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%a : tensor<4x3248xf32>) outs(%e : tensor<4x3248xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %y = math.exp %x : f32
+    linalg.yield %y : f32
+  } -> tensor<4x3248xf32>
+  %1 = tensor.expand_shape %0 [[0], [1, 2]] output_shape [4, 56, 58] : tensor<4x3248xf32> into tensor<4x56x58xf32>
+  return %1 : tensor<4x56x58xf32>
+}
+
+// -----
+
+#id = affine_map<(i, j) -> (i, j)>
+
+// Rows of at least 64 keep the upstream folding: the op runs on the
+// expanded shape.
+// CHECK-LABEL: func @long_rows_expanded
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<4x2x64xf32>)
+// CHECK-NOT: tensor.expand_shape
+func.func @long_rows_expanded(%a: tensor<4x128xf32>) -> tensor<4x2x64xf32> {
+  %e = tensor.empty() : tensor<4x128xf32>
+  %0 = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%a : tensor<4x128xf32>) outs(%e : tensor<4x128xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %y = math.exp %x : f32
+    linalg.yield %y : f32
+  } -> tensor<4x128xf32>
+  %1 = tensor.expand_shape %0 [[0], [1, 2]] output_shape [4, 2, 64] : tensor<4x128xf32> into tensor<4x2x64xf32>
+  return %1 : tensor<4x2x64xf32>
+}

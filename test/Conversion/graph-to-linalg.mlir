@@ -164,3 +164,56 @@ func.func @scatter_elements(%d: tensor<1x5xf32>, %i: tensor<1x2xi64>, %u: tensor
   %0 = dsg.scatter_elements %d, %i, %u {axis = 1 : i64, reduction = "add"} : (tensor<1x5xf32>, tensor<1x2xi64>, tensor<1x2xf32>) -> tensor<1x5xf32>
   return %0 : tensor<1x5xf32>
 }
+
+// -----
+
+// A stride-1 depthwise convolution runs over flattened padded rows: the
+// input is padded (one extra row below for the last row's dropped
+// columns), its rows laid end to end (7 wide), and each of the 9 taps is
+// one contiguous slice of 5 rows x 7 = 35 elements, offset by i * 7 + j.
+// The bias is an input of the op, not its init. The two padding columns of
+// each row are dropped at the end.
+// CHECK-DAG: #[[CH:.*]] = affine_map<(d0, d1, d2) -> (d1)>
+// CHECK-DAG: #[[FLAT:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-LABEL: func @depthwise_flat_rows
+// CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 2, 1]
+// CHECK: tensor<1x3x5x5xf32> to tensor<1x3x8x7xf32>
+// CHECK: %[[ROWS:.*]] = tensor.collapse_shape {{.*}} into tensor<1x3x56xf32>
+// CHECK: tensor.extract_slice %[[ROWS]][0, 0, 0] [1, 3, 35] [1, 1, 1]
+// CHECK: tensor.extract_slice %[[ROWS]][0, 0, 8] [1, 3, 35] [1, 1, 1]
+// CHECK: tensor.extract_slice %[[ROWS]][0, 0, 16] [1, 3, 35] [1, 1, 1]
+// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[FLAT]], #[[FLAT]], #[[FLAT]], #[[FLAT]], #[[FLAT]], #[[FLAT]], #[[FLAT]], #[[FLAT]], #[[FLAT]], #[[CH]], #[[CH]], #[[CH]], #[[CH]], #[[CH]], #[[CH]], #[[CH]], #[[CH]], #[[CH]], #[[CH]], #[[FLAT]]]{{.*}} outs(%{{.*}} : tensor<1x3x35xf32>)
+// CHECK: %[[ROWS_OUT:.*]] = tensor.expand_shape %[[SUM]] {{.*}} into tensor<1x3x5x7xf32>
+// CHECK: tensor.extract_slice %[[ROWS_OUT]][0, 0, 0, 0] [1, 3, 5, 5] [1, 1, 1, 1]
+func.func @depthwise_flat_rows(%x: tensor<1x3x5x5xf32>, %w: tensor<3x1x3x3xf32>, %b: tensor<3xf32>) -> tensor<1x3x5x5xf32> {
+  %0 = dsg.conv %x, %w, %b {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 3 : i64} : (tensor<1x3x5x5xf32>, tensor<3x1x3x3xf32>, tensor<3xf32>) -> tensor<1x3x5x5xf32>
+  return %0 : tensor<1x3x5x5xf32>
+}
+
+// -----
+
+// Strided windows keep 2-D taps: strided views of the padded input.
+// CHECK-LABEL: func @depthwise_strided
+// CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 3, 3, 3] [1, 1, 2, 2]
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x3x3x3xf32>)
+// CHECK-NOT: tensor.expand_shape
+func.func @depthwise_strided(%x: tensor<1x3x5x5xf32>, %w: tensor<3x1x3x3xf32>) -> tensor<1x3x3x3xf32> {
+  %0 = dsg.conv %x, %w {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 3 : i64} : (tensor<1x3x5x5xf32>, tensor<3x1x3x3xf32>) -> tensor<1x3x3x3xf32>
+  return %0 : tensor<1x3x3x3xf32>
+}
+
+// -----
+
+// Stride-1 pooling takes the flattened rows too (padding with -inf for
+// max); a 2x2 window without padding needs one extra row of it.
+// CHECK-LABEL: func @max_pool_flat_rows
+// CHECK: tensor.pad %{{.*}} low[0, 0, 0, 0] high[0, 0, 1, 0]
+// CHECK: tensor.collapse_shape {{.*}} into tensor<1x2x20xf32>
+// CHECK: tensor.extract_slice {{.*}}[0, 0, 5] [1, 2, 12] [1, 1, 1]
+// CHECK: arith.maximumf
+// CHECK: tensor.extract_slice {{.*}}[0, 0, 0, 0] [1, 2, 3, 3] [1, 1, 1, 1]
+func.func @max_pool_flat_rows(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x3x3xf32> {
+  %0 = dsg.max_pool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>} : tensor<1x2x4x4xf32> -> tensor<1x2x3x3xf32>
+  return %0 : tensor<1x2x3x3xf32>
+}

@@ -1,0 +1,35 @@
+//===- TileAndPeel.h - tiling helpers shared by the vectorizing passes -*- C++ -*-===//
+#ifndef DS_BACKENDS_COMMON_TILEANDPEEL_H
+#define DS_BACKENDS_COMMON_TILEANDPEEL_H
+
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/TilingInterface.h"
+#include "mlir/Rewrite/FrozenRewritePatternSet.h"
+
+namespace mlir::ds {
+
+/// Tiles `op` with the given size per loop (0 = untiled), loops nested in
+/// `order` (empty: loop order), and replaces it with the tiled loops.
+FailureOr<scf::SCFTilingResult>
+tileOp(RewriterBase &rewriter, TilingInterface op, ArrayRef<int64_t> sizes,
+       ArrayRef<int64_t> order,
+       scf::SCFTilingOptions::LoopType loopType =
+           scf::SCFTilingOptions::LoopType::ForOp);
+
+/// Canonicalization patterns of every loaded dialect and registered op.
+FrozenRewritePatternSet canonicalizationPatterns(MLIRContext *ctx);
+
+/// Tiles loop `dim` of each op by `size` and peels the tile loop; returns
+/// the ops of the full tiles and of the remainder, with their shapes folded
+/// static where they are (a static remainder runs once, from its lower
+/// bound). Ops whose static extent is at most `size` are returned whole,
+/// and with `unevenOnly` also those whose extent is a multiple of `size`.
+SmallVector<Operation *> tileAndPeel(RewriterBase &rewriter,
+                                     ArrayRef<Operation *> ops, unsigned dim,
+                                     int64_t size, bool unevenOnly,
+                                     const FrozenRewritePatternSet &canonical);
+
+} // namespace mlir::ds
+
+#endif

@@ -1,0 +1,146 @@
+//===- VectorizeElementwise.cpp - vector code for parallel ops on buffers -===//
+//
+// After bufferization, the linalg ops left outside the contraction kernels
+// (elementwise chains, copies of padded and sliced buffers, fills) would
+// reach LLVM as scalar loops, and its loop vectorizer gives up on them
+// where it matters most: short rows (a 14-wide feature map row is below one
+// 16-lane vector) and loops over many buffers (run-time alias checks).
+// Here they are vectorized in MLIR instead: each op is tiled by 1 over its
+// outer loops and by kVectorElements over its innermost loop, peeled so that
+// every tile has a static shape, and each tile becomes vector transfers and
+// vector arithmetic.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/Common/Passes.h"
+#include "backends/Common/TileAndPeel.h"
+
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::ds {
+#define GEN_PASS_DEF_VECTORIZEELEMENTWISEPASS
+#include "backends/Common/Passes.h.inc"
+} // namespace mlir::ds
+
+using namespace mlir;
+
+namespace {
+
+/// Elements per tile of the innermost loop: four 512-bit vectors of f32,
+/// enough independent operations per iteration to hide their latency.
+constexpr int64_t kVectorElements = 64;
+
+/// Whether every operand reads or writes the op's innermost loop as its own
+/// innermost, unit-stride dim (or not at all, as a broadcast), in a type
+/// that packs into vectors byte for byte: then each tile's transfers are
+/// plain vector loads and stores.
+bool hasContiguousInnermostLoop(linalg::LinalgOp op) {
+  unsigned inner = op.getNumLoops() - 1;
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = dyn_cast<MemRefType>(operand.get().getType());
+    if (!type) {
+      if (!operand.get().getType().isIntOrIndexOrFloat())
+        return false;
+      continue;
+    }
+    Type elt = type.getElementType();
+    if (!elt.isIntOrFloat() || elt.getIntOrFloatBitWidth() % 8 != 0)
+      return false;
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    if (!map.isProjectedPermutation(/*allowZeroInResults=*/true))
+      return false;
+    if (!map.isFunctionOfDim(inner))
+      continue;
+    if (map.getNumResults() == 0 ||
+        map.getResults().back() != getAffineDimExpr(inner, op.getContext()))
+      return false;
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (failed(getStridesAndOffset(type, strides, offset)) ||
+        strides.back() != 1)
+      return false;
+  }
+  return true;
+}
+
+bool isCandidate(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumLoops() == 0 ||
+      op.getNumLoops() != op.getNumParallelLoops())
+    return false;
+  int64_t inner = op.getStaticLoopRanges().back();
+  return !ShapedType::isDynamic(inner) && hasContiguousInnermostLoop(op);
+}
+
+struct VectorizeElementwisePass
+    : ds::impl::VectorizeElementwisePassBase<VectorizeElementwisePass> {
+  LogicalResult initialize(MLIRContext *ctx) override {
+    canonical = ds::canonicalizationPatterns(ctx);
+    return success();
+  }
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    SmallVector<linalg::LinalgOp> candidates;
+    func.walk([&](linalg::LinalgOp op) {
+      if (isCandidate(op))
+        candidates.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    SmallVector<linalg::LinalgOp> tiles;
+    for (linalg::LinalgOp op : candidates) {
+      // Outer loops by 1 (outermost first, so rows are walked in order),
+      // then the innermost one in full vectors and a static remainder.
+      SmallVector<int64_t> extents = op.getStaticLoopRanges();
+      unsigned inner = extents.size() - 1;
+      SmallVector<int64_t> sizes(extents.size(), 1);
+      sizes[inner] = 0;
+      for (unsigned d = 0; d < inner; ++d)
+        if (extents[d] == 1)
+          sizes[d] = 0;
+      Operation *rows = op;
+      if (llvm::any_of(sizes, [](int64_t s) { return s != 0; })) {
+        FailureOr<scf::SCFTilingResult> tiled = ds::tileOp(
+            rewriter, cast<TilingInterface>(op.getOperation()), sizes, {});
+        if (failed(tiled))
+          continue;
+        rows = tiled->tiledOps.back();
+      }
+      for (Operation *piece :
+           ds::tileAndPeel(rewriter, {rows}, inner, kVectorElements,
+                           /*unevenOnly=*/false, canonical))
+        tiles.push_back(cast<linalg::LinalgOp>(piece));
+    }
+    // Only the ops made here are reshaped below: the contraction kernels'
+    // transfers must keep their shapes.
+    struct Recorder : RewriterBase::Listener {
+      void notifyOperationInserted(Operation *op,
+                                   OpBuilder::InsertPoint) override {
+        created.insert(op);
+      }
+      void notifyOperationErased(Operation *op) override { created.remove(op); }
+      llvm::SetVector<Operation *> created;
+    } recorder;
+    rewriter.setListener(&recorder);
+    for (linalg::LinalgOp tile : tiles) {
+      if (tile.hasDynamicShape())
+        continue; // stays a scalar loop: slower, never wrong
+      rewriter.setInsertionPoint(tile);
+      (void)linalg::vectorize(rewriter, tile);
+    }
+    rewriter.setListener(nullptr);
+    // vector<1x1x64xf32> -> vector<64xf32>: 1-D transfers and arithmetic.
+    RewritePatternSet patterns(&getContext());
+    vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
+    vector::populateVectorTransferDropUnitDimsPatterns(patterns);
+    GreedyRewriteConfig config;
+    config.strictMode = GreedyRewriteStrictness::ExistingAndNewOps;
+    (void)applyOpPatternsAndFold(recorder.created.getArrayRef(),
+                                 std::move(patterns), config);
+  }
+
+  FrozenRewritePatternSet canonical;
+};
+} // namespace

@@ -1,0 +1,106 @@
+// RUN: deepseek-opt %s -split-input-file -ds-vectorize-elementwise | FileCheck %s
+#id = affine_map<(i, j) -> (i, j)>
+#row = affine_map<(i, j) -> (i)>
+#t = affine_map<(i, j) -> (j, i)>
+
+// A row of 150 becomes two full 64-element tiles and a static 22-element
+// remainder, one row at a time; the per-row operand is broadcast.
+// CHECK-LABEL: func @rows
+// CHECK: scf.for %[[R:.*]] = %c0 to %c3 step %c1
+// CHECK: scf.for %{{.*}} = %c0{{.*}} to %c128 step %c64
+// CHECK: vector.transfer_read {{.*}} vector<64xf32>
+// CHECK: vector.transfer_read {{.*}}permutation_map = #{{.*}}} : memref<1xf32, {{.*}}>, vector<64xf32>
+// CHECK: arith.addf {{.*}} : vector<64xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<64xf32>
+// CHECK: scf.for %{{.*}} = %c128 to %c150 step %c64
+// CHECK: arith.addf {{.*}} : vector<22xf32>
+// CHECK-NOT: linalg.
+func.func @rows(%a: memref<3x150xf32>, %b: memref<3xf32>, %o: memref<3x150xf32>) {
+  linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%a, %b : memref<3x150xf32>, memref<3xf32>) outs(%o : memref<3x150xf32>) {
+  ^bb0(%x: f32, %y: f32, %z: f32):
+    %s = arith.addf %x, %y : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// A copy out of a strided (padded) buffer with 14-element rows: one
+// vector per row, where LLVM's loop vectorizer would stay scalar.
+// CHECK-LABEL: func @short_strided_copy
+// CHECK: vector.transfer_read {{.*}} : memref<14xf32, {{.*}}>, vector<14xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<14xf32>, memref<14xf32,
+// CHECK-NOT: linalg.copy
+func.func @short_strided_copy(%a: memref<2x14xf32, strided<[16, 1], offset: 17>>, %o: memref<2x14xf32>) {
+  linalg.copy ins(%a : memref<2x14xf32, strided<[16, 1], offset: 17>>) outs(%o : memref<2x14xf32>)
+  return
+}
+
+// -----
+
+#id = affine_map<(i, j) -> (i, j)>
+#row = affine_map<(i, j) -> (i)>
+#t = affine_map<(i, j) -> (j, i)>
+
+// Not contiguous along the innermost loop in every operand: left alone.
+// CHECK-LABEL: func @transpose
+// CHECK: linalg.generic
+// CHECK-NOT: vector.
+func.func @transpose(%a: memref<8x8xf32>, %o: memref<8x8xf32>) {
+  linalg.generic {indexing_maps = [#t, #id], iterator_types = ["parallel", "parallel"]} ins(%a : memref<8x8xf32>) outs(%o : memref<8x8xf32>) {
+  ^bb0(%x: f32, %z: f32):
+    linalg.yield %x : f32
+  }
+  return
+}
+
+// -----
+
+// CHECK-LABEL: func @stride_two
+// CHECK: linalg.copy
+// CHECK-NOT: vector.
+func.func @stride_two(%a: memref<4x8xf32, strided<[16, 2]>>, %o: memref<4x8xf32>) {
+  linalg.copy ins(%a : memref<4x8xf32, strided<[16, 2]>>) outs(%o : memref<4x8xf32>)
+  return
+}
+
+// -----
+
+// i1 buffers are not bit-packed vectors: left alone.
+// CHECK-LABEL: func @bools
+// CHECK: linalg.copy
+// CHECK-NOT: vector.
+func.func @bools(%a: memref<4x8xi1>, %o: memref<4x8xi1>) {
+  linalg.copy ins(%a : memref<4x8xi1>) outs(%o : memref<4x8xi1>)
+  return
+}
+
+// -----
+
+// CHECK-LABEL: func @dynamic_rows
+// CHECK: linalg.copy
+// CHECK-NOT: vector.
+func.func @dynamic_rows(%a: memref<4x?xf32>, %o: memref<4x?xf32>) {
+  linalg.copy ins(%a : memref<4x?xf32>) outs(%o : memref<4x?xf32>)
+  return
+}
+
+// -----
+
+#id = affine_map<(i, j) -> (i, j)>
+#row = affine_map<(i, j) -> (i)>
+#t = affine_map<(i, j) -> (j, i)>
+
+// Reductions are not this pass's business.
+// CHECK-LABEL: func @row_sum
+// CHECK: linalg.generic
+// CHECK-NOT: vector.
+func.func @row_sum(%a: memref<4x8xf32>, %o: memref<4xf32>) {
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%a : memref<4x8xf32>) outs(%o : memref<4xf32>) {
+  ^bb0(%x: f32, %z: f32):
+    %s = arith.addf %x, %z : f32
+    linalg.yield %s : f32
+  }
+  return
+}
