@@ -86,7 +86,9 @@ def VectorizeContractionsPass
     instead; when the columns divide evenly into 2*`nr`, 3/4 of the rows
     by 2*`nr` columns, which loads less per FMA). Edges are peeled: static remainders get smaller static tiles
     (row remainders split into power-of-two widths), dynamic ones are tiled
-    by 1. Batch dims and the extra m/n/k dims of a multi-dim contraction
+    by 1. Thread and cache tiles over m and n are chosen to divide their
+    loop evenly where a divisor near the wanted size exists (784 columns:
+    7 x 112), so no tile has a dynamic shape. Batch dims and the extra m/n/k dims of a multi-dim contraction
     are tiled by 1. Above the cache tiles, one scf.forall over a batch dim,
     n or m splits the work among threads (see ds-outline-parallel-loops);
     a contraction's elementwise consumer (its activation epilogue) and its

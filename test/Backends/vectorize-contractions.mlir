@@ -193,3 +193,28 @@ func.func @not_contractions(%a: tensor<8x32xf32>, %init: tensor<8xf32>) -> (tens
   } -> tensor<8xf32>
   return %0, %1 : tensor<8x32xf32>, tensor<8xf32>
 }
+
+// -----
+
+#lhs = affine_map<(m, n, k) -> (m, k)>
+#rhs = affine_map<(m, n, k) -> (k, n)>
+#out = affine_map<(m, n, k) -> (m, n)>
+
+// Thread and cache tiles divide their loop evenly where they can: 784
+// columns split in 7 tiles of 112 (3 x 32 + 16, all static), not 256 +
+// 256 + 256 + a dynamic 16 that only 1-wide register tiles could take.
+// CHECK-LABEL: func @even_thread_tiles
+// CHECK: scf.forall (%{{.*}}) = (0) to (784) step (112)
+// CHECK: -> (vector<8x32xf32>)
+// CHECK: -> (vector<8x16xf32>)
+// CHECK-NOT: vector<8x1xf32>)
+func.func @even_thread_tiles(%a: tensor<8x4xf32>, %b: tensor<4x784xf32>, %c: tensor<8x784xf32>) -> tensor<8x784xf32> {
+  %r = linalg.generic {indexing_maps = [#lhs, #rhs, #out], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<8x4xf32>, tensor<4x784xf32>) outs(%c : tensor<8x784xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x784xf32>
+  return %r : tensor<8x784xf32>
+}

@@ -511,11 +511,9 @@ LogicalResult TransposeOp::verify() {
   return success();
 }
 
-/// `dense` permuted as a transpose with `perm` would; whole bytes per
-/// element (not i1), else null.
-static DenseElementsAttr transposeConstant(DenseElementsAttr dense,
-                                           ArrayRef<int64_t> perm,
-                                           RankedTensorType resultType) {
+DenseElementsAttr mlir::ds::graph::transposeConstant(
+    DenseElementsAttr dense, ArrayRef<int64_t> perm,
+    RankedTensorType resultType) {
   if (dense.isSplat())
     return dense.reshape(resultType);
   unsigned bits = dense.getElementType().getIntOrFloatBitWidth();

@@ -21,6 +21,13 @@ FailureOr<SmallVector<int64_t>> broadcastShapes(ArrayRef<int64_t> a,
 /// with `numParams` constants: relu, tanh, sigmoid, hard_swish, gelu,
 /// gelu_tanh (none), leaky_relu (alpha), clip and hard_sigmoid (two).
 bool isFusableActivation(llvm::StringRef name, size_t numParams);
+
+/// `dense` permuted as a transpose with `perm` would (result dim i is input
+/// dim perm[i]); null unless the elements are whole bytes and the shape is
+/// static.
+DenseElementsAttr transposeConstant(DenseElementsAttr dense,
+                                    ArrayRef<int64_t> perm,
+                                    RankedTensorType resultType);
 } // namespace mlir::ds::graph
 
 #endif
