@@ -116,15 +116,15 @@ def VectorizeElementwisePass
                 "(elementwise ops, copies, fills)";
   let description = [{
     Runs after bufferization. Every linalg op on buffers whose loops are all
-    parallel, whose innermost loop is static and is the innermost,
-    unit-stride dim of each operand that uses it (other operands are
-    broadcast along it), and whose element types are whole bytes, is tiled
-    by 1 over its outer loops and by 64 over the innermost one, peeled into
-    full tiles and one static remainder, and each tile is vectorized. LLVM's
-    loop vectorizer would leave such loops scalar when rows are short (a
-    14-element row) or when many buffers need run-time alias checks. Ops
-    that do not qualify (transposes, gathers, dynamic rows, i1) keep their
-    scalar loops.
+    parallel, whose innermost loop is the innermost, unit-stride dim of
+    each operand that uses it (other operands are broadcast along it), and
+    whose element types are whole bytes, is tiled by 1 over its outer loops
+    and by 64 over the innermost one, peeled into full tiles and one
+    remainder, and each static tile is vectorized (a remainder of dynamic
+    size stays scalar). LLVM's loop vectorizer would leave such loops
+    scalar when rows are short (a 14-element row) or when many buffers need
+    run-time alias checks. Ops that do not qualify (transposes, gathers,
+    strided reads, i1) keep their scalar loops.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect",

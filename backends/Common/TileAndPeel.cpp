@@ -18,7 +18,8 @@ ds::tileOp(RewriterBase &rewriter, TilingInterface op, ArrayRef<int64_t> sizes,
   options.setInterchange(order);
   options.setLoopType(loopType);
   rewriter.setInsertionPoint(op);
-  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(rewriter, op, options);
+  FailureOr<scf::SCFTilingResult> tiled =
+      scf::tileUsingSCF(rewriter, op, options);
   if (failed(tiled))
     return failure();
   rewriter.replaceOp(op, tiled->replacements);

@@ -1,4 +1,4 @@
-//===- TileAndPeel.h - tiling helpers shared by the vectorizing passes -*- C++ -*-===//
+//===- TileAndPeel.h - tiling shared by the vectorizing passes -*- C++ -*-===//
 #ifndef DS_BACKENDS_COMMON_TILEANDPEEL_H
 #define DS_BACKENDS_COMMON_TILEANDPEEL_H
 

@@ -80,8 +80,8 @@ struct VectorizeContractionsPass
     if (size == 0 || ShapedType::isDynamic(extent))
       return size;
     for (int64_t step : {granule, std::max<int64_t>(1, granule / 4)})
-      for (int64_t t = wanted / step * step; t >= std::max<int64_t>(step, wanted / 4);
-           t -= step)
+      for (int64_t t = wanted / step * step;
+           t >= std::max<int64_t>(step, wanted / 4); t -= step)
         if (extent % t == 0)
           return t;
     return wanted;
@@ -187,8 +187,8 @@ struct VectorizeContractionsPass
     if (!op->getParentOfType<scf::ForallOp>() &&
         llvm::any_of(threadSizes, [](int64_t s) { return s != 0; })) {
       FailureOr<scf::SCFTilingResult> split =
-          tileOp(rewriter, cast<TilingInterface>(op.getOperation()), threadSizes,
-               {}, scf::SCFTilingOptions::LoopType::ForallOp);
+          tileOp(rewriter, cast<TilingInterface>(op.getOperation()),
+                 threadSizes, {}, scf::SCFTilingOptions::LoopType::ForallOp);
       if (failed(split))
         return failure();
       op = cast<linalg::LinalgOp>(split->tiledOps.back());
@@ -205,9 +205,8 @@ struct VectorizeContractionsPass
         cacheSizes[u] = 0;
     SmallVector<int64_t> order(roles.unit.begin(), roles.unit.end());
     order.append({roles.n, roles.k, roles.m});
-    FailureOr<scf::SCFTilingResult> block =
-        tileOp(rewriter, cast<TilingInterface>(op.getOperation()), cacheSizes,
-             order);
+    FailureOr<scf::SCFTilingResult> block = tileOp(
+        rewriter, cast<TilingInterface>(op.getOperation()), cacheSizes, order);
     if (failed(block))
       return failure();
 
@@ -232,14 +231,18 @@ struct VectorizeContractionsPass
       width = 2 * nr;
       height = std::max<int64_t>(1, mr * 3 / 4);
     }
-    pieces = ds::tileAndPeel(rewriter, pieces, roles.n, width, /*unevenOnly=*/false, canonical);
+    pieces = ds::tileAndPeel(rewriter, pieces, roles.n, width,
+                             /*unevenOnly=*/false, canonical);
     // A row remainder like 17 becomes 16 + 1: LLVM splits a vector whose
     // width is not a power of two into shuffles and spills.
     for (int64_t part = llvm::PowerOf2Ceil(width) / 2; part > 1; part /= 2)
-      pieces = ds::tileAndPeel(rewriter, pieces, roles.n, part, /*unevenOnly=*/true, canonical);
-    pieces = ds::tileAndPeel(rewriter, pieces, roles.m, height, /*unevenOnly=*/false, canonical);
+      pieces = ds::tileAndPeel(rewriter, pieces, roles.n, part,
+                               /*unevenOnly=*/true, canonical);
+    pieces = ds::tileAndPeel(rewriter, pieces, roles.m, height,
+                             /*unevenOnly=*/false, canonical);
     for (Operation *piece : pieces)
-      if (failed(tileToRegisters(rewriter, cast<linalg::LinalgOp>(piece), roles)))
+      if (failed(
+              tileToRegisters(rewriter, cast<linalg::LinalgOp>(piece), roles)))
         return failure();
     return success();
   }
@@ -262,8 +265,8 @@ struct VectorizeContractionsPass
     order.append({roles.n, roles.m, roles.k});
     Operation *registerTile = op;
     if (llvm::any_of(sizes, [](int64_t s) { return s != 0; })) {
-      FailureOr<scf::SCFTilingResult> tiled =
-          tileOp(rewriter, cast<TilingInterface>(op.getOperation()), sizes, order);
+      FailureOr<scf::SCFTilingResult> tiled = tileOp(
+          rewriter, cast<TilingInterface>(op.getOperation()), sizes, order);
       if (failed(tiled))
         return failure();
       registerTile = tiled->tiledOps.back();
@@ -304,7 +307,7 @@ struct VectorizeContractionsPass
     SmallVector<int64_t> sizes(extents.size(), 0);
     sizes[d] = llvm::divideCeil(extents[d], kChunks);
     (void)tileOp(rewriter, cast<TilingInterface>(op.getOperation()), sizes, {},
-               scf::SCFTilingOptions::LoopType::ForallOp);
+                 scf::SCFTilingOptions::LoopType::ForallOp);
   }
 
   void runOnOperation() override {

@@ -6,9 +6,9 @@
 // where it matters most: short rows (a 14-wide feature map row is below one
 // 16-lane vector) and loops over many buffers (run-time alias checks).
 // Here they are vectorized in MLIR instead: each op is tiled by 1 over its
-// outer loops and by kVectorElements over its innermost loop, peeled so that
-// every tile has a static shape, and each tile becomes vector transfers and
-// vector arithmetic.
+// outer loops and by kVectorElements over its innermost loop, peeled into
+// full tiles and one remainder, and each tile of static shape becomes vector
+// transfers and vector arithmetic.
 //
 //===----------------------------------------------------------------------===//
 #include "backends/Common/Passes.h"
@@ -16,7 +16,6 @@
 
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
-#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -67,11 +66,9 @@ bool hasContiguousInnermostLoop(linalg::LinalgOp op) {
 }
 
 bool isCandidate(linalg::LinalgOp op) {
-  if (!op.hasPureBufferSemantics() || op.getNumLoops() == 0 ||
-      op.getNumLoops() != op.getNumParallelLoops())
-    return false;
-  int64_t inner = op.getStaticLoopRanges().back();
-  return !ShapedType::isDynamic(inner) && hasContiguousInnermostLoop(op);
+  return op.hasPureBufferSemantics() && op.getNumLoops() != 0 &&
+         op.getNumLoops() == op.getNumParallelLoops() &&
+         hasContiguousInnermostLoop(op);
 }
 
 struct VectorizeElementwisePass
@@ -125,8 +122,9 @@ struct VectorizeElementwisePass
     } recorder;
     rewriter.setListener(&recorder);
     for (linalg::LinalgOp tile : tiles) {
+      // A dynamic remainder stays a scalar loop: slower, never wrong.
       if (tile.hasDynamicShape())
-        continue; // stays a scalar loop: slower, never wrong
+        continue;
       rewriter.setInsertionPoint(tile);
       (void)linalg::vectorize(rewriter, tile);
     }

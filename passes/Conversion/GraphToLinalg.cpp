@@ -141,9 +141,9 @@ Value buildAffineGather(OpBuilder &b, Location loc, Value input,
                         RankedTensorType resultType, AffineMap inputMap,
                         std::optional<ValueRange> dynamicSizes = std::nullopt) {
   int64_t rank = resultType.getRank();
-  SmallVector<Value> sizes =
-      dynamicSizes ? SmallVector<Value>(*dynamicSizes)
-                   : dynamicSizesLike(b, loc, resultType, input);
+  SmallVector<Value> sizes = dynamicSizes
+                                 ? SmallVector<Value>(*dynamicSizes)
+                                 : dynamicSizesLike(b, loc, resultType, input);
   return b
       .create<linalg::GenericOp>(
           loc, TypeRange{resultType}, ValueRange{input},
@@ -162,8 +162,27 @@ Value accumulatorInit(OpBuilder &b, Location loc, RankedTensorType type,
                       ValueRange dynamicSizes, Value bias, AffineMap biasMap) {
   if (bias)
     return buildAffineGather(b, loc, bias, type, biasMap, dynamicSizes);
-  return filledTensor(b, loc, type, scalarConst(b, loc, type.getElementType(), 0),
+  return filledTensor(b, loc, type,
+                      scalarConst(b, loc, type.getElementType(), 0),
                       dynamicSizes);
+}
+
+/// `input` transposed: result dim i is input dim perm[i].
+Value transposeTensor(OpBuilder &b, Location loc, Value input,
+                      ArrayRef<int64_t> perm) {
+  auto inType = tensorType(input);
+  SmallVector<int64_t> shape;
+  SmallVector<Value> sizes;
+  for (int64_t p : perm) {
+    shape.push_back(inType.getDimSize(p));
+    if (inType.isDynamicDim(p))
+      sizes.push_back(b.create<tensor::DimOp>(loc, input, p));
+  }
+  auto type = RankedTensorType::get(shape, inType.getElementType());
+  return b
+      .create<linalg::TransposeOp>(loc, input, emptyTensor(b, loc, type, sizes),
+                                   perm)
+      ->getResult(0);
 }
 
 /// Indexing map reading `operandShape` broadcast numpy-style into a loop
@@ -1084,8 +1103,8 @@ flatWindowTaps(OpBuilder &b, Location loc, Value input,
   // the padded rows: pad enough extra rows below.
   int64_t needed = length + (kernel[0] - 1) * dilations[0] * rowWidth +
                    (kernel[1] - 1) * dilations[1];
-  int64_t paddedHeight = std::max<int64_t>(
-      in[2] + pads[0] + pads[2], llvm::divideCeil(needed, rowWidth));
+  int64_t paddedHeight = std::max<int64_t>(in[2] + pads[0] + pads[2],
+                                           llvm::divideCeil(needed, rowWidth));
   SmallVector<int64_t> grown = {pads[0], pads[1],
                                 paddedHeight - in[2] - pads[0], pads[3]};
   Value padded = padSpatial(b, loc, input, grown, padValue);
@@ -1155,10 +1174,9 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
 
     SmallVector<int64_t> kernel(wShape.drop_front(2));
     Value zero = scalarConst(rewriter, loc, elt, 0);
-    std::optional<FlatWindows> flat =
-        flatWindowTaps(rewriter, loc, adaptor.getInput(), resultType,
-                       op.getPads(), zero, kernel, op.getStrides(),
-                       op.getDilations());
+    std::optional<FlatWindows> flat = flatWindowTaps(
+        rewriter, loc, adaptor.getInput(), resultType, op.getPads(), zero,
+        kernel, op.getStrides(), op.getDilations());
     RankedTensorType loopType = flat ? flat->flatType : resultType;
     SmallVector<Value> inputs =
         flat ? flat->taps
@@ -1183,7 +1201,8 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
     MLIRContext *ctx = rewriter.getContext();
     int64_t loopRank = loopType.getRank();
     AffineMap identity = rewriter.getMultiDimIdentityMap(loopRank);
-    AffineMap perChannel = AffineMap::get(loopRank, 0, getAffineDimExpr(1, ctx));
+    AffineMap perChannel =
+        AffineMap::get(loopRank, 0, getAffineDimExpr(1, ctx));
     SmallVector<AffineMap> maps(taps, identity);
     maps.append(taps, perChannel);
     // The bias is an input, not the accumulator's init: an op that reads
@@ -1193,15 +1212,15 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
       maps.push_back(perChannel);
     }
     maps.push_back(identity);
-    Value init = emptyTensor(
-        rewriter, loc, loopType,
-        dynamicSizesLike(rewriter, loc, loopType, inputs.front()));
+    Value init =
+        emptyTensor(rewriter, loc, loopType,
+                    dynamicSizesLike(rewriter, loc, loopType, inputs.front()));
     Value sum =
         rewriter
             .create<linalg::GenericOp>(
                 loc, TypeRange{loopType}, inputs, ValueRange{init}, maps,
-                SmallVector<utils::IteratorType>(
-                    loopRank, utils::IteratorType::parallel),
+                SmallVector<utils::IteratorType>(loopRank,
+                                                 utils::IteratorType::parallel),
                 [&](OpBuilder &b, Location l, ValueRange args) {
                   Value acc = adaptor.getBias() ? args[2 * taps]
                                                 : scalarConst(b, l, elt, 0);
@@ -1258,8 +1277,6 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
           loc, RankedTensorType::get(expanded, elt), v, reassoc);
     };
     Value groupedInput = splitChannels(input, inShape, 1, inPerGroup);
-    Value groupedWeight =
-        splitChannels(weight, wShape, 0, outChannels / group);
 
     // im2col: the convolution becomes a matmul per group,
     //   out[n, g, f, p] += weight[g, f, q] * col[n, g, q, p],
@@ -1270,16 +1287,12 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
     auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
     ArrayRef<int64_t> outSpatial = resultType.getShape().drop_front(2);
     int64_t batch = resultType.getShape()[0];
-    int64_t pixels = 1;
-    for (int64_t i = 0; i < spatial; ++i)
-      pixels *= outSpatial[i];
+    // Static: the importer fixes every dim of a convolution but the batch.
+    int64_t pixels = ShapedType::getNumElements(outSpatial);
     bool pointwise =
         llvm::all_of(wShape.drop_front(2), [](int64_t k) { return k == 1; }) &&
         llvm::all_of(op.getStrides(), [](int64_t v) { return v == 1; }) &&
         llvm::equal(inShape.drop_front(2), outSpatial);
-    SmallVector<ReassociationIndices> toMatrix = {{0}, {1}, {}, {}};
-    for (int64_t i = 0; i <= spatial; ++i)
-      toMatrix[2].push_back(2 + i);
     // The kernel vectorizes the output's innermost dim in 64-wide register
     // tiles. That is normally the pixels; when there are fewer of them than
     // one tile is wide but the channels divide into such tiles (7x7 = 49
@@ -1293,11 +1306,9 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
     constexpr int64_t kRegisterTileWidth = 64;
     int64_t perGroupOut = outChannels / group;
     DenseElementsAttr denseWeight;
-    bool pixelsAsRows =
-        pixels < kRegisterTileWidth &&
-        perGroupOut % kRegisterTileWidth == 0 &&
-        !ShapedType::isDynamic(pixels) &&
-        matchPattern(weight, m_Constant(&denseWeight));
+    bool pixelsAsRows = pixels < kRegisterTileWidth &&
+                        perGroupOut % kRegisterTileWidth == 0 &&
+                        matchPattern(weight, m_Constant(&denseWeight));
     int64_t taps = inPerGroup;
     for (int64_t k : wShape.drop_front(2))
       taps *= k;
@@ -1316,28 +1327,17 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
       for (int64_t i = 0; i < spatial; ++i)
         merge[3].push_back(3 + i);
       col = rewriter.create<tensor::CollapseShapeOp>(loc, groupedInput, merge);
-      if (pixelsAsRows) {
-        auto colType = tensorType(col);
-        SmallVector<int64_t> shape = {colType.getDimSize(0), group, pixels,
-                                      inPerGroup};
-        col = rewriter
-                  .create<linalg::TransposeOp>(
-                      loc, col,
-                      emptyTensor(rewriter, loc,
-                                  RankedTensorType::get(shape, elt),
-                                  dynamicSizesLike(
-                                      rewriter, loc,
-                                      RankedTensorType::get(shape, elt), col)),
-                      ArrayRef<int64_t>{0, 1, 3, 2})
-                  .getResult()[0];
-      }
+      if (pixelsAsRows)
+        col = transposeTensor(rewriter, loc, col, {0, 1, 3, 2});
     } else {
       // Loops n, g, c, k_1..k_s, o_1..o_s (pixels as rows: n, g,
       // o_1..o_s, c, k_1..k_s); the result is indexed by all.
       int64_t numLoops = 3 + 2 * spatial;
       unsigned cLoop = pixelsAsRows ? 2 + spatial : 2;
       auto kLoop = [&](int64_t i) { return cLoop + 1 + i; };
-      auto oLoop = [&](int64_t i) { return pixelsAsRows ? 2 + i : 3 + spatial + i; };
+      auto oLoop = [&](int64_t i) {
+        return pixelsAsRows ? 2 + i : 3 + spatial + i;
+      };
       SmallVector<AffineExpr> inExprs = {d(0), d(1), d(cLoop)};
       SmallVector<int64_t> tapShape = {inPerGroup};
       for (int64_t i = 0; i < spatial; ++i) {
@@ -1376,44 +1376,47 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
       for (int64_t i = 0; i <= spatial; ++i)
         weightMerge[2].push_back(2 + i);
       weightMatrix = rewriter.create<tensor::CollapseShapeOp>(
-          loc, groupedWeight, weightMerge);
+          loc, splitChannels(weight, wShape, 0, perGroupOut), weightMerge);
     }
 
-    // Loops: n, g, f, p | q (pixels as rows: n, g, p, f | q).
+    // Loops: n, g, f, p | q, or pixels as rows n, g, p, f | q with colT as
+    // the left-hand side (the operand whose rows the kernel broadcasts).
+    AffineExpr f = d(pixelsAsRows ? 3 : 2), p = d(pixelsAsRows ? 2 : 3),
+               q = d(4);
+    auto map = [&](ArrayRef<AffineExpr> exprs) {
+      return AffineMap::get(5, 0, exprs, ctx);
+    };
+    AffineMap weightMap = pixelsAsRows ? map({d(1), q, f}) : map({d(1), f, q});
+    AffineMap colMap =
+        pixelsAsRows ? map({d(0), d(1), p, q}) : map({d(0), d(1), q, p});
+    SmallVector<AffineMap> maps = {pixelsAsRows ? colMap : weightMap,
+                                   pixelsAsRows ? weightMap : colMap,
+                                   map({d(0), d(1), d(2), d(3)})};
+    SmallVector<Value> operands = {pixelsAsRows ? col : weightMatrix,
+                                   pixelsAsRows ? weightMatrix : col};
     auto matrixOutType = RankedTensorType::get(
         pixelsAsRows ? ArrayRef<int64_t>{batch, group, pixels, perGroupOut}
                      : ArrayRef<int64_t>{batch, group, perGroupOut, pixels},
         elt);
-    SmallVector<AffineMap> maps =
-        pixelsAsRows
-            ? SmallVector<AffineMap>{AffineMap::get(5, 0, {d(0), d(1), d(2), d(4)}, ctx),
-                                     AffineMap::get(5, 0, {d(1), d(4), d(3)}, ctx),
-                                     AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)}
-            : SmallVector<AffineMap>{AffineMap::get(5, 0, {d(1), d(2), d(4)}, ctx),
-                                     AffineMap::get(5, 0, {d(0), d(1), d(4), d(3)}, ctx),
-                                     AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)};
-    SmallVector<Value> operands =
-        pixelsAsRows ? SmallVector<Value>{col, weightMatrix}
-                     : SmallVector<Value>{weightMatrix, col};
-    SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+    SmallVector<utils::IteratorType> iterators(4,
+                                               utils::IteratorType::parallel);
     iterators.push_back(utils::IteratorType::reduction);
 
     // Start from the bias (or zero) so the bias costs no extra pass.
     SmallVector<Value> batchSize = dynamicSizesFromLoops(
-        rewriter, loc, matrixOutType, maps[2], col, maps[pixelsAsRows ? 0 : 1]);
+        rewriter, loc, matrixOutType, maps[2], col, colMap);
     Value bias;
     if (adaptor.getBias())
       bias = rewriter.create<tensor::ExpandShapeOp>(
           loc, RankedTensorType::get({group, perGroupOut}, elt),
           adaptor.getBias(), ArrayRef<ReassociationIndices>{{0, 1}});
-    Value init = accumulatorInit(
-        rewriter, loc, matrixOutType, batchSize, bias,
-        AffineMap::get(4, 0, {d(1), d(pixelsAsRows ? 3 : 2)}, ctx));
+    Value init = accumulatorInit(rewriter, loc, matrixOutType, batchSize, bias,
+                                 AffineMap::get(4, 0, {d(1), f}, ctx));
     Value conv =
         rewriter
             .create<linalg::GenericOp>(
-                loc, TypeRange{matrixOutType}, operands,
-                ValueRange{init}, maps, iterators,
+                loc, TypeRange{matrixOutType}, operands, ValueRange{init}, maps,
+                iterators,
                 [&](OpBuilder &b, Location l, ValueRange args) {
                   b.create<linalg::YieldOp>(
                       l, addScalars(b, l, args[2],
@@ -1423,18 +1426,8 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
     // The activation reads the matmul result directly (not through the
     // reshapes below), so the backend can apply it per output tile.
     Value activated = applyEpilogue(rewriter, loc, op, conv);
-    if (pixelsAsRows) {
-      auto outType = RankedTensorType::get(
-          {batch, group, perGroupOut, pixels}, elt);
-      activated = rewriter
-                      .create<linalg::TransposeOp>(
-                          loc, activated,
-                          emptyTensor(rewriter, loc, outType,
-                                      dynamicSizesLike(rewriter, loc, outType,
-                                                       activated)),
-                          ArrayRef<int64_t>{0, 1, 3, 2})
-                      .getResult()[0];
-    }
+    if (pixelsAsRows)
+      activated = transposeTensor(rewriter, loc, activated, {0, 1, 3, 2});
     // [N, G, F/G, P] -> [N, F, P] -> [N, F, o...]
     Value channels = rewriter.create<tensor::CollapseShapeOp>(
         loc, activated, ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}});
@@ -1520,19 +1513,18 @@ Value buildPool(PoolOp op, Value input, RankedTensorType resultType,
     if (std::optional<FlatWindows> flat = flatWindowTaps(
             rewriter, loc, input, resultType, pads, padValue,
             op.getKernelShape(), op.getStrides(), op.getDilations()))
-      return unflattenWindows(
-          rewriter, loc,
-          buildElementwise(rewriter, loc, flat->flatType, flat->taps,
-                           combineTaps),
-          resultType, flat->rowWidth);
-  }
-  Value padded = padSpatial(rewriter, loc, input, pads, padValue);
-  if (taps <= kMaxUnrolledTaps)
+      return unflattenWindows(rewriter, loc,
+                              buildElementwise(rewriter, loc, flat->flatType,
+                                               flat->taps, combineTaps),
+                              resultType, flat->rowWidth);
     return buildElementwise(
         rewriter, loc, resultType,
-        windowTaps(rewriter, loc, padded, resultType, op.getKernelShape(),
-                   op.getStrides(), op.getDilations()),
+        windowTaps(rewriter, loc,
+                   padSpatial(rewriter, loc, input, pads, padValue), resultType,
+                   op.getKernelShape(), op.getStrides(), op.getDilations()),
         combineTaps);
+  }
+  Value padded = padSpatial(rewriter, loc, input, pads, padValue);
   auto window = rewriter.create<tensor::EmptyOp>(loc, op.getKernelShape(), elt);
   int64_t numLoops = 2 + 2 * spatial;
   auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
@@ -1882,17 +1874,8 @@ struct TransposeLowering : GraphPattern<g::TransposeOp> {
   LogicalResult
   matchAndRewrite(g::TransposeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    auto type = convertedType(op.getType());
-    SmallVector<Value> sizes;
-    for (int64_t d = 0; d < type.getRank(); ++d)
-      if (type.isDynamicDim(d))
-        sizes.push_back(rewriter.create<tensor::DimOp>(loc, adaptor.getInput(),
-                                                       op.getPerm()[d]));
-    auto transpose = rewriter.create<linalg::TransposeOp>(
-        loc, adaptor.getInput(), emptyTensor(rewriter, loc, type, sizes),
-        op.getPerm());
-    rewriter.replaceOp(op, transpose->getResult(0));
+    rewriter.replaceOp(op, transposeTensor(rewriter, op.getLoc(),
+                                           adaptor.getInput(), op.getPerm()));
     return success();
   }
 };

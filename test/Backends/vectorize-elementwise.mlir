@@ -78,9 +78,14 @@ func.func @bools(%a: memref<4x8xi1>, %o: memref<4x8xi1>) {
 
 // -----
 
+// Rows of dynamic length: full 64-element tiles are vectorized, the
+// remainder of dynamic size stays a scalar copy.
 // CHECK-LABEL: func @dynamic_rows
-// CHECK: linalg.copy
-// CHECK-NOT: vector.
+// CHECK: scf.for
+// CHECK: vector.transfer_read {{.*}} vector<64xf32>
+// CHECK: vector.transfer_write {{.*}} vector<64xf32>
+// CHECK: scf.for
+// CHECK: linalg.copy ins(%{{.*}} : memref<1x?xf32
 func.func @dynamic_rows(%a: memref<4x?xf32>, %o: memref<4x?xf32>) {
   linalg.copy ins(%a : memref<4x?xf32>) outs(%o : memref<4x?xf32>)
   return

@@ -48,9 +48,9 @@ func.func @matmul(%a: tensor<4x2x3xf32>, %b: tensor<3x5xf32>) -> tensor<4x2x5xf3
 func.func @conv_grouped(%x: tensor<1x4x5x5xf32>, %w: tensor<6x2x3x3xf32>, %b: tensor<6xf32>) -> tensor<1x6x3x3xf32> {
   // CHECK: tensor.pad
   // CHECK: tensor.expand_shape {{.*}} tensor<1x4x7x7xf32> into tensor<1x2x2x7x7xf32>
-  // CHECK: tensor.expand_shape {{.*}} tensor<6x2x3x3xf32> into tensor<2x3x2x3x3xf32>
   // CHECK: linalg.generic {indexing_maps = [#[[GATHER]], {{.*}}]{{.*}} outs(%{{.*}} : tensor<1x2x2x3x3x3x3xf32>)
   // CHECK: tensor.collapse_shape {{.*}} into tensor<1x2x18x9xf32>
+  // CHECK: tensor.expand_shape {{.*}} tensor<6x2x3x3xf32> into tensor<2x3x2x3x3xf32>
   // CHECK: tensor.collapse_shape {{.*}} into tensor<2x3x18xf32>
   // CHECK: %[[BIAS:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x3x9xf32>)
   // CHECK: linalg.generic {indexing_maps = [#[[W]], #[[COL]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
