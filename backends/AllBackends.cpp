@@ -5,5 +5,8 @@
 
 void mlir::ds::registerAllTargetBackends() {
   static std::once_flag once;
-  std::call_once(once, [] { registerTargetBackend(createX86Backend()); });
+  std::call_once(once, [] {
+    registerTargetBackend(createX86Backend());
+    registerTargetBackend(createCUDABackend());
+  });
 }

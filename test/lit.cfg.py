@@ -17,3 +17,16 @@ config.environment["PATH"] = os.pathsep.join(
 config.substitutions.append(("%onnx_data", config.onnx_test_data))
 # The interpreter that has the onnx module, for model generators.
 config.substitutions.append(("%python_onnx", "/usr/bin/python3"))
+
+# NVIDIA's PTX assembler, where the CUDA toolkit is installed: GPU tests
+# then assemble the PTX they emit. A CUDA driver means a GPU to run on.
+import ctypes.util
+import shutil
+ptxas = shutil.which("ptxas") or (
+    "/usr/local/cuda/bin/ptxas"
+    if os.access("/usr/local/cuda/bin/ptxas", os.X_OK) else None)
+if ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+if ctypes.util.find_library("cuda"):
+    config.available_features.add("cuda-driver")

@@ -1,10 +1,14 @@
 //===- Artifact.cpp - LLVM dialect to object, library and header ----------===//
 #include "backends/Common/Artifact.h"
 
+#include "backends/Common/LLVMCodegen.h"
 #include "backends/Common/Manifest_generated.h"
 #include "runtime-stub/include/ds_runtime.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
@@ -176,52 +180,6 @@ static LogicalResult addEntryPoint(llvm::Module &module,
   return success();
 }
 
-static std::unique_ptr<llvm::TargetMachine>
-createTargetMachine(const ArtifactRequest &request, std::string &error) {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    llvm::InitializeAllTargetInfos();
-    llvm::InitializeAllTargets();
-    llvm::InitializeAllTargetMCs();
-    llvm::InitializeAllAsmPrinters();
-  });
-  std::string triple = request.backend->triple().str();
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
-  if (!target)
-    return nullptr;
-  llvm::TargetOptions options;
-  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
-      triple, request.backend->resolveCPU(request.target),
-      request.backend->resolveFeatures(request.target), options,
-      llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
-  if (!tm)
-    error = "cannot create a target machine for " + triple;
-  return tm;
-}
-
-static void optimize(llvm::Module &module, llvm::TargetMachine &tm) {
-  llvm::LoopAnalysisManager lam;
-  llvm::FunctionAnalysisManager fam;
-  llvm::CGSCCAnalysisManager cgam;
-  llvm::ModuleAnalysisManager mam;
-  llvm::PipelineTuningOptions tuning;
-  tuning.LoopVectorization = true;
-  tuning.SLPVectorization = true;
-  // The MLIR pipeline already unrolls register tiles. LLVM's unroller on top
-  // of it turned MobileNetV2's bias fills into straight-line blocks of
-  // thousands of stores, which the machine scheduler takes quadratic time
-  // over (24 s of a 28 s compile), for no run-time gain.
-  tuning.LoopUnrolling = false;
-  llvm::PassBuilder pb(&tm, tuning);
-  pb.registerModuleAnalyses(mam);
-  pb.registerCGSCCAnalyses(cgam);
-  pb.registerFunctionAnalyses(fam);
-  pb.registerLoopAnalyses(lam);
-  pb.crossRegisterProxies(lam, fam, cgam, mam);
-  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3)
-      .run(module, mam);
-}
-
 static LogicalResult writeCodegen(llvm::Module &module, llvm::TargetMachine &tm,
                                   llvm::CodeGenFileType type,
                                   const std::string &path, std::string &error) {
@@ -231,12 +189,8 @@ static LogicalResult writeCodegen(llvm::Module &module, llvm::TargetMachine &tm,
     error = "cannot write " + path + ": " + ec.message();
     return failure();
   }
-  llvm::legacy::PassManager pm;
-  if (tm.addPassesToEmitFile(pm, os, nullptr, type)) {
-    error = "the target cannot emit this file type";
+  if (!emitMachineCode(module, tm, type, os, error))
     return failure();
-  }
-  pm.run(module);
   os.flush();
   if (os.has_error()) {
     error = "error writing " + path;
@@ -282,10 +236,13 @@ LogicalResult mlir::ds::emitArtifact(ModuleOp module,
                                      std::string &error) {
   // Anything but the LLVM dialect here is a lowering gap; name it rather
   // than letting the translation fail with a generic message.
+  // GPU backends leave their kernels' binaries and launches to the
+  // translation, which embeds the one and calls the runtime for the other.
   Operation *leftover = nullptr;
   module.walk([&](Operation *op) {
     if (!leftover && op != module.getOperation() &&
-        op->getDialect()->getNamespace() != "llvm")
+        op->getDialect()->getNamespace() != "llvm" &&
+        !isa<gpu::BinaryOp, gpu::LaunchFuncOp>(op))
       leftover = op;
   });
   if (leftover) {
@@ -293,8 +250,13 @@ LogicalResult mlir::ds::emitArtifact(ModuleOp module,
             "' unconverted";
     return failure();
   }
-  registerBuiltinDialectTranslation(*module.getContext());
-  registerLLVMDialectTranslation(*module.getContext());
+  DialectRegistry translations;
+  registerBuiltinDialectTranslation(translations);
+  registerLLVMDialectTranslation(translations);
+  registerGPUDialectTranslation(translations);
+  gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(translations);
+  NVVM::registerNVVMTargetInterfaceExternalModels(translations);
+  module.getContext()->appendDialectRegistry(translations);
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, llvmContext, "deepseek_model");
@@ -302,7 +264,9 @@ LogicalResult mlir::ds::emitArtifact(ModuleOp module,
     error = "translation to LLVM IR failed";
     return failure();
   }
-  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(request, error);
+  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(
+      request.backend->triple(), request.backend->resolveCPU(request.target),
+      request.backend->resolveFeatures(request.target), error);
   if (!tm)
     return failure();
   llvmModule->setDataLayout(tm->createDataLayout());
@@ -315,7 +279,7 @@ LogicalResult mlir::ds::emitArtifact(ModuleOp module,
     error = "generated LLVM IR is invalid: " + verifyMessage;
     return failure();
   }
-  optimize(*llvmModule, *tm);
+  optimizeModule(*llvmModule, *tm);
 
   switch (request.kind) {
   case EmitKind::LLVMIR: {
@@ -345,6 +309,20 @@ LogicalResult mlir::ds::emitArtifact(ModuleOp module,
   }
   }
   return failure();
+}
+
+std::vector<std::pair<std::string, std::string>>
+mlir::ds::kernelAssembly(ModuleOp module) {
+  std::vector<std::pair<std::string, std::string>> files;
+  for (auto binary : module.getOps<gpu::BinaryOp>())
+    for (Attribute attr : binary.getObjects()) {
+      auto object = cast<gpu::ObjectAttr>(attr);
+      // Assembly is embedded NUL-terminated for the driver.
+      if (object.getFormat() == gpu::CompilationTarget::Assembly)
+        files.push_back({binary.getName().str() + ".ptx",
+                         object.getObject().getValue().rtrim('\0').str()});
+    }
+  return files;
 }
 
 static std::string cTypeOf(int32_t dtype) {

@@ -49,6 +49,12 @@ struct ArtifactRequest {
 LogicalResult emitArtifact(ModuleOp module, const ArtifactRequest &request,
                            const std::string &outputPath, std::string &error);
 
+/// The assembly text of each GPU kernel module left in `module` (PTX, from
+/// gpu.binary objects), as file name (the module's name plus ".ptx") and
+/// text.
+std::vector<std::pair<std::string, std::string>>
+kernelAssembly(ModuleOp module);
+
 /// The C header that describes the artifact's entry point and tensors.
 std::string generateModelHeader(const ModelSignature &signature);
 

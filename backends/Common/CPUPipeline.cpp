@@ -27,31 +27,39 @@ static LogicalResult linalgCopy(OpBuilder &b, Location loc, Value from,
   return success();
 }
 
-void mlir::ds::buildCPUCodegenPipeline(OpPassManager &pm,
-                                       const CPUCodegenOptions &) {
+void mlir::ds::buildBufferizationPipeline(OpPassManager &pm,
+                                          bool insertDeallocations) {
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
   bufferization.setFunctionBoundaryTypeConversion(
       bufferization::LayoutMapOption::IdentityLayoutMap);
   bufferization.memCpyFn = linalgCopy;
-  // Contractions get their blocked, vectorized loop nests while still on
-  // tensors, where tiling and subset hoisting are cleanest.
-  pm.addNestedPass<func::FuncOp>(createVectorizeContractionsPass());
-  pm.addNestedPass<func::FuncOp>(createApproximateMathPass());
   pm.addPass(createPackBoundedResultsPass());
   pm.addNestedPass<func::FuncOp>(createCopyAliasedResultsPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
   // Outputs become caller-owned arguments (an output that is an input, as
-  // with Identity, is copied: the runtime hands out distinct buffers): the entry point writes into the
-  // buffers the runtime hands it, and static result allocations vanish.
+  // with Identity, is copied: the runtime hands out distinct buffers): the
+  // entry point writes into the buffers the runtime hands it, and static
+  // result allocations vanish.
   bufferization::BufferResultsToOutParamsOpts outParams;
   outParams.hoistStaticAllocs = true;
   outParams.memCpyFn = linalgCopy;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   pm.addPass(createCanonicalizerPass());
-  bufferization::BufferDeallocationPipelineOptions dealloc;
-  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  if (insertDeallocations) {
+    bufferization::BufferDeallocationPipelineOptions dealloc;
+    bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  }
   pm.addPass(createBufferizationToMemRefPass());
+}
+
+void mlir::ds::buildCPUCodegenPipeline(OpPassManager &pm,
+                                       const CPUCodegenOptions &) {
+  // Contractions get their blocked, vectorized loop nests while still on
+  // tensors, where tiling and subset hoisting are cleanest.
+  pm.addNestedPass<func::FuncOp>(createVectorizeContractionsPass());
+  pm.addNestedPass<func::FuncOp>(createApproximateMathPass());
+  buildBufferizationPipeline(pm, /*insertDeallocations=*/true);
   // What bufferization left as linalg ops outside the kernels (elementwise
   // chains, pad and slice copies, fills) is vectorized here, not by LLVM.
   pm.addNestedPass<func::FuncOp>(createVectorizeElementwisePass());
@@ -65,6 +73,11 @@ void mlir::ds::buildCPUCodegenPipeline(OpPassManager &pm,
   VectorTransferToSCFOptions transfers;
   transfers.enableFullUnroll();
   fn.addPass(createConvertVectorToSCFPass(transfers));
+  buildHostToLLVMPipeline(pm, /*launchesGPUKernels=*/false);
+}
+
+void mlir::ds::buildHostToLLVMPipeline(OpPassManager &pm,
+                                       bool launchesGPUKernels) {
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
@@ -86,6 +99,9 @@ void mlir::ds::buildCPUCodegenPipeline(OpPassManager &pm,
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createDispatchParallelCallsPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
+  // Copies, frees and launches become calls to the runtime's GPU functions.
+  if (launchesGPUKernels)
+    pm.addPass(createGpuToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
 }

@@ -8,11 +8,22 @@ namespace ds {
 
 struct CPUCodegenOptions {};
 
+/// Tensors to buffers: outputs become caller-owned arguments of the graph
+/// function. With `insertDeallocations`, MLIR's ownership-based
+/// deallocation frees the temporaries; a backend that places buffers
+/// elsewhere (the GPU's) frees them itself.
+void buildBufferizationPipeline(OpPassManager &pm, bool insertDeallocations);
+
 /// Bufferizes linalg on tensors (outputs become caller-provided arguments),
 /// lowers to loops and then to the LLVM dialect with the bare-pointer calling
 /// convention the artifact entry point uses.
 void buildCPUCodegenPipeline(OpPassManager &pm,
                              const CPUCodegenOptions &options);
+
+/// Lowers host code (loops, memrefs, math, vectors, calls into the runtime,
+/// and with `launchesGPUKernels` gpu copies, frees and launches) to the
+/// LLVM dialect.
+void buildHostToLLVMPipeline(OpPassManager &pm, bool launchesGPUKernels);
 
 /// Registers ds-cpu-codegen-pipeline for deepseek-opt.
 void registerCPUCodegenPipeline();

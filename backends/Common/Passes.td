@@ -55,7 +55,7 @@ def CompressWeightsPass : Pass<"ds-compress-weights", "ModuleOp"> {
                            "::mlir::func::FuncDialect"];
 }
 
-def ApproximateMathPass : Pass<"ds-approximate-math", "func::FuncOp"> {
+def ApproximateMathPass : Pass<"ds-approximate-math"> {
   let summary = "Inline polynomial f32 exp, erf and tanh";
   let description = [{
     math.exp, math.erf and math.tanh on f32 (scalars or vectors) become
@@ -63,8 +63,18 @@ def ApproximateMathPass : Pass<"ds-approximate-math", "func::FuncOp"> {
     can widen, where the libm calls they would otherwise lower to run one
     element at a time. Softmax, sigmoid and GELU are built on them. Other
     functions keep libm's accuracy.
+
+    With `all-functions`, every f32 function that has an approximation or
+    an expansion into others is inlined too (log, sin, cos, pow, atan, ...):
+    GPU kernels have no libm, and linking NVIDIA's libdevice would make the
+    build depend on a CUDA installation.
   }];
+  let options = [
+    Option<"allFunctions", "all-functions", "bool", "false",
+           "Inline every function with an f32 approximation or expansion">,
+  ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
                            "::mlir::vector::VectorDialect"];
 }
 

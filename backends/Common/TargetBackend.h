@@ -24,6 +24,9 @@ struct TargetOptions {
   std::string cpu;
   /// Extra LLVM subtarget features, "+avx512f,-fma" style.
   std::string features;
+  /// GPU architecture (sm_80 style) for backends that offload kernels;
+  /// empty means the backend's default.
+  std::string gpu;
 };
 
 class TargetBackend {
@@ -38,6 +41,10 @@ public:
   /// Subtarget features for `options` (host features when compiling for
   /// the host CPU).
   virtual std::string resolveFeatures(const TargetOptions &options) const = 0;
+  /// The GPU architecture kernels are compiled for; "" for CPU backends.
+  virtual std::string resolveGPU(const TargetOptions &options) const {
+    return "";
+  }
   /// linalg/tensor/arith/math on tensors -> LLVM dialect.
   virtual void buildCodegenPipeline(OpPassManager &pm,
                                     const TargetOptions &options) const = 0;
@@ -52,6 +59,7 @@ std::vector<std::string> registeredTargetNames();
 
 /// Factories of the built-in backends (one per backends/<target>/ library).
 std::unique_ptr<TargetBackend> createX86Backend();
+std::unique_ptr<TargetBackend> createCUDABackend();
 
 } // namespace ds
 } // namespace mlir

@@ -347,7 +347,7 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
     timer.start();
     PassManager lowerPM(&context);
     buildGraphToLinalgPipeline(lowerPM);
-    TargetOptions targetOptions{options.cpu, options.features};
+    TargetOptions targetOptions{options.cpu, options.features, options.gpu};
     backend->buildCodegenPipeline(lowerPM, targetOptions);
     if (failed(lowerPM.run(*module))) {
       llvm::errs() << "deepseek-convert: error: lowering " << options.inputPath
@@ -371,6 +371,10 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
       return CompileStatus::CompileFailure;
     }
     timer.stop("codegen");
+    // GPU kernels also go beside the library, for inspection and ptxas.
+    for (auto [name, text] : kernelAssembly(*module))
+      if (!writeText(stagedPath(name), text))
+        return CompileStatus::CompileFailure;
     if (!writeText(stagedPath("model.h"), generateModelHeader(signature)))
       return CompileStatus::CompileFailure;
   }
@@ -401,12 +405,15 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
                : "not measured: " + why;
   }
 
-  TargetOptions resolved{options.cpu, options.features};
+  TargetOptions resolved{options.cpu, options.features, options.gpu};
   llvm::json::Object report{
       {"producer", "deepseek-convert"},
       {"input", options.inputPath},
       {"target", backend->name()},
       {"cpu", backend->resolveCPU(resolved)},
+      {"gpu", backend->resolveGPU(resolved).empty()
+                  ? llvm::json::Value(nullptr)
+                  : llvm::json::Value(backend->resolveGPU(resolved))},
       {"artifact", artifact},
       {"inputs", tensorsJson(signature.inputs)},
       {"outputs", tensorsJson(signature.outputs)},

@@ -15,6 +15,7 @@ struct CompileOptions {
   std::string target = "x86_64";
   std::string cpu;      // empty: the backend default (host CPU)
   std::string features; // extra LLVM subtarget features
+  std::string gpu;      // GPU architecture (sm_80) for --target cuda
   /// mlir (dsg after graph passes), llvm, asm, obj or lib.
   std::string emit = "lib";
   /// Extra copy of report.json, if non-empty.

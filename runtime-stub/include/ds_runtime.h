@@ -49,7 +49,8 @@ typedef struct ds_tensor_info {
 } ds_tensor_info;
 
 /* Loads `path`: an artifact directory (holding model.so) or the library
- * itself. Returns NULL and fills `error` (if non-NULL) on failure. */
+ * itself. Returns NULL and fills `error` (if non-NULL) on failure, which
+ * includes a --target cuda artifact on a machine without an NVIDIA GPU. */
 ds_model *ds_model_load(const char *path, char *error, size_t error_size);
 void ds_model_free(ds_model *model);
 
@@ -90,9 +91,13 @@ int ds_model_set_num_threads(ds_model *model, int threads);
 /* Runs the model once. `inputs` and `outputs` hold one buffer per tensor, in
  * manifest order, sized as ds_model_input_bytes / ds_model_output_bytes say.
  * Returns 0 on success, -1 on bad arguments, -2 when the model is dynamic
- * and ds_model_set_input_shapes has not succeeded. */
+ * and ds_model_set_input_shapes has not succeeded, -3 when a GPU call
+ * failed (ds_model_last_error says which). */
 int ds_model_run(ds_model *model, const void *const *inputs,
                  void *const *outputs);
+
+/* Why the last ds_model_run returned -3; "" after a successful run. */
+const char *ds_model_last_error(const ds_model *model);
 
 /* Size in bytes of one element of `dtype`, 0 when unknown. */
 size_t ds_dtype_size(int32_t dtype);

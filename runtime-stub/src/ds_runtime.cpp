@@ -9,6 +9,7 @@
 #include "ds_runtime.h"
 
 #include "backends/Common/Manifest_generated.h"
+#include "ds_cuda.h"
 #include "ds_memory.h"
 #include "ds_parallel.h"
 
@@ -173,6 +174,7 @@ struct ds_model {
   void *handle = nullptr;
   EntryFn entry = nullptr;
   std::string target;
+  std::string lastError; // why the last run failed
   std::vector<OwnedTensor> inputs;
   std::vector<OwnedTensor> outputs;
   bool dynamic = false;
@@ -283,6 +285,14 @@ ds_model *ds_model_load(const char *path, char *error, size_t error_size) {
   }
   if (root->target())
     model->target = root->target()->str();
+  std::string gpuProblem;
+  if (model->target == "cuda" && !dsCudaAvailable(gpuProblem)) {
+    setError(error, error_size,
+             "'%s' was compiled for NVIDIA GPUs (--target cuda) and cannot "
+             "run on this machine: %s",
+             lib, gpuProblem.c_str());
+    return nullptr;
+  }
   std::string problem = copyTensors(root->inputs(), "input", model->inputs);
   if (problem.empty())
     problem = copyTensors(root->outputs(), "output", model->outputs);
@@ -331,6 +341,10 @@ const ds_tensor_info *ds_model_output(const ds_model *model, size_t index) {
   if (!model || index >= model->outputs.size())
     return nullptr;
   return &model->outputs[index].info;
+}
+
+const char *ds_model_last_error(const ds_model *model) {
+  return model ? model->lastError.c_str() : nullptr;
 }
 
 const char *ds_model_target(const ds_model *model) {
@@ -450,6 +464,12 @@ int ds_model_run(ds_model *model, const void *const *inputs,
     ParallelRegionThreads threads(model->threads);
     status = model->entry(model->buffers.data(),
                           model->dims.empty() ? nullptr : model->dims.data());
+  }
+  model->lastError.clear();
+  if (model->target == "cuda") {
+    model->lastError = dsCudaTakeError();
+    if (!model->lastError.empty())
+      return -3;
   }
   for (size_t k = 0; k < model->dimSlots.size(); ++k) {
     const auto [t, d] = model->dimSlots[k];

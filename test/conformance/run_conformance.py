@@ -39,8 +39,11 @@ DEFAULT_EXPECTED = os.path.join(SCRIPT_DIR, "expected-pass.txt")
 DEFAULT_TOLERANCES = os.path.join(SCRIPT_DIR, "tolerances.txt")
 
 # Every test gets exactly one of these; order is the column order in reports.
-STATUSES = ["pass", "mismatch", "run-error", "compile-error", "rejected",
-            "unsupported"]
+STATUSES = ["pass", "compiled", "mismatch", "run-error", "compile-error",
+            "rejected", "unsupported"]
+# What counts as passing: a run that matched, or with --stage compile a
+# compile (and ptxas, for GPU targets) that succeeded.
+PASSING = ("pass", "compiled")
 
 DETAIL_MAX = 160
 TOP_UNSUPPORTED_OPS = 50
@@ -192,13 +195,48 @@ def data_sets(test):
     return [entry for _, entry in sorted(sets)]
 
 
+def saved_compile(outdir):
+    """The compile result --stage compile left in `outdir`."""
+    try:
+        with open(os.path.join(outdir, "convert.rc")) as f:
+            rc = f.read().strip()
+        with open(os.path.join(outdir, "convert.log")) as f:
+            log = f.read()
+    except IOError:
+        return ProcResult(None, "", "no compiled artifact in " + outdir)
+    if rc == "timeout":
+        return ProcResult(None, "", log, timed_out=True)
+    return ProcResult(int(rc), "", log)
+
+
+def assemble_ptx(outdir, ptxas, timeout):
+    """Runs ptxas on every PTX file of an artifact, for the architecture
+    its .target line names."""
+    for name in sorted(os.listdir(outdir)):
+        if not name.endswith(".ptx"):
+            continue
+        path = os.path.join(outdir, name)
+        arch = "sm_80"
+        with open(path) as f:
+            for line in f:
+                if line.startswith(".target"):
+                    arch = line.split()[1].rstrip(",")
+                    break
+        res = run_cmd([ptxas, "-arch=" + arch, path, "-o", os.devnull],
+                      timeout)
+        if res.rc != 0 or res.timed_out:
+            return res
+    return ProcResult(0, "", "")
+
+
 def run_test(test, tools, tolerances, args):
     """Compile and run one test; returns its Outcome."""
     rtol, atol = tolerances.get(test.full_name, (DEFAULT_RTOL, DEFAULT_ATOL))
     if args.keep_artifacts:
         outdir = os.path.join(args.keep_artifacts, test.suite, test.name)
-        shutil.rmtree(outdir, ignore_errors=True)
-        os.makedirs(outdir)
+        if args.stage != "run":
+            shutil.rmtree(outdir, ignore_errors=True)
+            os.makedirs(outdir)
     else:
         outdir = tempfile.mkdtemp(prefix="conformance-%s-" % test.name)
 
@@ -210,13 +248,18 @@ def run_test(test, tools, tolerances, args):
         return TEMP_PATH_RE.sub("TMPFILE", text)
 
     try:
-        res = run_cmd([tools["convert"], "--input",
-                       os.path.join(test.path, "model.onnx"),
-                       "--output", outdir, "--emit", "lib"]
-                      + args.convert_flag, args.timeout)
-        if args.keep_artifacts:
-            with open(os.path.join(outdir, "convert.log"), "w") as f:
-                f.write(res.out + res.err)
+        if args.stage == "run":
+            res = saved_compile(outdir)
+        else:
+            res = run_cmd([tools["convert"], "--input",
+                           os.path.join(test.path, "model.onnx"),
+                           "--output", outdir, "--emit", "lib"]
+                          + args.convert_flag, args.timeout)
+            if args.keep_artifacts:
+                with open(os.path.join(outdir, "convert.log"), "w") as f:
+                    f.write(res.out + res.err)
+                with open(os.path.join(outdir, "convert.rc"), "w") as f:
+                    f.write("timeout" if res.timed_out else str(res.rc))
         if res.rc == 2 and not res.timed_out:
             ops = sorted(set(UNSUPPORTED_OP_RE.findall(res.err)))
             if "unsupported" in res.err.lower():
@@ -228,6 +271,13 @@ def run_test(test, tools, tolerances, args):
         if res.rc != 0 or res.timed_out:
             return Outcome("compile-error",
                            failure_detail(res, args.timeout, sanitize))
+        if args.stage != "run" and args.ptxas:
+            res = assemble_ptx(outdir, args.ptxas, args.timeout)
+            if res.rc != 0 or res.timed_out:
+                return Outcome("compile-error", "ptxas: " + failure_detail(
+                    res, args.timeout, sanitize))
+        if args.stage == "compile":
+            return Outcome("compiled")
 
         sets = data_sets(test)
         if not sets:
@@ -418,6 +468,13 @@ def fail(message):
     sys.exit(2)
 
 
+def default_ptxas():
+    found = shutil.which("ptxas")
+    if not found and os.access("/usr/local/cuda/bin/ptxas", os.X_OK):
+        found = "/usr/local/cuda/bin/ptxas"
+    return found or ""
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(
         description="Run the ONNX backend conformance tests against "
@@ -449,7 +506,19 @@ def parse_args(argv):
                         "(repeatable; write --convert-flag=--no-fusion)")
     p.add_argument("--list-only", action="store_true",
                    help="print the selected test names and exit")
+    p.add_argument("--stage", choices=["all", "compile", "run"],
+                   default="all",
+                   help="compile: compile (into --keep-artifacts) and stop, "
+                        "status 'compiled'; run: run what a compile stage "
+                        "left in --keep-artifacts, as on a GPU machine "
+                        "without the compiler (default: both)")
+    p.add_argument("--ptxas", default=default_ptxas(),
+                   help="ptxas to assemble the PTX of GPU artifacts with "
+                        "(default: the one on PATH or in /usr/local/cuda; "
+                        "'' for none): %(default)s")
     args = p.parse_args(argv)
+    if args.stage != "all" and not args.keep_artifacts:
+        p.error("--stage %s needs --keep-artifacts" % args.stage)
     if args.jobs < 1:
         p.error("-j must be at least 1")
     if not args.list_only and not args.build:
@@ -475,7 +544,8 @@ def main(argv):
     bin_dir = os.path.join(os.path.abspath(args.build), "bin")
     tools = {"convert": os.path.join(bin_dir, "deepseek-convert"),
              "run": os.path.join(bin_dir, "deepseek-run")}
-    for path in tools.values():
+    needed = [tools["run"]] if args.stage == "run" else list(tools.values())
+    for path in needed:
         if not os.access(path, os.X_OK):
             fail("%s not found or not executable; build the tools first"
                  % path)
@@ -522,7 +592,7 @@ def main(argv):
     if args.table or not args.filter:
         write_table(args.table or DEFAULT_TABLE, tests, results, tolerances)
 
-    passing = set(n for n, r in results.items() if r.status == "pass")
+    passing = set(n for n, r in results.items() if r.status in PASSING)
     for name in sorted(passing - expected):
         print("NEW PASS %s" % name)
     print_summary(tests, results)

@@ -95,6 +95,9 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
                  "LLVM CPU name (default: the host CPU when compiling for it)");
   app.add_option("--features", options.features,
                  "Extra LLVM subtarget features, e.g. +avx2,-avx512f");
+  app.add_option("--gpu", options.gpu,
+                 "GPU architecture for --target cuda (default sm_80)")
+      ->check(CLI::IsMember({"sm_75", "sm_80", "sm_86", "sm_89", "sm_90"}));
   app.add_option("--emit", options.emit,
                  "What to produce: mlir (dsg), llvm (IR), asm, obj, lib")
       ->default_val("lib")
@@ -136,6 +139,10 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
   options.pruneGlobal = pruneScope == "global";
   if (options.pruneStructured && options.pruneGlobal) {
     message = "--prune-scope global applies to magnitude pruning only";
+    return ParseOutcome::BadUsage;
+  }
+  if (!options.gpu.empty() && options.target != "cuda") {
+    message = "--gpu applies to --target cuda only";
     return ParseOutcome::BadUsage;
   }
   for (const std::string &text : inputShapes)

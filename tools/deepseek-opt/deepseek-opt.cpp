@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "backends/CUDA/Passes.h"
 #include "backends/Common/CPUPipeline.h"
 #include "compiler/Pipelines/Pipelines.h"
 #include "dialects/Graph/IR/GraphOps.h"
@@ -21,6 +22,7 @@ int main(int argc, char **argv) {
   mlir::ds::registerDSConversionPasses();
   mlir::ds::registerPipelines();
   mlir::ds::registerCPUCodegenPipeline();
+  mlir::ds::registerCUDACodegenPipeline();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

@@ -187,9 +187,11 @@ int runArtifact(const Options &opts) {
     return ds_model_run(model.get(), inputPtrs.data(), outputPtrs.data());
   };
 
-  if (int status = runOnce())
+  if (int status = runOnce()) {
+    std::string why = ds_model_last_error(model.get());
     return fail("'" + opts.artifact + "': model run failed with status " +
-                std::to_string(status));
+                std::to_string(status) + (why.empty() ? "" : ": " + why));
+  }
 
   if (!opts.outputsDir.empty()) {
     std::error_code ec;

@@ -1,0 +1,14 @@
+//===- ds_cuda.h - the CUDA driver behind --target cuda artifacts --*- C++
+//-*-===//
+#ifndef DS_RUNTIME_CUDA_H
+#define DS_RUNTIME_CUDA_H
+
+#include <string>
+
+/// Whether a GPU can run cuda artifacts here; `why` says why not.
+bool dsCudaAvailable(std::string &why);
+
+/// The first GPU call that failed since the last call, or "".
+std::string dsCudaTakeError();
+
+#endif

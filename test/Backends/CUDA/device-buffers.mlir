@@ -1,0 +1,55 @@
+// RUN: deepseek-opt %s -ds-gpu-device-buffers -split-input-file | FileCheck %s
+
+// The input is copied to the device because it is read; the output only
+// because it is written, back before the return. The constant gets one
+// device copy, the temporary is freed after its last use (through a view).
+// CHECK-LABEL: func @graph(
+// CHECK-SAME: %[[IN:.*]]: memref<4x8xf32>, %[[OUT:.*]]: memref<32xf32>)
+// CHECK: %[[DIN:.*]] = gpu.alloc () : memref<4x8xf32>
+// CHECK-NEXT: gpu.memcpy %[[DIN]], %[[IN]]
+// CHECK-NEXT: %[[DOUT:.*]] = gpu.alloc () : memref<32xf32>
+// CHECK-NOT: gpu.memcpy %[[DOUT]], %[[OUT]]
+// CHECK: %[[HOST:.*]] = memref.get_global @weights
+// CHECK-NEXT: %[[DW:.*]] = gpu.alloc () : memref<4x8xf32>
+// CHECK-NEXT: gpu.memcpy %[[DW]], %[[HOST]]
+// CHECK: %[[TMP:.*]] = gpu.alloc () : memref<4x8xf32>
+// CHECK: linalg.add ins(%[[DIN]], %[[DW]] : {{.*}}) outs(%[[TMP]]
+// CHECK: %[[FLAT:.*]] = memref.collapse_shape %[[TMP]]
+// CHECK: linalg.copy ins(%[[FLAT]] : {{.*}}) outs(%[[DOUT]]
+// CHECK-NEXT: gpu.dealloc %[[TMP]]
+// CHECK: gpu.memcpy %[[OUT]], %[[DOUT]]
+// CHECK-DAG: gpu.dealloc %[[DIN]]
+// CHECK-DAG: gpu.dealloc %[[DOUT]]
+// CHECK-DAG: gpu.dealloc %[[DW]]
+// CHECK: return
+// CHECK-NOT: memref.alloc
+memref.global "private" constant @weights : memref<4x8xf32> = dense<1.0>
+func.func @graph(%in: memref<4x8xf32>, %out: memref<32xf32>) {
+  %w = memref.get_global @weights : memref<4x8xf32>
+  %tmp = memref.alloc() {alignment = 64 : i64} : memref<4x8xf32>
+  linalg.add ins(%in, %w : memref<4x8xf32>, memref<4x8xf32>) outs(%tmp : memref<4x8xf32>)
+  %flat = memref.collapse_shape %tmp [[0, 1]] : memref<4x8xf32> into memref<32xf32>
+  linalg.copy ins(%flat : memref<32xf32>) outs(%out : memref<32xf32>)
+  return
+}
+
+// -----
+
+// Dynamic sizes are read from the caller's buffer; an argument that is
+// both read and written is copied both ways.
+// CHECK-LABEL: func @inplace(
+// CHECK-SAME: %[[BUF:.*]]: memref<?xf32>)
+// CHECK: %[[N:.*]] = memref.dim %[[BUF]], %c0
+// CHECK-NEXT: %[[DEV:.*]] = gpu.alloc (%[[N]]) : memref<?xf32>
+// CHECK-NEXT: gpu.memcpy %[[DEV]], %[[BUF]]
+// CHECK: linalg.generic {{.*}} outs(%[[DEV]]
+// CHECK: gpu.memcpy %[[BUF]], %[[DEV]]
+// CHECK-NEXT: gpu.dealloc %[[DEV]]
+func.func @inplace(%buf: memref<?xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} outs(%buf : memref<?xf32>) {
+  ^bb0(%x: f32):
+    %y = arith.addf %x, %x : f32
+    linalg.yield %y : f32
+  }
+  return
+}
