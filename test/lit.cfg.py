@@ -30,3 +30,11 @@ if ptxas:
     config.substitutions.append(("%ptxas", ptxas))
 if ctypes.util.find_library("cuda"):
     config.available_features.add("cuda-driver")
+
+# bfloat16 arithmetic on the host CPU (for --precision bf16 on x86).
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        if "avx512_bf16" in cpuinfo.read():
+            config.available_features.add("avx512bf16")
+except OSError:
+    pass

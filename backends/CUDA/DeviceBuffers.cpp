@@ -99,16 +99,49 @@ Value allocateLike(OpBuilder &b, Location loc, MemRefType type, Value sizesOf,
       .getMemref();
 }
 
+/// The device copy the runtime keeps of constant global `host`: a call to
+/// `ds_gpu_resident_<element type>` on it as an unranked memref, declared
+/// in `module` on first use.
+Value residentCopy(OpBuilder &b, Location loc, Value host, ModuleOp module) {
+  auto type = cast<MemRefType>(host.getType());
+  auto unranked =
+      UnrankedMemRefType::get(type.getElementType(), type.getMemorySpace());
+  std::string name = "ds_gpu_resident_";
+  llvm::raw_string_ostream os(name);
+  type.getElementType().print(os);
+  auto callee = module.lookupSymbol<func::FuncOp>(name);
+  if (!callee) {
+    OpBuilder atEnd = OpBuilder::atBlockEnd(module.getBody());
+    callee = atEnd.create<func::FuncOp>(
+        loc, name, b.getFunctionType({unranked}, {unranked}));
+    callee.setPrivate();
+  }
+  Value erased = b.create<memref::CastOp>(loc, unranked, host);
+  Value device = b.create<func::CallOp>(loc, callee, erased).getResult(0);
+  return b.create<memref::CastOp>(loc, type, device);
+}
+
+/// Element types the runtime keeps resident copies of (its
+/// ds_gpu_resident_* functions).
+bool hasResidentCopies(Type element) {
+  return element.isF16() || element.isBF16() || element.isF32() ||
+         element.isF64() || element.isInteger(1) || element.isInteger(8) ||
+         element.isInteger(16) || element.isInteger(32) ||
+         element.isInteger(64);
+}
+
 struct GPUDeviceBuffersPass
     : ds::impl::GPUDeviceBuffersPassBase<GPUDeviceBuffersPass> {
   void runOnOperation() override {
-    func::FuncOp func = getOperation();
-    if (func.isExternal())
-      return;
-    if (!func.getBody().hasOneBlock()) {
-      func.emitError("the cuda target takes graph functions of one block");
-      return signalPassFailure();
-    }
+    for (auto func : llvm::to_vector(getOperation().getOps<func::FuncOp>()))
+      if (!func.isExternal() && failed(placeBuffers(func)))
+        return signalPassFailure();
+  }
+
+  LogicalResult placeBuffers(func::FuncOp func) {
+    if (!func.getBody().hasOneBlock())
+      return func.emitError(
+          "the cuda target takes graph functions of one block");
     Block &entry = func.getBody().front();
     Location loc = func.getLoc();
     OpBuilder b(&getContext());
@@ -136,20 +169,27 @@ struct GPUDeviceBuffersPass
       freeAtExit.push_back(device);
     }
 
-    // One device copy of each constant global, wherever it is read.
+    // One device copy of each constant global, wherever it is read: kept
+    // by the runtime across runs where it can, else copied per run.
     llvm::MapVector<StringRef, SmallVector<memref::GetGlobalOp>> globals;
     func.walk([&](memref::GetGlobalOp get) {
       globals[get.getName()].push_back(get);
     });
+    ModuleOp module = func->getParentOfType<ModuleOp>();
     for (auto &[name, gets] : globals) {
       auto type = cast<MemRefType>(gets.front().getType());
       Value host = b.create<memref::GetGlobalOp>(loc, type, name);
-      SmallPtrSet<Operation *, 4> created;
-      Value device = allocateLike(b, loc, type, host, created);
-      b.create<gpu::MemcpyOp>(loc, Type(), ValueRange(), device, host);
+      Value device;
+      if (hasResidentCopies(type.getElementType())) {
+        device = residentCopy(b, loc, host, module);
+      } else {
+        SmallPtrSet<Operation *, 4> created;
+        device = allocateLike(b, loc, type, host, created);
+        b.create<gpu::MemcpyOp>(loc, Type(), ValueRange(), device, host);
+        freeAtExit.push_back(device);
+      }
       for (memref::GetGlobalOp get : gets)
         get.getResult().replaceAllUsesWith(device);
-      freeAtExit.push_back(device);
     }
     // Erased only now: the builder inserts before what was the first op.
     for (auto &entry : globals)
@@ -163,10 +203,8 @@ struct GPUDeviceBuffersPass
     });
     for (Operation *op : allocations) {
       auto type = cast<MemRefType>(op->getResult(0).getType());
-      if (!type.getLayout().isIdentity()) {
-        op->emitError("the cuda target allocates only dense buffers");
-        return signalPassFailure();
-      }
+      if (!type.getLayout().isIdentity())
+        return op->emitError("the cuda target allocates only dense buffers");
       b.setInsertionPoint(op);
       Location at = op->getLoc();
       Value device =
@@ -190,6 +228,7 @@ struct GPUDeviceBuffersPass
       for (Value device : freeAtExit)
         b.create<gpu::DeallocOp>(loc, Type(), ValueRange(), device);
     });
+    return success();
   }
 };
 

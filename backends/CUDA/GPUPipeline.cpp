@@ -17,7 +17,7 @@ void mlir::ds::buildCUDACodegenPipeline(OpPassManager &pm,
                                         const std::string &chip) {
   // The GPU pipeline frees device buffers itself (ds-gpu-device-buffers).
   buildBufferizationPipeline(pm, /*insertDeallocations=*/false);
-  pm.addNestedPass<func::FuncOp>(createGPUDeviceBuffersPass());
+  pm.addPass(createGPUDeviceBuffersPass());
   pm.addNestedPass<func::FuncOp>(createGPUDistributePass());
   pm.addPass(createParallelLoopToGpuPass());
   pm.addPass(createGpuKernelOutliningPass());

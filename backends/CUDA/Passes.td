@@ -4,7 +4,7 @@
 
 include "mlir/Pass/PassBase.td"
 
-def GPUDeviceBuffersPass : Pass<"ds-gpu-device-buffers", "func::FuncOp"> {
+def GPUDeviceBuffersPass : Pass<"ds-gpu-device-buffers", "ModuleOp"> {
   let summary = "Keep every tensor of a graph function in GPU memory";
   let description = [{
     Runs on bufferized graph functions, before their loops become kernels.
@@ -13,7 +13,10 @@ def GPUDeviceBuffersPass : Pass<"ds-gpu-device-buffers", "func::FuncOp"> {
     - each memref argument (the caller's host buffers) gets a device copy,
       filled at entry when the function reads it and copied back before
       each return when it writes it;
-    - each constant global gets one device copy, filled at entry;
+    - each constant global is read from a copy the runtime keeps on the GPU
+      (`ds_gpu_resident_<type>`, called with the host global as an unranked
+      memref): uploaded at its first use, kept until the model is freed, so
+      runs do not copy weights;
     - memref.alloc and memref.alloca become gpu.alloc, freed right after
       the last use of the buffer or of a view of it in its block (a buffer
       that escapes its block is freed at the function's exit if it was
@@ -23,6 +26,7 @@ def GPUDeviceBuffersPass : Pass<"ds-gpu-device-buffers", "func::FuncOp"> {
     orders them on one stream.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::func::FuncDialect",
                            "::mlir::memref::MemRefDialect"];
 }
 

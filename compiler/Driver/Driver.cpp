@@ -248,6 +248,26 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
                  << options.target << "' (available: " << names << ")\n";
     return CompileStatus::BadInput;
   }
+  // Half precision needs hardware that computes in it: NVIDIA GPUs for
+  // both formats, x86 CPUs with AVX512-BF16 for bfloat16.
+  if (options.precision != "fp32") {
+    TargetOptions target{options.cpu, options.features, options.gpu};
+    bool cpuHasBF16 = llvm::StringRef(backend->resolveFeatures(target))
+                          .contains("+avx512bf16");
+    bool supported = backend->name() == "cuda" ||
+                     (options.precision == "bf16" && cpuHasBF16);
+    if (!supported) {
+      llvm::errs() << "deepseek-convert: error: --precision "
+                   << options.precision << " needs "
+                   << (options.precision == "bf16"
+                           ? "--target cuda or a CPU with AVX512-BF16 (the "
+                             "target CPU '" +
+                                 backend->resolveCPU(target) + "' lacks it)"
+                           : std::string("--target cuda"))
+                   << "\n";
+      return CompileStatus::BadInput;
+    }
+  }
   static const std::map<std::string, std::pair<EmitKind, const char *>> kinds = {
       {"llvm", {EmitKind::LLVMIR, "model.ll"}},
       {"asm", {EmitKind::Assembly, "model.s"}},
@@ -346,7 +366,11 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
   } else {
     timer.start();
     PassManager lowerPM(&context);
-    buildGraphToLinalgPipeline(lowerPM);
+    // The element type the graph computes in (MLIR's name for it).
+    std::string computeType = options.precision == "fp16"   ? "f16"
+                              : options.precision == "bf16" ? "bf16"
+                                                            : "";
+    buildGraphToLinalgPipeline(lowerPM, computeType);
     TargetOptions targetOptions{options.cpu, options.features, options.gpu};
     backend->buildCodegenPipeline(lowerPM, targetOptions);
     if (failed(lowerPM.run(*module))) {
@@ -420,6 +444,7 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
       {"imported", std::move(importedSummary)},
       {"optimized", std::move(optimizedSummary)},
       {"fusion", options.fusion},
+      {"precision", options.precision},
       {"fusions", std::move(fusions)},
       {"pruning", std::move(pruning)},
       {"weight_storage", std::move(weightStorage)},

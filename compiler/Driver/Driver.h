@@ -16,6 +16,8 @@ struct CompileOptions {
   std::string cpu;      // empty: the backend default (host CPU)
   std::string features; // extra LLVM subtarget features
   std::string gpu;      // GPU architecture (sm_80) for --target cuda
+  /// fp32, or fp16 / bf16 to compute in half precision (--precision).
+  std::string precision = "fp32";
   /// mlir (dsg after graph passes), llvm, asm, obj or lib.
   std::string emit = "lib";
   /// Extra copy of report.json, if non-empty.

@@ -42,10 +42,17 @@ void mlir::ds::buildGraphOptimizationPipeline(
   pm.addPass(createSymbolDCEPass());
 }
 
-void mlir::ds::buildGraphToLinalgPipeline(OpPassManager &pm) {
+void mlir::ds::buildGraphToLinalgPipeline(OpPassManager &pm,
+                                          const std::string &precision) {
   pm.addPass(createConvertGraphToLinalgPass());
   OpPassManager &fn = pm.nest<func::FuncOp>();
   fn.addPass(createCanonicalizerPass());
+  // Before fusion, so that the roundings it adds fuse with their neighbours.
+  if (!precision.empty() && precision != "f32") {
+    LowerPrecisionPassOptions lower;
+    lower.elementType = precision;
+    fn.addPass(createLowerPrecisionPass(lower));
+  }
   // Elementwise chains (bias, activation, broadcasts) become one loop nest
   // before bufferization, so no intermediate buffer is ever allocated.
   fn.addPass(createFuseElementwiseProducersPass());

@@ -35,8 +35,10 @@ void buildGraphOptimizationPipeline(OpPassManager &pm,
                                     const GraphPipelineOptions &options);
 
 /// dsg -> linalg/tensor/arith/math on tensors, elementwise producers fused
-/// into their consumers.
-void buildGraphToLinalgPipeline(OpPassManager &pm);
+/// into their consumers. With `precision` "f16" or "bf16", the graph
+/// computes in that type (ds-lower-precision); "" or "f32" keeps float32.
+void buildGraphToLinalgPipeline(OpPassManager &pm,
+                                const std::string &precision = "");
 
 /// Registers the pipelines above with the pass registry, for deepseek-opt.
 void registerPipelines();

@@ -39,4 +39,30 @@ def FuseElementwiseProducersPass
                            "::mlir::tensor::TensorDialect"];
 }
 
+def LowerPrecisionPass : Pass<"ds-lower-precision", "func::FuncOp"> {
+  let summary = "Compute a float32 graph in float16 or bfloat16";
+  let description = [{
+    Runs on linalg on tensors, before elementwise fusion. Every f32 tensor,
+    constant and computation inside the function becomes `element-type`
+    (weights are rounded to it at compile time, halving their bytes),
+    except where float32 matters for accuracy:
+
+    - ops that reduce (matmul, convolution, sums, maxima) read their inputs
+      in the lower precision but accumulate and produce float32, then
+      round their result;
+    - math functions (exp, tanh, erf, ...) are evaluated in float32 on
+      rounded inputs.
+
+    The function's arguments and results stay float32, rounded on entry
+    and widened on exit, so the artifact's interface does not change.
+  }];
+  let options = [
+    Option<"elementType", "element-type", "std::string", "\"f16\"",
+           "f16 or bf16">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif

@@ -19,6 +19,8 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <string>
@@ -51,6 +53,7 @@ struct Driver {
   CUresult (*cuModuleLoadDataEx)(CUmodule *, const void *, unsigned, int *,
                                  void **);
   CUresult (*cuModuleGetFunction)(CUfunction *, CUmodule, const char *);
+  CUresult (*cuModuleUnload)(CUmodule);
   CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned,
                              unsigned, unsigned, unsigned, CUstream, void **,
                              void **);
@@ -77,8 +80,12 @@ struct State {
   CUcontext context = nullptr;
   CUstream stream = nullptr;
   std::mutex mutex; // guards modules and error
+  // Loaded modules and device copies of constants, by host address; both
+  // kept across runs and dropped when a model is freed (its library's
+  // addresses may then be reused by the next one).
   std::map<const void *, CUmodule> modules;
   std::string error; // first failure since the last dsCudaTakeError
+  std::map<const void *, CUdeviceptr> resident;
 };
 
 State &state() {
@@ -126,6 +133,7 @@ void initialize(State &s) {
       bind(library, "cuGetErrorString", d.cuGetErrorString) &&
       bind(library, "cuModuleLoadDataEx", d.cuModuleLoadDataEx) &&
       bind(library, "cuModuleGetFunction", d.cuModuleGetFunction) &&
+      bind(library, "cuModuleUnload", d.cuModuleUnload) &&
       bind(library, "cuLaunchKernel", d.cuLaunchKernel) &&
       bind(library, "cuStreamCreate", d.cuStreamCreate) &&
       bind(library, "cuStreamSynchronize", d.cuStreamSynchronize) &&
@@ -196,6 +204,22 @@ bool dsCudaAvailable(std::string &why) {
   return why.empty();
 }
 
+void dsCudaForgetModels() {
+  State &s = state();
+  if (!s.context)
+    return;
+  Driver &d = driver();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  d.cuStreamSynchronize(s.stream);
+  for (auto &entry : s.resident)
+    d.cuMemFreeAsync(entry.second, s.stream);
+  s.resident.clear();
+  for (auto &entry : s.modules)
+    d.cuModuleUnload(entry.second);
+  s.modules.clear();
+  d.cuStreamSynchronize(s.stream);
+}
+
 std::string dsCudaTakeError() {
   State &s = state();
   std::lock_guard<std::mutex> lock(s.mutex);
@@ -203,6 +227,77 @@ std::string dsCudaTakeError() {
   error.swap(s.error);
   return error;
 }
+
+namespace {
+
+/// A memref of any rank as MLIR passes it to and returns it from external
+/// functions: its rank and a pointer to its ranked descriptor (allocated
+/// and aligned pointers, offset, sizes, strides).
+struct UnrankedMemRef {
+  int64_t rank;
+  void *descriptor;
+};
+struct DescriptorHead {
+  void *allocated;
+  void *aligned;
+  int64_t offset;
+};
+
+/// The device copy of a constant, uploaded on first use. The result's
+/// descriptor is malloc'ed: the generated caller copies and frees it.
+UnrankedMemRef residentCopy(UnrankedMemRef host, size_t elementBytes) {
+  auto *head = static_cast<const DescriptorHead *>(host.descriptor);
+  const int64_t *sizes = reinterpret_cast<const int64_t *>(head + 1);
+  size_t bytes = elementBytes;
+  for (int64_t d = 0; d < host.rank; ++d)
+    bytes *= static_cast<size_t>(sizes[d]);
+  const char *data =
+      static_cast<const char *>(head->aligned) + head->offset * elementBytes;
+  Driver &d = driver();
+  State &s = state();
+  CUdeviceptr device = 0;
+  {
+    std::lock_guard<std::mutex> lock(s.mutex);
+    auto [it, inserted] = s.resident.try_emplace(data, 0);
+    if (inserted && bytes) {
+      CUresult r = d.cuMemAllocAsync(&it->second, bytes, s.stream);
+      if (r == 0)
+        r = d.cuMemcpyAsync(it->second, reinterpret_cast<CUdeviceptr>(data),
+                            bytes, s.stream);
+      if (r != 0 && s.error.empty())
+        s.error = "uploading a weight (" + std::to_string(bytes) +
+                  " bytes) failed: " + resultText(r);
+    }
+    device = it->second;
+  }
+  size_t descriptorBytes =
+      sizeof(DescriptorHead) + 2 * host.rank * sizeof(int64_t);
+  auto *copy = static_cast<DescriptorHead *>(std::malloc(descriptorBytes));
+  std::memcpy(copy, host.descriptor, descriptorBytes);
+  copy->allocated = copy->aligned = reinterpret_cast<void *>(device);
+  copy->offset = 0;
+  return {host.rank, copy};
+}
+
+} // namespace
+
+// The functions ds-gpu-device-buffers calls for constant globals, one per
+// element type (the name carries the type, the size follows from it).
+#define DS_GPU_RESIDENT(type, bytes)                                           \
+  extern "C" __attribute__((visibility("default")))                            \
+  UnrankedMemRef ds_gpu_resident_##type(int64_t rank, void *descriptor) {      \
+    return residentCopy({rank, descriptor}, bytes);                            \
+  }
+DS_GPU_RESIDENT(f16, 2)
+DS_GPU_RESIDENT(bf16, 2)
+DS_GPU_RESIDENT(f32, 4)
+DS_GPU_RESIDENT(f64, 8)
+DS_GPU_RESIDENT(i1, 1)
+DS_GPU_RESIDENT(i8, 1)
+DS_GPU_RESIDENT(i16, 2)
+DS_GPU_RESIDENT(i32, 4)
+DS_GPU_RESIDENT(i64, 8)
+#undef DS_GPU_RESIDENT
 
 // MLIR's GPU runtime interface, as gpu-to-llvm and the gpu.binary
 // translation call it.
@@ -236,7 +331,7 @@ __attribute__((visibility("default"))) void *mgpuModuleLoad(void *data,
   return mgpuModuleLoadJIT(data, 0);
 }
 
-// Modules stay loaded for the next run.
+// Modules stay loaded for the next run, until ds_model_free.
 __attribute__((visibility("default"))) void mgpuModuleUnload(void *) {}
 
 __attribute__((visibility("default"))) void *

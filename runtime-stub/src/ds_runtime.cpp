@@ -318,6 +318,8 @@ ds_model *ds_model_load(const char *path, char *error, size_t error_size) {
 void ds_model_free(ds_model *model) {
   if (!model)
     return;
+  if (model->target == "cuda")
+    dsCudaForgetModels();
   delete model;
   if (--liveModels == 0)
     ds_release_cached_memory();

@@ -95,6 +95,12 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
                  "LLVM CPU name (default: the host CPU when compiling for it)");
   app.add_option("--features", options.features,
                  "Extra LLVM subtarget features, e.g. +avx2,-avx512f");
+  app.add_option("--precision", options.precision,
+                 "Compute in fp32, fp16 (cuda) or bf16 (cuda, or x86 with "
+                 "AVX512-BF16); reductions accumulate in fp32, inputs and "
+                 "outputs stay fp32")
+      ->default_val("fp32")
+      ->check(CLI::IsMember({"fp32", "fp16", "bf16"}));
   app.add_option("--gpu", options.gpu,
                  "GPU architecture for --target cuda (default sm_80)")
       ->check(CLI::IsMember({"sm_75", "sm_80", "sm_86", "sm_89", "sm_90"}));

@@ -1,8 +1,9 @@
 // RUN: deepseek-opt %s -ds-gpu-device-buffers -split-input-file | FileCheck %s
 
 // The input is copied to the device because it is read; the output only
-// because it is written, back before the return. The constant gets one
-// device copy, the temporary is freed after its last use (through a view).
+// because it is written, back before the return. The constant is read
+// from the copy the runtime keeps on the device (not freed here); the
+// temporary is freed after its last use (through a view).
 // CHECK-LABEL: func @graph(
 // CHECK-SAME: %[[IN:.*]]: memref<4x8xf32>, %[[OUT:.*]]: memref<32xf32>)
 // CHECK: %[[DIN:.*]] = gpu.alloc () : memref<4x8xf32>
@@ -10,18 +11,21 @@
 // CHECK-NEXT: %[[DOUT:.*]] = gpu.alloc () : memref<32xf32>
 // CHECK-NOT: gpu.memcpy %[[DOUT]], %[[OUT]]
 // CHECK: %[[HOST:.*]] = memref.get_global @weights
-// CHECK-NEXT: %[[DW:.*]] = gpu.alloc () : memref<4x8xf32>
-// CHECK-NEXT: gpu.memcpy %[[DW]], %[[HOST]]
+// CHECK-NEXT: %[[ERASED:.*]] = memref.cast %[[HOST]] : memref<4x8xf32> to memref<*xf32>
+// CHECK-NEXT: %[[RESIDENT:.*]] = call @ds_gpu_resident_f32(%[[ERASED]]) : (memref<*xf32>) -> memref<*xf32>
+// CHECK-NEXT: %[[DW:.*]] = memref.cast %[[RESIDENT]] : memref<*xf32> to memref<4x8xf32>
 // CHECK: %[[TMP:.*]] = gpu.alloc () : memref<4x8xf32>
 // CHECK: linalg.add ins(%[[DIN]], %[[DW]] : {{.*}}) outs(%[[TMP]]
 // CHECK: %[[FLAT:.*]] = memref.collapse_shape %[[TMP]]
 // CHECK: linalg.copy ins(%[[FLAT]] : {{.*}}) outs(%[[DOUT]]
 // CHECK-NEXT: gpu.dealloc %[[TMP]]
 // CHECK: gpu.memcpy %[[OUT]], %[[DOUT]]
+// CHECK-NOT: gpu.dealloc %[[DW]]
 // CHECK-DAG: gpu.dealloc %[[DIN]]
 // CHECK-DAG: gpu.dealloc %[[DOUT]]
-// CHECK-DAG: gpu.dealloc %[[DW]]
+// CHECK-NOT: gpu.dealloc %[[DW]]
 // CHECK: return
+// CHECK: func.func private @ds_gpu_resident_f32(memref<*xf32>) -> memref<*xf32>
 // CHECK-NOT: memref.alloc
 memref.global "private" constant @weights : memref<4x8xf32> = dense<1.0>
 func.func @graph(%in: memref<4x8xf32>, %out: memref<32xf32>) {
@@ -51,5 +55,21 @@ func.func @inplace(%buf: memref<?xf32>) {
     %y = arith.addf %x, %x : f32
     linalg.yield %y : f32
   }
+  return
+}
+
+// -----
+
+// A constant of a type the runtime keeps no copies of is copied per run.
+// CHECK-LABEL: func @odd_constant(
+// CHECK: %[[HOST:.*]] = memref.get_global @narrow
+// CHECK-NEXT: %[[DEV:.*]] = gpu.alloc () : memref<4xf8E4M3FN>
+// CHECK-NEXT: gpu.memcpy %[[DEV]], %[[HOST]]
+// CHECK: gpu.dealloc %[[DEV]]
+// CHECK-NOT: ds_gpu_resident
+memref.global "private" constant @narrow : memref<4xf8E4M3FN> = dense<1.0>
+func.func @odd_constant(%out: memref<4xf8E4M3FN>) {
+  %c = memref.get_global @narrow : memref<4xf8E4M3FN>
+  linalg.copy ins(%c : memref<4xf8E4M3FN>) outs(%out : memref<4xf8E4M3FN>)
   return
 }
