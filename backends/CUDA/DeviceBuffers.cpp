@@ -1,6 +1,7 @@
 //===- DeviceBuffers.cpp - every buffer of a graph function on the GPU ----===//
 #include "backends/CUDA/Passes.h"
 
+#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/IR/Dominance.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
@@ -65,18 +66,29 @@ Access accessOf(Value buffer) {
 
 /// The last op of `block` that uses `buffer` or an alias, directly or from
 /// inside its regions; null when an alias leaves the block (returned or
-/// yielded).
+/// yielded). A scalar loaded from the buffer on the host counts as a use
+/// wherever it is used, since ds-gpu-distribute moves such loads into the
+/// kernels that use the value.
 Operation *lastUseInBlock(Value buffer, Block *block) {
   Operation *last = nullptr;
+  auto extendTo = [&](Operation *user) {
+    Operation *inBlock = block->findAncestorOpInBlock(*user);
+    if (inBlock && (!last || last->isBeforeInBlock(inBlock)))
+      last = inBlock;
+    return inBlock != nullptr;
+  };
   for (Value alias : aliasesOf(buffer))
     for (Operation *user : alias.getUsers()) {
       if (user->hasTrait<OpTrait::ReturnLike>() && user->getBlock() == block)
         return nullptr;
-      Operation *inBlock = block->findAncestorOpInBlock(*user);
-      if (!inBlock)
+      if (!extendTo(user))
         return nullptr;
-      if (!last || last->isBeforeInBlock(inBlock))
-        last = inBlock;
+      if (isa<memref::LoadOp>(user)) {
+        SetVector<Operation *> slice;
+        getForwardSlice(user, &slice);
+        for (Operation *dependent : slice)
+          extendTo(dependent);
+      }
     }
   return last;
 }

@@ -26,10 +26,10 @@ TypedAttr constantOf(Type type, double value) {
   return scalar;
 }
 
-/// pow(x, y) as exp(y * log|x|) with C's special cases: 1 when y is 0,
-/// NaN for a negative x and a non-integer y, negative for a negative x and
-/// an odd y. (Upstream's expansion returns a number for a negative base
-/// and any exponent.)
+/// pow(x, y) as exp(y * log|x|) with C's special cases: 1 when y is 0 or
+/// x is 1 (or -1 with an infinite y), NaN for a negative x and a
+/// non-integer y, negative for a negative x and an odd y. (Upstream's expansion
+/// returns a number for a negative base and any exponent.)
 struct PowFAsExpLog : OpRewritePattern<math::PowFOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(math::PowFOp op,
@@ -69,9 +69,21 @@ struct PowFAsExpLog : OpRewritePattern<math::PowFOp> {
     Value undefined = b.create<arith::AndIOp>(loc, xIsNegative, yIsFraction);
     Value result = b.create<arith::SelectOp>(
         loc, undefined, constant(std::nan("")), signedResult);
-    result = b.create<arith::SelectOp>(
-        loc, compare(arith::CmpFPredicate::OEQ, y, constant(0)), constant(1),
-        result);
+    // 1 for a zero exponent, a base of 1 (even with a NaN exponent), and
+    // a base of -1 with an infinite exponent.
+    // (Each value gets its own statement: the order of evaluation of
+    // arguments would otherwise decide the order of the ops.)
+    Value xIsOne = compare(arith::CmpFPredicate::OEQ, x, constant(1));
+    Value absX = b.create<math::AbsFOp>(loc, x);
+    Value xIsUnit = compare(arith::CmpFPredicate::OEQ, absX, constant(1));
+    Value absY = b.create<math::AbsFOp>(loc, y);
+    Value yIsInfinite =
+        compare(arith::CmpFPredicate::OEQ, absY, constant(INFINITY));
+    Value yIsZero = compare(arith::CmpFPredicate::OEQ, y, constant(0));
+    Value one = b.create<arith::OrIOp>(
+        loc, xIsOne, b.create<arith::AndIOp>(loc, xIsUnit, yIsInfinite));
+    one = b.create<arith::OrIOp>(loc, one, yIsZero);
+    result = b.create<arith::SelectOp>(loc, one, constant(1), result);
     b.replaceOp(op, result);
     return success();
   }
@@ -89,9 +101,10 @@ struct ArcSineCosineAsAtan2 : OpRewritePattern<Op> {
     Value x = op.getOperand();
     Value one = b.create<arith::ConstantOp>(loc, type, constantOf(type, 1));
     // sqrt(1 - x^2), as (1 - x)(1 + x) to keep precision near 1.
+    Value oneMinusX = b.create<arith::SubFOp>(loc, one, x);
+    Value onePlusX = b.create<arith::AddFOp>(loc, one, x);
     Value cosine = b.create<math::SqrtOp>(
-        loc, b.create<arith::MulFOp>(loc, b.create<arith::SubFOp>(loc, one, x),
-                                     b.create<arith::AddFOp>(loc, one, x)));
+        loc, b.create<arith::MulFOp>(loc, oneMinusX, onePlusX));
     Value result = isAsin ? b.create<math::Atan2Op>(loc, x, cosine)
                           : b.create<math::Atan2Op>(loc, cosine, x);
     b.replaceOp(op, result);

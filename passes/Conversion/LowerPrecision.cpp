@@ -137,36 +137,90 @@ struct LowerPrecisionPass
       }
     }
 
+    // Reductions accumulate in f32, and their results stay f32 up to the
+    // ops that consume them (through reshapes and slices): a sum of
+    // squares overflows f16 long before the mean or the norm taken of it.
+    // Those consumers compute in f32 too and round what they produce.
     SmallVector<linalg::GenericOp> accumulating;
     func.walk([&](linalg::GenericOp op) {
       if (accumulates(op))
         accumulating.push_back(op);
     });
-    auto insideAccumulating = [&](Operation *op) {
-      for (linalg::GenericOp acc : accumulating)
-        if (acc->isProperAncestor(op))
+    llvm::SetVector<Value> wideValues;
+    for (linalg::GenericOp acc : accumulating)
+      for (Value result : acc->getResults())
+        if (isF32Tensor(result.getType()))
+          wideValues.insert(result);
+    SetVector<Operation *> reshapes; // keep f32, between the two
+    for (size_t i = 0; i < wideValues.size(); ++i)
+      for (Operation *user : wideValues[i].getUsers())
+        if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp,
+                tensor::ExtractSliceOp, tensor::CastOp>(user) &&
+            user->getOperand(0) == wideValues[i]) {
+          reshapes.insert(user);
+          wideValues.insert(user->getResult(0));
+        }
+    // Generics whose bodies compute in f32.
+    SetVector<linalg::GenericOp> wideOps(accumulating.begin(),
+                                         accumulating.end());
+    for (Value v : wideValues)
+      for (Operation *user : v.getUsers())
+        if (auto consumer = dyn_cast<linalg::GenericOp>(user))
+          wideOps.insert(consumer);
+    auto insideWideOp = [&](Operation *op) {
+      for (linalg::GenericOp wideOp : wideOps)
+        if (wideOp->isProperAncestor(op))
           return true;
       return false;
     };
+    auto isAccumulating = [&](Operation *op) {
+      auto generic = dyn_cast<linalg::GenericOp>(op);
+      return generic && llvm::is_contained(accumulating, generic);
+    };
 
-    // Retype every f32 value, except in and out of accumulating ops: their
-    // bodies and results stay f32, their inputs are rounded.
+    // Retype every f32 value but those: accumulators, their reshapes, and
+    // the bodies of f32 generics (whose inputs and outputs of the lower
+    // type are widened and rounded below).
     func.walk([&](Operation *op) {
-      if (op == func || insideAccumulating(op))
+      if (op == func || insideWideOp(op))
         return;
-      auto acc = dyn_cast<linalg::GenericOp>(op);
-      bool isAccumulating = acc && llvm::is_contained(accumulating, acc);
-      if (!isAccumulating)
+      if (!isAccumulating(op) && !reshapes.contains(op))
         for (Value result : op->getResults())
           result.setType(lowered(result.getType(), low));
+      auto generic = dyn_cast<linalg::GenericOp>(op);
+      bool wide = generic && wideOps.contains(generic);
       for (Region &region : op->getRegions())
         for (Block &block : region)
           for (BlockArgument arg : block.getArguments()) {
-            if (isAccumulating && arg.getArgNumber() >= acc.getNumDpsInputs())
-              continue;
+            if (wide) {
+              OpOperand *operand = generic.getMatchingOpOperand(arg);
+              if (wideValues.contains(operand->get()) ||
+                  (isAccumulating(op) && generic.isDpsInit(operand)))
+                continue;
+            }
             arg.setType(lowered(arg.getType(), low));
           }
     });
+
+    // The interface stays f32: arguments are rounded on entry (after the
+    // retyping above, which must not touch these casts, and before the
+    // f32 bodies below look at what their operands have become).
+    Block &entry = func.front();
+    b.setInsertionPointToStart(&entry);
+    for (BlockArgument arg : entry.getArguments()) {
+      if (!isF32Tensor(arg.getType()) && !arg.getType().isF32())
+        continue;
+      Value rounded = castFloat(b, func.getLoc(), arg, low);
+      SmallPtrSet<Operation *, 4> rounding;
+      for (Operation &op : entry) {
+        rounding.insert(&op);
+        if (&op == rounded.getDefiningOp())
+          break;
+      }
+      arg.replaceUsesWithIf(rounded, [&](OpOperand &use) {
+        return !rounding.contains(use.getOwner());
+      });
+    }
 
     // Constants whose type changed: their values are rounded.
     func.walk([&](arith::ConstantOp constant) {
@@ -190,20 +244,22 @@ struct LowerPrecisionPass
     }
 
     // Math functions and bit casts compute in f32 on rounded values.
+    auto isLow = [&](Value v) { return v.getType() == low; };
     SmallVector<Operation *> wide;
     func.walk([&](Operation *op) {
-      if (staysF32(op) && !insideAccumulating(op) &&
-          llvm::any_of(op->getResultTypes(), [&](Type t) { return t == low; }))
+      if (staysF32(op) && !insideWideOp(op) &&
+          (llvm::any_of(op->getOperands(), isLow) ||
+           llvm::any_of(op->getResults(), isLow)))
         wide.push_back(op);
     });
     for (Operation *op : wide) {
       b.setInsertionPoint(op);
       for (OpOperand &operand : op->getOpOperands())
-        if (operand.get().getType() == low)
+        if (isLow(operand.get()))
           operand.set(castScalar(b, op->getLoc(), operand.get(), f32));
       b.setInsertionPointAfter(op);
       for (Value result : op->getResults()) {
-        if (result.getType() != low)
+        if (!isLow(result))
           continue;
         result.setType(f32);
         Value rounded = castScalar(b, op->getLoc(), result, low);
@@ -211,56 +267,71 @@ struct LowerPrecisionPass
       }
     }
 
-    // Accumulating ops: inputs and captured values widened inside the
-    // body, f32 inits, results rounded for their users.
-    for (linalg::GenericOp acc : accumulating) {
-      Block *body = acc.getBody();
+    // f32 generics: arguments and captured values of the lower type are
+    // widened in the body; accumulators get f32 inits, other outputs are
+    // rounded where they are yielded.
+    for (linalg::GenericOp op : wideOps) {
+      Block *body = op.getBody();
       b.setInsertionPointToStart(body);
-      for (BlockArgument arg :
-           body->getArguments().take_front(acc.getNumDpsInputs()))
-        if (arg.getType() == low) {
-          Value wideArg = castScalar(b, acc.getLoc(), arg, f32);
+      for (BlockArgument arg : body->getArguments())
+        if (isLow(arg) && !arg.use_empty()) {
+          Value wideArg = castScalar(b, op.getLoc(), arg, f32);
           arg.replaceAllUsesExcept(wideArg, wideArg.getDefiningOp());
         }
       body->walk([&](Operation *inner) {
+        // An element read from a tensor outside that is now in the lower
+        // type comes out in that type, then is widened.
+        if (auto extract = dyn_cast<tensor::ExtractOp>(inner)) {
+          Type element = extract.getTensor().getType().getElementType();
+          if (element == low && extract.getType() == f32) {
+            OpBuilder after(inner->getContext());
+            after.setInsertionPointAfter(inner);
+            extract.getResult().setType(low);
+            Value widened = castScalar(after, op.getLoc(), extract, f32);
+            extract.getResult().replaceAllUsesExcept(widened,
+                                                     widened.getDefiningOp());
+          }
+          return;
+        }
         for (OpOperand &operand : inner->getOpOperands()) {
           Value v = operand.get();
-          if (v.getType() == low &&
-              !acc.getRegion().isAncestor(v.getParentRegion()))
-            operand.set(castScalar(b, acc.getLoc(), v, f32));
+          if (isLow(v) && !op.getRegion().isAncestor(v.getParentRegion()))
+            operand.set(castScalar(b, op.getLoc(), v, f32));
         }
       });
-      b.setInsertionPoint(acc);
-      for (OpOperand &init : acc.getDpsInitsMutable())
-        if (cast<RankedTensorType>(init.get().getType()).getElementType() ==
-            low)
-          init.set(castTensor(b, acc.getLoc(), init.get(), f32));
-      b.setInsertionPointAfter(acc);
-      for (Value result : acc->getResults()) {
-        if (!isF32Tensor(result.getType()))
-          continue;
-        Value rounded = castTensor(b, acc.getLoc(), result, low);
-        result.replaceAllUsesExcept(rounded, rounded.getDefiningOp());
+      if (isAccumulating(op)) {
+        b.setInsertionPoint(op);
+        for (OpOperand &init : op.getDpsInitsMutable())
+          if (cast<RankedTensorType>(init.get().getType()).getElementType() ==
+              low)
+            init.set(castTensor(b, op.getLoc(), init.get(), f32));
+        continue;
+      }
+      Operation *yield = body->getTerminator();
+      b.setInsertionPoint(yield);
+      for (OpOperand &yielded : yield->getOpOperands()) {
+        Type want =
+            body->getArgument(op.getNumDpsInputs() + yielded.getOperandNumber())
+                .getType();
+        if (auto target = dyn_cast<FloatType>(want))
+          yielded.set(castScalar(b, op.getLoc(), yielded.get(), target));
       }
     }
 
-    // The interface stays f32: arguments are rounded on entry (after the
-    // retyping above, which must not touch these casts).
-    Block &entry = func.front();
-    b.setInsertionPointToStart(&entry);
-    for (BlockArgument arg : entry.getArguments()) {
-      if (!isF32Tensor(arg.getType()))
-        continue;
-      Value rounded = castTensor(b, func.getLoc(), arg, low);
-      SmallPtrSet<Operation *, 4> rounding;
-      for (Operation &op : entry) {
-        rounding.insert(&op);
-        if (&op == rounded.getDefiningOp())
-          break;
+    // Anything else that reads an f32 accumulator reads it rounded.
+    for (Value v : wideValues) {
+      Value rounded;
+      for (OpOperand &use : llvm::make_early_inc_range(v.getUses())) {
+        Operation *user = use.getOwner();
+        auto generic = dyn_cast<linalg::GenericOp>(user);
+        if (reshapes.contains(user) || (generic && wideOps.contains(generic)))
+          continue;
+        if (!rounded) {
+          b.setInsertionPointAfterValue(v);
+          rounded = castTensor(b, v.getLoc(), v, low);
+        }
+        use.set(rounded);
       }
-      arg.replaceUsesWithIf(rounded, [&](OpOperand &use) {
-        return !rounding.contains(use.getOwner());
-      });
     }
 
     // Results are widened back to the f32 the signature promises.
@@ -268,7 +339,8 @@ struct LowerPrecisionPass
       b.setInsertionPoint(ret);
       for (auto [operand, type] :
            llvm::zip(ret->getOpOperands(), func.getResultTypes()))
-        if (operand.get().getType() != type && isF32Tensor(type))
+        if (operand.get().getType() != type &&
+            (isF32Tensor(type) || type.isF32()))
           operand.set(castFloat(b, ret.getLoc(), operand.get(), f32));
     });
 

@@ -96,7 +96,10 @@ int ds_model_set_num_threads(ds_model *model, int threads);
 int ds_model_run(ds_model *model, const void *const *inputs,
                  void *const *outputs);
 
-/* Why the last ds_model_run returned -3; "" after a successful run. */
+/* Why the last ds_model_run returned -3; "" after a successful run.
+ * --target cuda models may run on several threads at once, but
+ * ds_model_free of one must not overlap a run of another: freeing a model
+ * unloads the kernels and weights the runtime keeps on the GPU. */
 const char *ds_model_last_error(const ds_model *model);
 
 /* Size in bytes of one element of `dtype`, 0 when unknown. */

@@ -84,7 +84,6 @@ struct State {
   // kept across runs and dropped when a model is freed (its library's
   // addresses may then be reused by the next one).
   std::map<const void *, CUmodule> modules;
-  std::string error; // first failure since the last dsCudaTakeError
   std::map<const void *, CUdeviceptr> resident;
 };
 
@@ -105,14 +104,21 @@ std::string resultText(CUresult result) {
   return text ? text : "CUDA error " + std::to_string(result);
 }
 
+/// The first failure on this thread since the last dsCudaTakeError: a
+/// model runs on its caller's thread, so runs on two threads keep their
+/// errors apart.
+thread_local std::string firstError;
+
+void recordError(const std::string &message) {
+  if (firstError.empty())
+    firstError = message;
+}
+
 /// Records the first failure of a driver call; later ones are its fallout.
 bool check(CUresult result, const char *call) {
   if (result == 0)
     return true;
-  State &s = state();
-  std::lock_guard<std::mutex> lock(s.mutex);
-  if (s.error.empty())
-    s.error = std::string(call) + " failed: " + resultText(result);
+  recordError(std::string(call) + " failed: " + resultText(result));
   return false;
 }
 
@@ -221,10 +227,8 @@ void dsCudaForgetModels() {
 }
 
 std::string dsCudaTakeError() {
-  State &s = state();
-  std::lock_guard<std::mutex> lock(s.mutex);
   std::string error;
-  error.swap(s.error);
+  error.swap(firstError);
   return error;
 }
 
@@ -259,16 +263,26 @@ UnrankedMemRef residentCopy(UnrankedMemRef host, size_t elementBytes) {
   {
     std::lock_guard<std::mutex> lock(s.mutex);
     auto [it, inserted] = s.resident.try_emplace(data, 0);
-    if (inserted && bytes) {
+    if (!inserted) {
+      device = it->second;
+    } else if (bytes) {
       CUresult r = d.cuMemAllocAsync(&it->second, bytes, s.stream);
       if (r == 0)
         r = d.cuMemcpyAsync(it->second, reinterpret_cast<CUdeviceptr>(data),
                             bytes, s.stream);
-      if (r != 0 && s.error.empty())
-        s.error = "uploading a weight (" + std::to_string(bytes) +
-                  " bytes) failed: " + resultText(r);
+      if (r != 0) {
+        // Not kept: the next run tries again, and fails again visibly.
+        if (it->second)
+          d.cuMemFreeAsync(it->second, s.stream);
+        s.resident.erase(it);
+        recordError("uploading a weight (" + std::to_string(bytes) +
+                    " bytes) failed: " + resultText(r));
+      } else {
+        device = it->second;
+      }
+    } else {
+      device = it->second;
     }
-    device = it->second;
   }
   size_t descriptorBytes =
       sizeof(DescriptorHead) + 2 * host.rank * sizeof(int64_t);
@@ -316,9 +330,8 @@ __attribute__((visibility("default"))) void *mgpuModuleLoadJIT(void *data,
     void *values[] = {log, reinterpret_cast<void *>(sizeof(log))};
     CUresult r = d.cuModuleLoadDataEx(&it->second, data, 2, options, values);
     if (r != 0) {
-      if (s.error.empty())
-        s.error = "loading the model's PTX failed: " + resultText(r) +
-                  (log[0] ? std::string(": ") + log : std::string());
+      recordError("loading the model's PTX failed: " + resultText(r) +
+                  (log[0] ? std::string(": ") + log : std::string()));
       s.modules.erase(it);
       return nullptr;
     }
@@ -349,7 +362,11 @@ mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY, intptr_t gridZ,
                  intptr_t blockX, intptr_t blockY, intptr_t blockZ,
                  int32_t sharedMemBytes, void *stream, void **params,
                  void **extra, size_t /*paramsCount*/) {
-  if (!function)
+  // An empty tensor gives an empty grid, which the driver refuses. After
+  // a failure nothing more runs: a kernel given a buffer that failed to
+  // upload would fault and poison the context for every later run.
+  if (!function || !firstError.empty() || gridX <= 0 || gridY <= 0 ||
+      gridZ <= 0 || blockX <= 0 || blockY <= 0 || blockZ <= 0)
     return;
   check(driver().cuLaunchKernel(static_cast<CUfunction>(function), gridX, gridY,
                                 gridZ, blockX, blockY, blockZ, sharedMemBytes,

@@ -45,8 +45,9 @@ func.func @everything(%x: f32, %y: f32) -> (f32, f32, f32, f32, f32, f32, f32) {
 
 // -----
 
-// pow keeps C's special cases: 1 for a zero exponent, NaN for a negative
-// base and a fractional exponent, a negative result for an odd one.
+// pow keeps C's special cases: 1 for a zero exponent or a base of 1, NaN
+// for a negative base and a fractional exponent, a negative result for an
+// odd one.
 // ALL-LABEL: func @pow(
 // ALL-SAME: %[[X:.*]]: f32, %[[Y:.*]]: f32)
 // ALL-DAG: %[[NAN:.*]] = arith.constant 0x7FC00000 : f32
@@ -57,8 +58,16 @@ func.func @everything(%x: f32, %y: f32) -> (f32, f32, f32, f32, f32, f32, f32) {
 // ALL-NEXT: %[[FRACTION:.*]] = arith.xori %{{.*}}, %true : i1
 // ALL-NEXT: %[[UNDEFINED:.*]] = arith.andi %[[NEG]], %[[FRACTION]] : i1
 // ALL-NEXT: %[[DEFINED:.*]] = arith.select %[[UNDEFINED]], %[[NAN]], %[[SIGNED]] : f32
+// ALL-NEXT: %[[XONE:.*]] = arith.cmpf oeq, %[[X]], %[[ONE]] : f32
+// ALL-NEXT: %[[ABSX:.*]] = math.absf %[[X]] : f32
+// ALL-NEXT: %[[XUNIT:.*]] = arith.cmpf oeq, %[[ABSX]], %[[ONE]] : f32
+// ALL-NEXT: %[[ABSY:.*]] = math.absf %[[Y]] : f32
+// ALL-NEXT: %[[YINF:.*]] = arith.cmpf oeq, %[[ABSY]], %{{.*}} : f32
 // ALL-NEXT: %[[YZERO:.*]] = arith.cmpf oeq, %[[Y]], %[[ZERO]] : f32
-// ALL-NEXT: %[[R:.*]] = arith.select %[[YZERO]], %[[ONE]], %[[DEFINED]] : f32
+// ALL-NEXT: %[[UNITINF:.*]] = arith.andi %[[XUNIT]], %[[YINF]] : i1
+// ALL-NEXT: %[[ONEBASE:.*]] = arith.ori %[[XONE]], %[[UNITINF]] : i1
+// ALL-NEXT: %[[ISONE:.*]] = arith.ori %[[ONEBASE]], %[[YZERO]] : i1
+// ALL-NEXT: %[[R:.*]] = arith.select %[[ISONE]], %[[ONE]], %[[DEFINED]] : f32
 // ALL-NEXT: return %[[R]]
 func.func @pow(%x: f32, %y: f32) -> f32 {
   %0 = math.powf %x, %y : f32

@@ -5,8 +5,8 @@
 
 // A matmul with a bias: the interface stays f32 (rounded on entry, widened
 // on exit), weights are rounded at compile time, the product reads f16
-// and accumulates in f32 from an f32 init, and its result is rounded for
-// the bias add, which computes in f16.
+// and accumulates in f32 from an f32 init, and the bias add that consumes
+// the f32 product computes in f32 and rounds what it writes.
 // CHECK-LABEL: func @matmul_bias(
 // CHECK-SAME: %[[X:.*]]: tensor<2x3xf32>) -> tensor<2x4xf32>
 // CHECK: %[[XL:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<2x3xf32>) outs(%{{.*}} : tensor<2x3xf16>)
@@ -21,9 +21,12 @@
 // CHECK-DAG: %[[BW:.*]] = arith.extf %[[B]] : f16 to f32
 // CHECK: arith.mulf %[[AW]], %[[BW]] : f32
 // CHECK: arith.addf %[[C]], %{{.*}} : f32
-// CHECK: %[[ROUNDED:.*]] = linalg.generic {{.*}} ins(%[[ACC]] : tensor<2x4xf32>) outs(%{{.*}} : tensor<2x4xf16>)
-// CHECK: linalg.generic {{.*}} ins(%[[ROUNDED]] : tensor<2x4xf16>)
-// CHECK: arith.addf %{{.*}}, %{{.*}} : f16
+// CHECK: linalg.generic {{.*}} ins(%[[ACC]] : tensor<2x4xf32>) outs(%{{.*}} : tensor<2x4xf16>)
+// CHECK-NEXT: ^bb0(%[[SUM:.*]]: f32, %{{.*}}: f16):
+// CHECK-NEXT: %[[BIAS:.*]] = arith.extf %{{.*}} : f16 to f32
+// CHECK-NEXT: %[[ADDED:.*]] = arith.addf %[[SUM]], %[[BIAS]] : f32
+// CHECK-NEXT: %[[R:.*]] = arith.truncf %[[ADDED]] : f32 to f16
+// CHECK-NEXT: linalg.yield %[[R]] : f16
 // CHECK: %[[OUT:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<2x4xf32>)
 // CHECK: arith.extf %{{.*}} : f16 to f32
 // CHECK: return %[[OUT]] : tensor<2x4xf32>
@@ -70,4 +73,49 @@ func.func @exp_and_ints(%x: tensor<8xf32>, %n: tensor<8xi32>) -> (tensor<8xf32>,
     linalg.yield %y, %j : f32, i32
   } -> (tensor<8xf32>, tensor<8xi32>)
   return %r#0, %r#1 : tensor<8xf32>, tensor<8xi32>
+}
+
+// -----
+
+// A sum of squares followed by a mean: the sum stays f32 through the
+// reshape to the division, which computes in f32 (in f16 a sum of 1024
+// squares of 8 would already be infinite). A tensor outside read in an
+// f32 body is read in f16 and widened; a bit cast reads its f32.
+// CHECK-LABEL: func @mean_of_squares(
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}}"reduction"{{.*}} outs(%{{.*}} : tensor<4xf32>)
+// CHECK: %[[EXPANDED:.*]] = tensor.expand_shape %[[SUM]] {{.*}} : tensor<4xf32> into tensor<4x1xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[EXPANDED]] : tensor<4x1xf32>) outs(%{{.*}} : tensor<4x1xf16>)
+// CHECK: %[[N:.*]] = tensor.extract %{{.*}}[%{{.*}}] : tensor<4xf16>
+// CHECK-NEXT: %[[NW:.*]] = arith.extf %[[N]] : f16 to f32
+// CHECK-NEXT: arith.divf %{{.*}}, %[[NW]] : f32
+// CHECK: %[[WIDE:.*]] = arith.extf %{{.*}} : f16 to f32
+// CHECK-NEXT: arith.bitcast %[[WIDE]] : f32 to i32
+#rows = affine_map<(i, j) -> (i, j)>
+#row = affine_map<(i, j) -> (i)>
+func.func @mean_of_squares(%x: tensor<4x1024xf32>, %counts: tensor<4xf32>) -> (tensor<4x1xf32>, tensor<4xi32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+  %sum = linalg.generic {indexing_maps = [#rows, #row], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<4x1024xf32>) outs(%f : tensor<4xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %sq = arith.mulf %a, %a : f32
+    %s = arith.addf %sq, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<4xf32>
+  %expanded = tensor.expand_shape %sum [[0, 1]] output_shape [4, 1] : tensor<4xf32> into tensor<4x1xf32>
+  %e2 = tensor.empty() : tensor<4x1xf32>
+  %mean = linalg.generic {indexing_maps = [#rows, #rows], iterator_types = ["parallel", "parallel"]} ins(%expanded : tensor<4x1xf32>) outs(%e2 : tensor<4x1xf32>) {
+  ^bb0(%s: f32, %o: f32):
+    %i = linalg.index 0 : index
+    %n = tensor.extract %counts[%i] : tensor<4xf32>
+    %m = arith.divf %s, %n : f32
+    linalg.yield %m : f32
+  } -> tensor<4x1xf32>
+  %ei = tensor.empty() : tensor<4xi32>
+  %bits = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>], iterator_types = ["parallel"]} ins(%counts : tensor<4xf32>) outs(%ei : tensor<4xi32>) {
+  ^bb0(%c: f32, %o: i32):
+    %b = arith.bitcast %c : f32 to i32
+    linalg.yield %b : i32
+  } -> tensor<4xi32>
+  return %mean, %bits : tensor<4x1xf32>, tensor<4xi32>
 }
