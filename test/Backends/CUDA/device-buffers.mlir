@@ -73,3 +73,33 @@ func.func @odd_constant(%out: memref<4xf8E4M3FN>) {
   linalg.copy ins(%c : memref<4xf8E4M3FN>) outs(%out : memref<4xf8E4M3FN>)
   return
 }
+
+// -----
+
+// A scalar the host reads from a temporary (a computed Clip bound) is
+// moved into the kernels that use it by ds-gpu-distribute, so the
+// temporary lives until the last op using the loaded value.
+// CHECK-LABEL: func @loaded_bound(
+// CHECK: %[[BOUND:.*]] = gpu.alloc () : memref<f32>
+// CHECK: %[[V:.*]] = memref.load %[[BOUND]][] : memref<f32>
+// CHECK-NOT: gpu.dealloc %[[BOUND]]
+// CHECK: linalg.generic
+// CHECK: arith.minimumf %{{.*}}, %[[V]]
+// CHECK: linalg.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: gpu.dealloc %[[BOUND]]
+func.func @loaded_bound(%x: memref<8xf32>, %y: memref<8xf32>) {
+  %b = memref.alloc() : memref<f32>
+  linalg.generic {indexing_maps = [affine_map<(d) -> (d)>, affine_map<(d) -> ()>], iterator_types = ["reduction"]} ins(%x : memref<8xf32>) outs(%b : memref<f32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %m = arith.maximumf %a, %acc : f32
+    linalg.yield %m : f32
+  }
+  %v = memref.load %b[] : memref<f32>
+  linalg.generic {indexing_maps = [affine_map<(d) -> (d)>, affine_map<(d) -> (d)>], iterator_types = ["parallel"]} ins(%x : memref<8xf32>) outs(%y : memref<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %c = arith.minimumf %a, %v : f32
+    linalg.yield %c : f32
+  }
+  return
+}
