@@ -20,7 +20,7 @@ config.substitutions.append(("%python_onnx", "/usr/bin/python3"))
 
 # NVIDIA's PTX assembler, where the CUDA toolkit is installed: GPU tests
 # then assemble the PTX they emit. A CUDA driver means a GPU to run on.
-import ctypes.util
+import ctypes
 import shutil
 ptxas = shutil.which("ptxas") or (
     "/usr/local/cuda/bin/ptxas"
@@ -28,8 +28,13 @@ ptxas = shutil.which("ptxas") or (
 if ptxas:
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", ptxas))
-if ctypes.util.find_library("cuda"):
+# (Loaded, not looked up: find_library also finds the toolkit's link-time
+# stubs, which cannot run anything.)
+try:
+    ctypes.CDLL("libcuda.so.1")
     config.available_features.add("cuda-driver")
+except OSError:
+    pass
 
 # bfloat16 arithmetic on the host CPU (for --precision bf16 on x86).
 try:

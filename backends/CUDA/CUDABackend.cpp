@@ -24,6 +24,12 @@ public:
   std::string resolveFeatures(const TargetOptions &options) const override {
     return options.features;
   }
+  // NVIDIA GPUs compute in fp16 and bf16 (bf16 natively from sm_80 on;
+  // LLVM widens it to f32 arithmetic on sm_75).
+  std::string missingForPrecision(llvm::StringRef,
+                                  const TargetOptions &) const override {
+    return "";
+  }
   // Ampere, the oldest architecture still common in servers; PTX for it
   // also runs on newer GPUs through the driver's JIT.
   std::string resolveGPU(const TargetOptions &options) const override {

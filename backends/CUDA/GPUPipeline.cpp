@@ -6,7 +6,6 @@
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
-#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -25,10 +24,7 @@ void mlir::ds::buildCUDACodegenPipeline(OpPassManager &pm,
 
   // Kernels: to NVVM, then PTX.
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
-  kernels.addPass(createLowerAffinePass());
-  kernels.addPass(memref::createExpandStridedMetadataPass());
-  kernels.addPass(createLowerAffinePass());
-  kernels.addPass(createConvertSCFToCFPass());
+  buildLoopsToControlFlowPipeline(kernels);
   // No libdevice: every function becomes arithmetic, and what has an
   // instruction (sqrt, fabs, fma, floor) an LLVM intrinsic when the kernels
   // are serialized.

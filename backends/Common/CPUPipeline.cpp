@@ -76,12 +76,18 @@ void mlir::ds::buildCPUCodegenPipeline(OpPassManager &pm,
   buildHostToLLVMPipeline(pm, /*launchesGPUKernels=*/false);
 }
 
-void mlir::ds::buildHostToLLVMPipeline(OpPassManager &pm,
-                                       bool launchesGPUKernels) {
+void mlir::ds::buildLoopsToControlFlowPipeline(OpPassManager &pm) {
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertSCFToCFPass());
+  // Views (subviews, reshapes) become offset and stride arithmetic, which
+  // the second affine lowering takes.
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+}
+
+void mlir::ds::buildHostToLLVMPipeline(OpPassManager &pm,
+                                       bool launchesGPUKernels) {
+  buildLoopsToControlFlowPipeline(pm);
   // Math first: what has no LLVM intrinsic becomes libm calls on the
   // elements of its vectors, whose extracts the vector lowering then takes.
   pm.addPass(createConvertMathToLLVMPass());

@@ -20,6 +20,10 @@ void buildBufferizationPipeline(OpPassManager &pm, bool insertDeallocations);
 void buildCPUCodegenPipeline(OpPassManager &pm,
                              const CPUCodegenOptions &options);
 
+/// Loops (affine, scf) to the cf dialect and memref views to explicit
+/// offsets and strides: the first steps of host code and of GPU kernels.
+void buildLoopsToControlFlowPipeline(OpPassManager &pm);
+
 /// Lowers host code (loops, memrefs, math, vectors, calls into the runtime,
 /// and with `launchesGPUKernels` gpu copies, frees and launches) to the
 /// LLVM dialect.

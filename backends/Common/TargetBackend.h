@@ -45,6 +45,13 @@ public:
   virtual std::string resolveGPU(const TargetOptions &options) const {
     return "";
   }
+  /// What computing in `precision` (fp32, fp16 or bf16) would need that
+  /// the target, with `options`, lacks; "" when it has it. Half precision
+  /// needs hardware that computes in it: the default is fp32 only.
+  virtual std::string missingForPrecision(llvm::StringRef precision,
+                                          const TargetOptions &options) const {
+    return precision == "fp32" ? "" : "--target cuda";
+  }
   /// linalg/tensor/arith/math on tensors -> LLVM dialect.
   virtual void buildCodegenPipeline(OpPassManager &pm,
                                     const TargetOptions &options) const = 0;

@@ -47,6 +47,17 @@ public:
     return features;
   }
 
+  // bfloat16 where the CPU converts and multiplies it (AVX512-BF16).
+  std::string missingForPrecision(llvm::StringRef precision,
+                                  const TargetOptions &options) const override {
+    if (precision != "bf16")
+      return TargetBackend::missingForPrecision(precision, options);
+    if (llvm::StringRef(resolveFeatures(options)).contains("+avx512bf16"))
+      return "";
+    return "--target cuda or a CPU with AVX512-BF16 (the target CPU '" +
+           resolveCPU(options) + "' lacks it)";
+  }
+
   void buildCodegenPipeline(OpPassManager &pm,
                             const TargetOptions &) const override {
     buildCPUCodegenPipeline(pm, {});

@@ -248,23 +248,13 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
                  << options.target << "' (available: " << names << ")\n";
     return CompileStatus::BadInput;
   }
-  // Half precision needs hardware that computes in it: NVIDIA GPUs for
-  // both formats, x86 CPUs with AVX512-BF16 for bfloat16.
-  if (options.precision != "fp32") {
+  {
     TargetOptions target{options.cpu, options.features, options.gpu};
-    bool cpuHasBF16 = llvm::StringRef(backend->resolveFeatures(target))
-                          .contains("+avx512bf16");
-    bool supported = backend->name() == "cuda" ||
-                     (options.precision == "bf16" && cpuHasBF16);
-    if (!supported) {
+    std::string needed =
+        backend->missingForPrecision(options.precision, target);
+    if (!needed.empty()) {
       llvm::errs() << "deepseek-convert: error: --precision "
-                   << options.precision << " needs "
-                   << (options.precision == "bf16"
-                           ? "--target cuda or a CPU with AVX512-BF16 (the "
-                             "target CPU '" +
-                                 backend->resolveCPU(target) + "' lacks it)"
-                           : std::string("--target cuda"))
-                   << "\n";
+                   << options.precision << " needs " << needed << "\n";
       return CompileStatus::BadInput;
     }
   }

@@ -31,6 +31,19 @@ using namespace mlir;
 using namespace mlir::ds;
 namespace g = mlir::ds::graph;
 
+Value mlir::ds::convertFloat(OpBuilder &b, Location loc, Value value,
+                             FloatType to) {
+  auto from = cast<FloatType>(value.getType());
+  if (from == to)
+    return value;
+  if (from.getWidth() < to.getWidth())
+    return b.create<arith::ExtFOp>(loc, to, value);
+  if (from.getWidth() > to.getWidth())
+    return b.create<arith::TruncFOp>(loc, to, value);
+  Value wide = b.create<arith::ExtFOp>(loc, b.getF32Type(), value);
+  return b.create<arith::TruncFOp>(loc, to, wide);
+}
+
 namespace {
 
 //===----------------------------------------------------------------------===//
@@ -423,15 +436,8 @@ Value castScalar(OpBuilder &b, Location loc, Value v, Type srcOnnx,
       return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNE, v, zero);
     return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, v, zero);
   }
-  if (srcF && dstF) {
-    if (srcF.getWidth() < dstF.getWidth())
-      return b.create<arith::ExtFOp>(loc, dst, v);
-    if (srcF.getWidth() > dstF.getWidth())
-      return b.create<arith::TruncFOp>(loc, dst, v);
-    // f16 <-> bf16: go through f32.
-    Value wide = b.create<arith::ExtFOp>(loc, b.getF32Type(), v);
-    return b.create<arith::TruncFOp>(loc, dst, wide);
-  }
+  if (srcF && dstF)
+    return ds::convertFloat(b, loc, v, dstF);
   if (srcF) {
     if (dstUnsigned)
       return b.create<arith::FPToUIOp>(loc, dst, v);

@@ -29,20 +29,6 @@ Type lowered(Type type, FloatType low) {
   return type;
 }
 
-/// A float scalar converted to `to`: widened, narrowed, or (between two
-/// formats of one width, f16 and bf16) through f32.
-Value castScalar(OpBuilder &b, Location loc, Value value, FloatType to) {
-  auto from = cast<FloatType>(value.getType());
-  if (from == to)
-    return value;
-  if (from.getWidth() < to.getWidth())
-    return b.create<arith::ExtFOp>(loc, to, value);
-  if (from.getWidth() > to.getWidth())
-    return b.create<arith::TruncFOp>(loc, to, value);
-  Value wide = b.create<arith::ExtFOp>(loc, b.getF32Type(), value);
-  return b.create<arith::TruncFOp>(loc, to, wide);
-}
-
 /// A float tensor converted elementwise to element type `to`.
 Value castTensor(OpBuilder &b, Location loc, Value tensor, FloatType to) {
   auto type = cast<RankedTensorType>(tensor.getType());
@@ -58,14 +44,14 @@ Value castTensor(OpBuilder &b, Location loc, Value tensor, FloatType to) {
       .create<linalg::GenericOp>(
           loc, init.getType(), tensor, init, maps, iterators,
           [&](OpBuilder &nested, Location at, ValueRange args) {
-            nested.create<linalg::YieldOp>(at,
-                                           castScalar(nested, at, args[0], to));
+            nested.create<linalg::YieldOp>(
+                at, ds::convertFloat(nested, at, args[0], to));
           })
       .getResult(0);
 }
 
 Value castFloat(OpBuilder &b, Location loc, Value value, FloatType to) {
-  return isa<FloatType>(value.getType()) ? castScalar(b, loc, value, to)
+  return isa<FloatType>(value.getType()) ? ds::convertFloat(b, loc, value, to)
                                          : castTensor(b, loc, value, to);
 }
 
@@ -141,10 +127,10 @@ struct LowerPrecisionPass
     // ops that consume them (through reshapes and slices): a sum of
     // squares overflows f16 long before the mean or the norm taken of it.
     // Those consumers compute in f32 too and round what they produce.
-    SmallVector<linalg::GenericOp> accumulating;
+    SetVector<linalg::GenericOp> accumulating;
     func.walk([&](linalg::GenericOp op) {
       if (accumulates(op))
-        accumulating.push_back(op);
+        accumulating.insert(op);
     });
     llvm::SetVector<Value> wideValues;
     for (linalg::GenericOp acc : accumulating)
@@ -167,15 +153,14 @@ struct LowerPrecisionPass
       for (Operation *user : v.getUsers())
         if (auto consumer = dyn_cast<linalg::GenericOp>(user))
           wideOps.insert(consumer);
+    // Generics do not nest: the one around an op is the only candidate.
     auto insideWideOp = [&](Operation *op) {
-      for (linalg::GenericOp wideOp : wideOps)
-        if (wideOp->isProperAncestor(op))
-          return true;
-      return false;
+      auto around = op->getParentOfType<linalg::GenericOp>();
+      return around && wideOps.contains(around);
     };
     auto isAccumulating = [&](Operation *op) {
       auto generic = dyn_cast<linalg::GenericOp>(op);
-      return generic && llvm::is_contained(accumulating, generic);
+      return generic && accumulating.contains(generic);
     };
 
     // Retype every f32 value but those: accumulators, their reshapes, and
@@ -237,8 +222,9 @@ struct LowerPrecisionPass
     });
     for (Operation *op : casts) {
       b.setInsertionPoint(op);
-      Value rebuilt = castScalar(b, op->getLoc(), op->getOperand(0),
-                                 cast<FloatType>(op->getResult(0).getType()));
+      Value rebuilt =
+          ds::convertFloat(b, op->getLoc(), op->getOperand(0),
+                           cast<FloatType>(op->getResult(0).getType()));
       op->getResult(0).replaceAllUsesWith(rebuilt);
       op->erase();
     }
@@ -256,13 +242,13 @@ struct LowerPrecisionPass
       b.setInsertionPoint(op);
       for (OpOperand &operand : op->getOpOperands())
         if (isLow(operand.get()))
-          operand.set(castScalar(b, op->getLoc(), operand.get(), f32));
+          operand.set(ds::convertFloat(b, op->getLoc(), operand.get(), f32));
       b.setInsertionPointAfter(op);
       for (Value result : op->getResults()) {
         if (!isLow(result))
           continue;
         result.setType(f32);
-        Value rounded = castScalar(b, op->getLoc(), result, low);
+        Value rounded = ds::convertFloat(b, op->getLoc(), result, low);
         result.replaceAllUsesExcept(rounded, rounded.getDefiningOp());
       }
     }
@@ -275,7 +261,7 @@ struct LowerPrecisionPass
       b.setInsertionPointToStart(body);
       for (BlockArgument arg : body->getArguments())
         if (isLow(arg) && !arg.use_empty()) {
-          Value wideArg = castScalar(b, op.getLoc(), arg, f32);
+          Value wideArg = ds::convertFloat(b, op.getLoc(), arg, f32);
           arg.replaceAllUsesExcept(wideArg, wideArg.getDefiningOp());
         }
       body->walk([&](Operation *inner) {
@@ -287,7 +273,7 @@ struct LowerPrecisionPass
             OpBuilder after(inner->getContext());
             after.setInsertionPointAfter(inner);
             extract.getResult().setType(low);
-            Value widened = castScalar(after, op.getLoc(), extract, f32);
+            Value widened = ds::convertFloat(after, op.getLoc(), extract, f32);
             extract.getResult().replaceAllUsesExcept(widened,
                                                      widened.getDefiningOp());
           }
@@ -296,7 +282,7 @@ struct LowerPrecisionPass
         for (OpOperand &operand : inner->getOpOperands()) {
           Value v = operand.get();
           if (isLow(v) && !op.getRegion().isAncestor(v.getParentRegion()))
-            operand.set(castScalar(b, op.getLoc(), v, f32));
+            operand.set(ds::convertFloat(b, op.getLoc(), v, f32));
         }
       });
       if (isAccumulating(op)) {
@@ -314,7 +300,7 @@ struct LowerPrecisionPass
             body->getArgument(op.getNumDpsInputs() + yielded.getOperandNumber())
                 .getType();
         if (auto target = dyn_cast<FloatType>(want))
-          yielded.set(castScalar(b, op.getLoc(), yielded.get(), target));
+          yielded.set(ds::convertFloat(b, op.getLoc(), yielded.get(), target));
       }
     }
 

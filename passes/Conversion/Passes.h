@@ -12,6 +12,7 @@
 #include "mlir/Pass/Pass.h"
 
 namespace mlir {
+class OpBuilder;
 class RewritePatternSet;
 class TypeConverter;
 namespace ds {
@@ -22,6 +23,10 @@ namespace ds {
 /// Patterns lowering every dsg op to linalg/tensor/arith/math.
 void populateGraphToLinalgPatterns(TypeConverter &converter,
                                    RewritePatternSet &patterns);
+
+/// A float scalar converted to `to`: widened, narrowed, or between the two
+/// 16-bit formats (f16 and bf16) through f32.
+Value convertFloat(OpBuilder &b, Location loc, Value value, FloatType to);
 
 #define GEN_PASS_REGISTRATION
 #include "passes/Conversion/Passes.h.inc"
