@@ -6,8 +6,9 @@
 #include "compiler/Import/ONNX/ONNXImporter.h"
 #include "compiler/Pipelines/Pipelines.h"
 #include "compiler/Support/AtomicOutput.h"
-#include "runtime-stub/include/ds_runtime.h"
 #include "dialects/Graph/IR/GraphOps.h"
+#include "dialects/Quant/IR/QuantOps.h"
+#include "runtime-stub/include/ds_runtime.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -272,7 +273,7 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
   DialectRegistry registry;
   registerAllDialects(registry);
   registerAllExtensions(registry);
-  registry.insert<graph::GraphDialect>();
+  registry.insert<graph::GraphDialect, quant::QuantDialect>();
   MLIRContext context(registry);
   context.disableMultithreading();
   ScopedDiagnosticHandler diagnostics(&context, [](Diagnostic &diag) {
@@ -318,6 +319,12 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
   graphOptions.prune.structured = options.pruneStructured;
   graphOptions.prune.global = options.pruneGlobal;
   graphOptions.prune.exclude = options.pruneExclude;
+  if (options.quantize != "none") {
+    graphOptions.quantize.mode = options.quantize;
+    graphOptions.quantize.groupSize = options.groupSize;
+    graphOptions.quantize.excludeNodes = options.quantizeExcludeNodes;
+    graphOptions.quantize.excludeOps = options.quantizeExcludeOps;
+  }
   buildGraphOptimizationPipeline(graphPM, graphOptions);
   if (failed(graphPM.run(*module)))
     return CompileStatus::CompileFailure;
@@ -341,6 +348,13 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
     if (auto record = func->getAttr("ds.pruning"))
       pruning = attributeToJson(record);
     func->removeAttr("ds.pruning");
+  });
+  // What quantization did, layer by layer.
+  llvm::json::Value quantization = nullptr;
+  module->walk([&](func::FuncOp func) {
+    if (auto record = func->getAttr("ds.quantization"))
+      quantization = attributeToJson(record);
+    func->removeAttr("ds.quantization");
   });
 
   std::string artifact;
@@ -393,16 +407,22 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
       return CompileStatus::CompileFailure;
   }
 
-  // How far pruning moved the outputs: the pruned artifact against an
-  // unpruned build of the same model, on the same synthetic inputs.
-  if (auto *record = pruning.getAsObject();
-      record && options.emit == "lib") {
+  // How far pruning and quantization moved the outputs: the artifact
+  // against a float build of the same model without them, on the same
+  // synthetic inputs.
+  for (llvm::json::Value *recordValue : {&pruning, &quantization}) {
+    auto *record = recordValue->getAsObject();
+    if (!record || options.emit != "lib")
+      continue;
     llvm::SmallString<128> scratch;
-    std::string why = "the unpruned reference did not compile";
+    std::string why = "the reference did not compile";
     std::optional<double> cosine;
-    if (!llvm::sys::fs::createUniqueDirectory("ds-unpruned", scratch)) {
+    if (!llvm::sys::fs::createUniqueDirectory("ds-reference", scratch)) {
       CompileOptions reference = options;
-      reference.pruneSparsity = 0;
+      if (recordValue == &pruning)
+        reference.pruneSparsity = 0;
+      else
+        reference.quantize = "none";
       reference.reportPath.clear();
       reference.outputDir = (scratch + "/model").str();
       if (compileModel(reference) == CompileStatus::Success)
@@ -437,6 +457,7 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
       {"precision", options.precision},
       {"fusions", std::move(fusions)},
       {"pruning", std::move(pruning)},
+      {"quantization", std::move(quantization)},
       {"weight_storage", std::move(weightStorage)},
       // The only field that differs between identical compilations.
       {"compile_ms", std::move(timer.timings)}};

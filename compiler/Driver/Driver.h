@@ -29,6 +29,11 @@ struct CompileOptions {
   bool pruneStructured = false; // L1-norm channel removal
   bool pruneGlobal = false;     // one magnitude threshold for all layers
   std::vector<std::string> pruneExclude;
+  /// Weight quantization (--quantize): "none", "int8" (dynamic), "int4" or
+  /// "int2" (weight-only, group-wise).
+  std::string quantize = "none";
+  int64_t groupSize = 128;
+  std::vector<std::string> quantizeExcludeNodes, quantizeExcludeOps;
   /// --input-shape: sizes fixed at compile time for named inputs.
   std::map<std::string, std::vector<int64_t>> inputShapes;
 };

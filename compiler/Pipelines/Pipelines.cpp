@@ -3,6 +3,7 @@
 
 #include "dialects/Graph/Transforms/Passes.h"
 #include "passes/Conversion/Passes.h"
+#include "passes/Quantization/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
@@ -37,6 +38,16 @@ void mlir::ds::buildGraphOptimizationPipeline(
     fn.addPass(graph::createPruneWeightsPass(prune));
     fn.addPass(createCanonicalizerPass());
   }
+  if (!options.quantize.mode.empty()) {
+    quant::QuantizeWeightsPassOptions quantize;
+    quantize.mode = options.quantize.mode;
+    quantize.groupSize = options.quantize.groupSize;
+    quantize.excludeNodes = options.quantize.excludeNodes;
+    quantize.excludeOps = options.quantize.excludeOps;
+    OpPassManager &fn = pm.nest<func::FuncOp>();
+    fn.addPass(quant::createQuantizeWeightsPass(quantize));
+    fn.addPass(createCanonicalizerPass());
+  }
   if (options.optimize)
     pm.addPass(createCSEPass());
   pm.addPass(createSymbolDCEPass());
@@ -61,6 +72,7 @@ void mlir::ds::buildGraphToLinalgPipeline(OpPassManager &pm,
 
 void mlir::ds::registerPipelines() {
   graph::registerDSGraphPasses();
+  quant::registerDSQuantizationPasses();
   PassPipelineRegistration<>(
       "ds-graph-optimize", "dsg graph optimization (folding, fusion, CSE, DCE)",
       [](OpPassManager &pm) { buildGraphOptimizationPipeline(pm, {}); });

@@ -28,6 +28,13 @@ struct GraphPipelineOptions {
     bool global = false;     // one magnitude threshold over all layers
     std::vector<std::string> exclude;
   } prune;
+  // Weight quantization, last (after BatchNorm folding and pruning, so the
+  // weights it quantizes are final); off while mode is empty.
+  struct {
+    std::string mode; // int8, int4, int2
+    int64_t groupSize = 128;
+    std::vector<std::string> excludeNodes, excludeOps;
+  } quantize;
 };
 
 /// dsg -> dsg: folding, fusion, dead-node removal, common subexpressions.

@@ -7,14 +7,16 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Conversion/LinalgBuilders.h"
 #include "passes/Conversion/Passes.h"
 
 #include "dialects/Graph/IR/GraphOps.h"
+#include "dialects/Quant/IR/QuantOps.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
-#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -44,13 +46,11 @@ Value mlir::ds::convertFloat(OpBuilder &b, Location loc, Value value,
   return b.create<arith::TruncFOp>(loc, to, wide);
 }
 
-namespace {
+namespace mlir::ds::lowering {
 
 //===----------------------------------------------------------------------===//
 // Small IR-building helpers
 //===----------------------------------------------------------------------===//
-
-using BodyFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
 
 RankedTensorType tensorType(Value v) {
   return llvm::cast<RankedTensorType>(v.getType());
@@ -93,12 +93,12 @@ bool hasZeroSize(RankedTensorType type) {
 
 /// An uninitialized tensor; `dynamicSizes` gives each dynamic dim, in order.
 Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type,
-                  ValueRange dynamicSizes = {}) {
+                  ValueRange dynamicSizes) {
   return b.create<tensor::EmptyOp>(loc, type, dynamicSizes);
 }
 
 Value filledTensor(OpBuilder &b, Location loc, RankedTensorType type,
-                   Value scalar, ValueRange dynamicSizes = {}) {
+                   Value scalar, ValueRange dynamicSizes) {
   return b
       .create<linalg::FillOp>(loc, scalar,
                               emptyTensor(b, loc, type, dynamicSizes))
@@ -152,7 +152,7 @@ SmallVector<Value> dynamicSizesLike(OpBuilder &b, Location loc,
 /// only a slice's kept-whole dims can be dynamic.
 Value buildAffineGather(OpBuilder &b, Location loc, Value input,
                         RankedTensorType resultType, AffineMap inputMap,
-                        std::optional<ValueRange> dynamicSizes = std::nullopt) {
+                        std::optional<ValueRange> dynamicSizes) {
   int64_t rank = resultType.getRank();
   SmallVector<Value> sizes = dynamicSizes
                                  ? SmallVector<Value>(*dynamicSizes)
@@ -365,6 +365,51 @@ Value buildReduction(OpBuilder &b, Location loc, Value input,
           })
       .getResult(0);
 }
+
+SmallVector<AffineMap> matmulIndexingMaps(MLIRContext *ctx,
+                                          ArrayRef<int64_t> lhsShape,
+                                          ArrayRef<int64_t> rhsShape,
+                                          ArrayRef<int64_t> resultShape) {
+  bool hasM = lhsShape.size() > 1, hasN = rhsShape.size() > 1;
+  int64_t rank = (int64_t)resultShape.size();
+  // Loops: result dims (batch..., m?, n?), then k.
+  int64_t batchRank = rank - hasM - hasN;
+  int64_t mDim = batchRank, nDim = batchRank + hasM, kDim = rank;
+  auto batchExprs = [&](ArrayRef<int64_t> shape) {
+    SmallVector<AffineExpr> exprs;
+    int64_t own = shape.size() - 2;
+    for (int64_t i = 0; i < own; ++i) {
+      int64_t loop = batchRank - own + i;
+      if (shape[i] == 1 && resultShape[loop] != 1)
+        exprs.push_back(getAffineConstantExpr(0, ctx));
+      else
+        exprs.push_back(getAffineDimExpr(loop, ctx));
+    }
+    return exprs;
+  };
+  SmallVector<AffineExpr> lhsExprs, rhsExprs, outExprs;
+  if (hasM) {
+    lhsExprs = batchExprs(lhsShape);
+    lhsExprs.push_back(getAffineDimExpr(mDim, ctx));
+  }
+  lhsExprs.push_back(getAffineDimExpr(kDim, ctx));
+  if (hasN)
+    rhsExprs = batchExprs(rhsShape);
+  rhsExprs.push_back(getAffineDimExpr(kDim, ctx));
+  if (hasN)
+    rhsExprs.push_back(getAffineDimExpr(nDim, ctx));
+  for (int64_t i = 0; i < rank; ++i)
+    outExprs.push_back(getAffineDimExpr(i, ctx));
+  return {AffineMap::get(rank + 1, 0, lhsExprs, ctx),
+          AffineMap::get(rank + 1, 0, rhsExprs, ctx),
+          AffineMap::get(rank + 1, 0, outExprs, ctx)};
+}
+
+} // namespace mlir::ds::lowering
+
+using namespace mlir::ds::lowering;
+
+namespace {
 
 /// The dims of a reduction over `axes` re-inserted as size-1 dims of
 /// `keptType`; the inverse view of buildReduction's result.
@@ -788,14 +833,6 @@ Value elementwiseBody(Operation *op, OpBuilder &b, Location loc,
 //===----------------------------------------------------------------------===//
 
 /// Base of the dsg patterns: the converted (signless) result type.
-template <typename OpTy>
-struct GraphPattern : OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
-  RankedTensorType convertedType(Type type) const {
-    return llvm::cast<RankedTensorType>(
-        this->getTypeConverter()->convertType(type));
-  }
-};
 
 /// Any dsg op whose semantics are elementwiseBody over broadcast operands.
 template <typename OpTy>
@@ -892,41 +929,10 @@ struct MatMulLowering : GraphPattern<g::MatMulOp> {
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     auto resultType = convertedType(op.getType());
-    auto lhsShape = tensorType(adaptor.getLhs()).getShape();
-    auto rhsShape = tensorType(adaptor.getRhs()).getShape();
-    bool hasM = lhsShape.size() > 1, hasN = rhsShape.size() > 1;
+    SmallVector<AffineMap> maps = matmulIndexingMaps(
+        ctx, tensorType(adaptor.getLhs()).getShape(),
+        tensorType(adaptor.getRhs()).getShape(), resultType.getShape());
     int64_t rank = resultType.getRank();
-    // Loops: result dims (batch..., m?, n?), then k.
-    int64_t batchRank = rank - hasM - hasN;
-    int64_t mDim = batchRank, nDim = batchRank + hasM, kDim = rank;
-    auto batchExprs = [&](ArrayRef<int64_t> shape) {
-      SmallVector<AffineExpr> exprs;
-      int64_t own = shape.size() - 2;
-      for (int64_t i = 0; i < own; ++i) {
-        int64_t loop = batchRank - own + i;
-        if (shape[i] == 1 && resultType.getShape()[loop] != 1)
-          exprs.push_back(getAffineConstantExpr(0, ctx));
-        else
-          exprs.push_back(getAffineDimExpr(loop, ctx));
-      }
-      return exprs;
-    };
-    SmallVector<AffineExpr> lhsExprs, rhsExprs, outExprs;
-    if (hasM) {
-      lhsExprs = batchExprs(lhsShape);
-      lhsExprs.push_back(getAffineDimExpr(mDim, ctx));
-    }
-    lhsExprs.push_back(getAffineDimExpr(kDim, ctx));
-    if (hasN)
-      rhsExprs = batchExprs(rhsShape);
-    rhsExprs.push_back(getAffineDimExpr(kDim, ctx));
-    if (hasN)
-      rhsExprs.push_back(getAffineDimExpr(nDim, ctx));
-    for (int64_t i = 0; i < rank; ++i)
-      outExprs.push_back(getAffineDimExpr(i, ctx));
-    SmallVector<AffineMap> maps = {AffineMap::get(rank + 1, 0, lhsExprs, ctx),
-                                   AffineMap::get(rank + 1, 0, rhsExprs, ctx),
-                                   AffineMap::get(rank + 1, 0, outExprs, ctx)};
     SmallVector<utils::IteratorType> iterators(rank,
                                                utils::IteratorType::parallel);
     iterators.push_back(utils::IteratorType::reduction);
@@ -2571,7 +2577,7 @@ struct ConvertGraphToLinalgPass
     });
 
     ConversionTarget target(*ctx);
-    target.addIllegalDialect<graph::GraphDialect>();
+    target.addIllegalDialect<graph::GraphDialect, quant::QuantDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, scf::SCFDialect,
                            tensor::TensorDialect>();
@@ -2584,6 +2590,7 @@ struct ConvertGraphToLinalgPass
 
     RewritePatternSet patterns(ctx);
     populateGraphToLinalgPatterns(converter, patterns);
+    populateQuantToLinalgPatterns(converter, patterns);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                    converter);
     populateReturnOpTypeConversionPattern(patterns, converter);

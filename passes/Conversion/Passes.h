@@ -24,6 +24,10 @@ namespace ds {
 void populateGraphToLinalgPatterns(TypeConverter &converter,
                                    RewritePatternSet &patterns);
 
+/// Patterns lowering every dsq op to linalg/tensor/arith/math.
+void populateQuantToLinalgPatterns(TypeConverter &converter,
+                                   RewritePatternSet &patterns);
+
 /// A float scalar converted to `to`: widened, narrowed, or between the two
 /// 16-bit formats (f16 and bf16) through f32.
 Value convertFloat(OpBuilder &b, Location loc, Value value, FloatType to);

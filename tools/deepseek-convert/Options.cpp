@@ -131,6 +131,23 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
                  "Node names whose weights stay whole (repeatable, or "
                  "comma-separated)")
       ->delimiter(',');
+  app.add_option("--quantize", options.quantize,
+                 "Quantize MatMul/Gemm weights: int8 (dynamic: int8 weights "
+                 "per output channel, activations quantized at run time), "
+                 "int4 or int2 (weight-only, group-wise)")
+      ->default_val("none")
+      ->check(CLI::IsMember({"none", "int8", "int4", "int2"}));
+  app.add_option("--group-size", options.groupSize,
+                 "Weights per scale for int4/int2")
+      ->default_val(128)
+      ->check(CLI::IsMember({32, 64, 128}));
+  app.add_option("--exclude-nodes", options.quantizeExcludeNodes,
+                 "Node names left in float by --quantize (repeatable, or "
+                 "comma-separated)")
+      ->delimiter(',');
+  app.add_option("--exclude-ops", options.quantizeExcludeOps,
+                 "ONNX op types left in float by --quantize (MatMul, Gemm)")
+      ->delimiter(',');
   std::vector<std::string> inputShapes;
   app.add_option("--input-shape", inputShapes,
                  "Fix an input's shape at compile time, NAME:1x3x224x224 "

@@ -10,6 +10,7 @@
 #include "backends/Common/CPUPipeline.h"
 #include "compiler/Pipelines/Pipelines.h"
 #include "dialects/Graph/IR/GraphOps.h"
+#include "dialects/Quant/IR/QuantOps.h"
 #include "passes/Conversion/Passes.h"
 
 #include "mlir/InitAllDialects.h"
@@ -27,7 +28,8 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
-  registry.insert<mlir::ds::graph::GraphDialect>();
+  registry
+      .insert<mlir::ds::graph::GraphDialect, mlir::ds::quant::QuantDialect>();
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "deepseek-convert optimizer driver\n", registry));
 }

@@ -8,6 +8,7 @@
 #define DS_COMPILER_IMPORT_ONNX_IMPORTERIMPL_H
 
 #include "dialects/Graph/IR/GraphOps.h"
+#include "dialects/Quant/IR/QuantOps.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -195,8 +196,26 @@ inline bool isDynamic(Type type) {
   return ranked && !ranked.hasStaticShape();
 }
 
+/// The result shape of a numpy matmul of `lhs` and `rhs` (OpHandlers.cpp).
+FailureOr<SmallVector<int64_t>>
+matmulResultShape(NodeImporter &n, RankedTensorType lhs, RankedTensorType rhs);
+
+/// A dsg.conv of `input` and `weight` with the node's window attributes
+/// (Conv's), its result of `input`'s element type (OpHandlers.cpp).
+FailureOr<Value> buildConv(NodeImporter &n, Value input, Value weight,
+                           Value bias);
+
+/// Adds the quantization ops: QuantizeLinear, DequantizeLinear,
+/// DynamicQuantizeLinear, MatMulInteger, ConvInteger, QLinearMatMul,
+/// QLinearConv and com.microsoft MatMulNBits (QuantHandlers.cpp).
+void addQuantHandlers(HandlerTable &table);
+
 /// The table of every op the importer supports (OpHandlers.cpp).
 const HandlerTable &handlerTable();
+
+/// The handler for `node` at the model's default-domain `opset`, or null;
+/// com.microsoft ops are in the table as "com.microsoft.<op>".
+const OpHandler *findHandler(const onnx::NodeProto &node, int64_t opset);
 
 } // namespace mlir::ds::onnx_import
 

@@ -424,9 +424,18 @@ int64_t onnx_import::defaultOpset(const onnx::ModelProto &model) {
   return opset;
 }
 
+const OpHandler *onnx_import::findHandler(const onnx::NodeProto &node,
+                                          int64_t opset) {
+  if (node.domain().empty() || node.domain() == "ai.onnx")
+    return handlerTable().lookup(node.op_type(), opset);
+  // Contrib ops are versioned by their own domain, which has one version.
+  if (node.domain() == "com.microsoft")
+    return handlerTable().lookup("com.microsoft." + node.op_type(), 1);
+  return nullptr;
+}
+
 bool onnx_import::isSupported(const onnx::NodeProto &node, int64_t opset) {
-  bool known = node.domain().empty() || node.domain() == "ai.onnx";
-  return known && handlerTable().lookup(node.op_type(), opset);
+  return findHandler(node, opset) != nullptr;
 }
 
 LogicalResult ModelImporter::parse() {
@@ -709,7 +718,7 @@ LogicalResult ModelImporter::importNodes(const onnx::GraphProto &graph,
     NodeImporter importer(node, opset, builder, loc, path, std::move(inputs),
                           std::move(sequenceInputs), std::move(declared),
                           subgraphs);
-    const OpHandler *handler = handlerTable().lookup(node.op_type(), opset);
+    const OpHandler *handler = findHandler(node, opset);
     if (!handler)
       return importer.error() << "unsupported op";
     if (failed(checkDynamicSupport(importer, *handler)) ||
@@ -736,7 +745,8 @@ LogicalResult ModelImporter::importNodes(const onnx::GraphProto &graph,
 FailureOr<OwningOpRef<ModuleOp>> ModelImporter::run() {
   if (failed(parse()) || failed(validate()) || failed(checkSupported()))
     return failure();
-  ctx.loadDialect<graph::GraphDialect, func::FuncDialect>();
+  ctx.loadDialect<graph::GraphDialect, quant::QuantDialect,
+                  func::FuncDialect>();
   const onnx::GraphProto &graph = model.graph();
 
   OpBuilder &b = builder;

@@ -266,21 +266,35 @@ LogicalResult importGelu(NodeImporter &n) {
 // Linear algebra, convolution, pooling
 //===----------------------------------------------------------------------===//
 
-LogicalResult importMatMul(NodeImporter &n) {
-  auto lhs = n.inputType(0), rhs = n.inputType(1);
+} // namespace
+
+FailureOr<SmallVector<int64_t>>
+mlir::ds::onnx_import::matmulResultShape(NodeImporter &n, RankedTensorType lhs,
+                                         RankedTensorType rhs) {
   if (lhs.getRank() < 1 || rhs.getRank() < 1)
-    return n.error() << "MatMul operands must have rank >= 1";
+    return n.error() << n.node.op_type() << " operands must have rank >= 1";
   SmallVector<int64_t> batchL(lhs.getShape().drop_back(std::min<int64_t>(2, lhs.getRank())));
   SmallVector<int64_t> batchR(rhs.getShape().drop_back(std::min<int64_t>(2, rhs.getRank())));
   auto batch = g::broadcastShapes(batchL, batchR);
   if (failed(batch))
-    return n.error() << "MatMul batch dimensions do not broadcast";
+    return n.error() << n.node.op_type()
+                     << " batch dimensions do not broadcast";
   SmallVector<int64_t> shape(*batch);
   if (lhs.getRank() > 1)
     shape.push_back(lhs.getShape()[lhs.getRank() - 2]);
   if (rhs.getRank() > 1)
     shape.push_back(rhs.getShape().back());
-  n.setOutput(0, n.create<g::MatMulOp>(withShape(lhs, shape), n.input(0), n.input(1)));
+  return shape;
+}
+
+namespace {
+
+LogicalResult importMatMul(NodeImporter &n) {
+  auto shape = matmulResultShape(n, n.inputType(0), n.inputType(1));
+  if (failed(shape))
+    return failure();
+  n.setOutput(0, n.create<g::MatMulOp>(withShape(n.inputType(0), *shape),
+                                       n.input(0), n.input(1)));
   return success();
 }
 
@@ -366,10 +380,15 @@ int64_t windowOutput(int64_t in, int64_t padBegin, int64_t padEnd, int64_t kerne
   return out;
 }
 
-LogicalResult importConv(NodeImporter &n) {
-  auto in = n.inputType(0), w = n.inputType(1);
+} // namespace
+
+FailureOr<Value> mlir::ds::onnx_import::buildConv(NodeImporter &n, Value input,
+                                                  Value weight, Value bias) {
+  auto in = llvm::cast<RankedTensorType>(input.getType());
+  auto w = llvm::cast<RankedTensorType>(weight.getType());
   if (in.getRank() < 3 || w.getRank() != in.getRank())
-    return n.error() << "Conv needs input and weight of the same rank >= 3";
+    return n.error() << n.node.op_type()
+                     << " needs input and weight of the same rank >= 3";
   auto attrs = windowAttrs(n, in.getShape(), w.getShape().drop_front(2));
   if (failed(attrs))
     return failure();
@@ -379,12 +398,20 @@ LogicalResult importConv(NodeImporter &n) {
     shape.push_back(windowOutput(in.getShape()[2 + i], attrs->pads[i],
                                  attrs->pads[spatial + i], attrs->kernel[i],
                                  attrs->strides[i], attrs->dilations[i], false));
-  n.setOutput(0, n.create<g::ConvOp>(
-                     withShape(in, shape), n.input(0), n.input(1), n.input(2),
-                     n.b.getDenseI64ArrayAttr(attrs->strides),
-                     n.b.getDenseI64ArrayAttr(attrs->pads),
-                     n.b.getDenseI64ArrayAttr(attrs->dilations),
-                     n.b.getI64IntegerAttr(n.attrInt("group", 1))));
+  return n.create<g::ConvOp>(withShape(in, shape), input, weight, bias,
+                             n.b.getDenseI64ArrayAttr(attrs->strides),
+                             n.b.getDenseI64ArrayAttr(attrs->pads),
+                             n.b.getDenseI64ArrayAttr(attrs->dilations),
+                             n.b.getI64IntegerAttr(n.attrInt("group", 1)));
+}
+
+namespace {
+
+LogicalResult importConv(NodeImporter &n) {
+  FailureOr<Value> conv = buildConv(n, n.input(0), n.input(1), n.input(2));
+  if (failed(conv))
+    return failure();
+  n.setOutput(0, *conv);
   return success();
 }
 
@@ -2879,6 +2906,7 @@ HandlerTable buildTable() {
   t.add("Gemm", 1, importGemm);
   t.add("Conv", 1, importConv);
   t.add("ConvTranspose", 1, importConvTranspose);
+  addQuantHandlers(t);
   t.add("BatchNormalization", 1, importBatchNorm);
   t.add("MaxPool", 1, importPool<g::MaxPoolOp>);
   t.add("AveragePool", 1, importPool<g::AveragePoolOp>);

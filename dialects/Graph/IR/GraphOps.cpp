@@ -45,6 +45,43 @@ bool mlir::ds::graph::isFusableActivation(StringRef name, size_t numParams) {
   return expected == numParams;
 }
 
+Value mlir::ds::graph::buildActivation(OpBuilder &b, Location loc,
+                                       StringRef name, ArrayRef<float> params,
+                                       Value input) {
+  Type type = input.getType();
+  if (name == "relu")
+    return b.create<ReluOp>(loc, type, input);
+  if (name == "tanh")
+    return b.create<TanhOp>(loc, type, input);
+  if (name == "sigmoid")
+    return b.create<SigmoidOp>(loc, type, input);
+  if (name == "hard_swish")
+    return b.create<HardSwishOp>(loc, type, input);
+  if (name == "gelu" || name == "gelu_tanh")
+    return b.create<GeluOp>(loc, type, input,
+                            b.getBoolAttr(name == "gelu_tanh"));
+  if (name == "leaky_relu")
+    return b.create<LeakyReluOp>(loc, type, input,
+                                 b.getF32FloatAttr(params[0]));
+  if (name == "hard_sigmoid")
+    return b.create<HardSigmoidOp>(loc, type, input,
+                                   b.getF32FloatAttr(params[0]),
+                                   b.getF32FloatAttr(params[1]));
+  assert(name == "clip" && "not a fusable activation");
+  auto scalarType = RankedTensorType::get({}, b.getF32Type());
+  Value lo =
+      b.create<ConstantOp>(loc, DenseElementsAttr::get(scalarType, params[0]));
+  Value hi =
+      b.create<ConstantOp>(loc, DenseElementsAttr::get(scalarType, params[1]));
+  return b.create<ClipOp>(loc, type, input, lo, hi);
+}
+
+std::string mlir::ds::graph::nodeName(Operation *op) {
+  if (auto name = llvm::dyn_cast<NameLoc>(op->getLoc()))
+    return name.getName().str();
+  return "";
+}
+
 /// Checks the fused-activation attributes of Conv, Gemm and MatMul.
 static LogicalResult verifyEpilogue(Operation *op) {
   auto name = op->getAttrOfType<StringAttr>("activation");

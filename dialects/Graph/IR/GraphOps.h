@@ -22,6 +22,15 @@ FailureOr<SmallVector<int64_t>> broadcastShapes(ArrayRef<int64_t> a,
 /// gelu_tanh (none), leaky_relu (alpha), clip and hard_sigmoid (two).
 bool isFusableActivation(llvm::StringRef name, size_t numParams);
 
+/// The dsg ops computing fused activation `name` (see isFusableActivation)
+/// on `input`: the inverse of ds-fuse-activation, for passes that replace
+/// a Conv, Gemm or MatMul by other ops and keep its epilogue.
+Value buildActivation(OpBuilder &b, Location loc, llvm::StringRef name,
+                      ArrayRef<float> params, Value input);
+
+/// The ONNX node an op came from (its NameLoc), or "".
+std::string nodeName(Operation *op);
+
 /// `dense` permuted as a transpose with `perm` would (result dim i is input
 /// dim perm[i]); null unless the elements are whole bytes and the shape is
 /// static.

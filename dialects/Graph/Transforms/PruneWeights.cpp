@@ -15,13 +15,6 @@ using namespace mlir::ds::graph;
 
 namespace {
 
-/// The ONNX node an op came from (its NameLoc), or "".
-std::string nodeName(Operation *op) {
-  if (auto name = llvm::dyn_cast<NameLoc>(op->getLoc()))
-    return name.getName().str();
-  return "";
-}
-
 DenseElementsAttr constantWeights(Value v) {
   DenseElementsAttr attr;
   if (v && matchPattern(v, m_Constant(&attr)) && attr.getElementType().isF32())

@@ -1,0 +1,109 @@
+//===- QuantOps.td - dsq op definitions ----------------------*- tablegen -*-===//
+
+#ifndef DS_QUANT_OPS
+#define DS_QUANT_OPS
+
+include "dialects/Quant/IR/QuantBase.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/CommonAttrConstraints.td"
+
+// The layout attributes of a scale (see QuantBase.td). `axis` may be
+// negative (counted from the end), as in ONNX.
+defvar Quant_ScaleLayout = (ins DefaultValuedAttr<I64Attr, "1">:$axis,
+                                DefaultValuedAttr<I64Attr, "0">:$block_size);
+
+def Quant_QuantizeOp : Quant_Op<"quantize", [Pure]> {
+  let summary = "saturate(round_half_even(input / scale) + zero_point)";
+  let description = [{
+    The result's element type gives the saturation range. A zero scale maps
+    every element to the zero point instead of dividing by zero; NaN inputs
+    become the zero point too.
+  }];
+  let arguments = !con((ins Quant_FloatTensor:$input, Quant_FloatTensor:$scale,
+                            Optional<Quant_IntTensor>:$zero_point),
+                       Quant_ScaleLayout);
+  let results = (outs Quant_IntTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $scale (`,` $zero_point^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Quant_DequantizeOp : Quant_Op<"dequantize", [Pure]> {
+  let summary = "(input - zero_point) * scale";
+  let description = [{
+    The input may be a 32-bit accumulator, whose scale is the product of
+    the scales of the two factors.
+  }];
+  let arguments = !con((ins Quant_IntTensor:$input, Quant_FloatTensor:$scale,
+                            Optional<Quant_IntTensor>:$zero_point),
+                       Quant_ScaleLayout);
+  let results = (outs Quant_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $scale (`,` $zero_point^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Quant_DynamicQuantizeOp : Quant_Op<"dynamic_quantize", [Pure]> {
+  let summary = "uint8 quantization with a scale taken from the input's range";
+  let description = [{
+    ONNX DynamicQuantizeLinear, computed at run time:
+      lo = min(0, min(input)), hi = max(0, max(input)),
+      scale = (hi - lo) / 255, zero_point = saturate(round(-lo / scale)),
+      result = saturate(round(input / scale) + zero_point).
+    An all-zero input gives scale 0 and zero point 0 (no division by zero);
+    NaN elements are ignored by the range.
+  }];
+  let arguments = (ins Quant_FloatTensor:$input);
+  let results = (outs RankedTensorOf<[UI8]>:$result,
+                      0DTensorOf<[F32]>:$scale,
+                      0DTensorOf<[UI8]>:$zero_point);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type(results)";
+  let hasVerifier = 1;
+}
+
+def Quant_MatMulIntegerOp : Quant_Op<"matmul_integer", [Pure, AttrSizedOperandSegments]> {
+  let summary = "integer numpy matmul with zero points, 32-bit result";
+  let description = [{
+    ONNX MatMulInteger: sum_k (lhs[m, k] - lhs_zp) * (rhs[k, n] - rhs_zp)
+    accumulated in i32. The lhs zero point is per tensor or one per row of
+    a 2-D lhs; the rhs zero point per tensor or one per column.
+  }];
+  let arguments = (ins RankedTensorOf<[I8, UI8]>:$lhs,
+                       RankedTensorOf<[I8, UI8]>:$rhs,
+                       Optional<RankedTensorOf<[I8, UI8]>>:$lhs_zero_point,
+                       Optional<RankedTensorOf<[I8, UI8]>>:$rhs_zero_point);
+  let results = (outs RankedTensorOf<[I32]>:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs (`zero_points` `(` $lhs_zero_point^ `,` $rhs_zero_point `)`)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Quant_WeightMatMulOp : Quant_Op<"weight_matmul", [Pure, AttrSizedOperandSegments]> {
+  let summary = "float input times packed low-bit weights, dequantized per group";
+  let description = [{
+    result[..., n] = bias[n] + sum_k input[..., k] * w(n, k), with
+      w(n, k) = (code(n, k) - zero_point[n, k / group_size]) * scale[n, k / group_size].
+    `weight` holds the unsigned `bits`-wide codes of row n in row n, packed
+    low bits first: code k is at bit (k * bits) % 8 of byte (k * bits) / 8.
+    Rows are padded to whole groups; `in_features` is the real K. Without
+    zero points the zero point is 2^(bits-1) (symmetric codes). The weights
+    are unpacked in registers: no float copy of them is ever made.
+  }];
+  let arguments = (ins Quant_FloatTensor:$input, RankedTensorOf<[UI8]>:$weight,
+                       Quant_FloatTensor:$scale,
+                       Optional<RankedTensorOf<[UI8]>>:$zero_point,
+                       Optional<Quant_FloatTensor>:$bias,
+                       I64Attr:$bits, I64Attr:$group_size, I64Attr:$in_features);
+  let results = (outs Quant_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $scale (`zero_points` $zero_point^)? (`bias` $bias^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // DS_QUANT_OPS

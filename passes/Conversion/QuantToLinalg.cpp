@@ -1,0 +1,422 @@
+//===- QuantToLinalg.cpp - lower dsq to linalg/tensor/arith/math ----------===//
+//
+// Quantize and dequantize become elementwise generics whose scale and zero
+// point are read through an indexing map (per tensor, per axis or per
+// block), so they fuse with their neighbours like any elementwise op.
+// Integer contractions accumulate in i32 with the operands widened in the
+// loop body; packed weights are unpacked in the body too, so no widened or
+// float copy of a weight tensor exists.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Conversion/LinalgBuilders.h"
+#include "passes/Conversion/Passes.h"
+
+#include "dialects/Quant/IR/QuantOps.h"
+#include "mlir/Dialect/Tensor/Utils/Utils.h"
+
+using namespace mlir;
+using namespace mlir::ds;
+using namespace mlir::ds::lowering;
+namespace q = mlir::ds::quant;
+
+namespace {
+
+/// The map from a quantized tensor's loops to its scale (or zero point)
+/// entry, for the three layouts of QuantBase.td.
+AffineMap scaleMap(MLIRContext *ctx, RankedTensorType data,
+                   RankedTensorType scale, int64_t axisAttr, int64_t block) {
+  int64_t rank = data.getRank();
+  if (scale.getRank() == 0)
+    return AffineMap::get(rank, 0, {}, ctx);
+  FailureOr<int64_t> axis = q::normalizeAxis(axisAttr, rank);
+  if (block == 0) {
+    bool perTensor = failed(axis) ||
+                     (scale.getDimSize(0) == 1 && data.getDimSize(*axis) != 1);
+    return AffineMap::get(rank, 0,
+                          perTensor ? getAffineConstantExpr(0, ctx)
+                                    : getAffineDimExpr(*axis, ctx));
+  }
+  SmallVector<AffineExpr> exprs;
+  for (int64_t d = 0; d < rank; ++d)
+    exprs.push_back(d == *axis ? getAffineDimExpr(d, ctx).floorDiv(block)
+                               : getAffineDimExpr(d, ctx));
+  return AffineMap::get(rank, 0, exprs, ctx);
+}
+
+Value widenInt(OpBuilder &b, Location loc, Value v, bool isUnsigned, Type to) {
+  if (v.getType() == to)
+    return v;
+  if (isUnsigned)
+    return b.create<arith::ExtUIOp>(loc, to, v);
+  return b.create<arith::ExtSIOp>(loc, to, v);
+}
+
+bool isUnsignedElement(Value v) {
+  return tensorType(v).getElementType().isUnsignedInteger();
+}
+
+/// saturate(round_half_even(x / scale) + zeroPoint) in f32, as an integer
+/// of `resultType` (bounds from `rangeType`, which carries the signedness).
+/// A zero scale or a NaN quotient gives the zero point: no division by
+/// zero leaks out, and infinities saturate.
+Value quantizeScalar(OpBuilder &b, Location loc, Value x, Value scale,
+                     Value zeroPoint, Type rangeType, Type resultType) {
+  Type f32 = b.getF32Type();
+  auto [lo, hi] = q::integerRange(rangeType);
+  // (Operands are built one statement at a time: the IR must not depend
+  // on the compiler's argument evaluation order.)
+  Value quotient = b.create<arith::DivFOp>(loc, x, scale);
+  Value rounded = b.create<math::RoundEvenOp>(loc, quotient);
+  Value shifted = b.create<arith::AddFOp>(loc, rounded, zeroPoint);
+  Value loValue = scalarConst(b, loc, f32, (double)lo);
+  Value hiValue = scalarConst(b, loc, f32, (double)hi);
+  Value atLeastLo = b.create<arith::MaximumFOp>(loc, shifted, loValue);
+  Value clamped = b.create<arith::MinimumFOp>(loc, atLeastLo, hiValue);
+  Value zero = scalarConst(b, loc, f32, 0);
+  Value zeroScale =
+      b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, scale, zero);
+  Value isNaN =
+      b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, shifted, shifted);
+  Value value = b.create<arith::SelectOp>(
+      loc, b.create<arith::OrIOp>(loc, zeroScale, isNaN), zeroPoint, clamped);
+  Value wide = b.create<arith::FPToSIOp>(loc, b.getI32Type(), value);
+  if (resultType == wide.getType())
+    return wide;
+  return b.create<arith::TruncIOp>(loc, resultType, wide);
+}
+
+/// An integer zero point (or 0) as f32.
+Value zeroPointAsFloat(OpBuilder &b, Location loc, Value zeroPoint,
+                       bool isUnsigned) {
+  Type f32 = b.getF32Type();
+  if (!zeroPoint)
+    return scalarConst(b, loc, f32, 0);
+  Value wide = widenInt(b, loc, zeroPoint, isUnsigned, b.getI32Type());
+  return b.create<arith::SIToFPOp>(loc, f32, wide);
+}
+
+Value toF32(OpBuilder &b, Location loc, Value v) {
+  return convertFloat(b, loc, v, b.getF32Type());
+}
+
+/// An elementwise generic over a quantize or dequantize: `body` gets the
+/// data element, its scale and its zero point (null when absent), each
+/// parameter read through the op's layout map.
+template <typename OpTy>
+Value buildScaledElementwise(
+    ConversionPatternRewriter &rewriter, OpTy op,
+    typename OpTy::Adaptor adaptor, RankedTensorType resultType,
+    function_ref<Value(OpBuilder &, Location, Value, Value, Value)> body) {
+  Location loc = op.getLoc();
+  auto dataType = op.getInput().getType();
+  int64_t rank = dataType.getRank();
+  AffineMap paramMap =
+      scaleMap(rewriter.getContext(), dataType, op.getScale().getType(),
+               op.getAxis(), op.getBlockSize());
+  SmallVector<Value> inputs = {adaptor.getInput(), adaptor.getScale()};
+  SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(rank),
+                                 paramMap};
+  if (adaptor.getZeroPoint()) {
+    inputs.push_back(adaptor.getZeroPoint());
+    maps.push_back(paramMap);
+  }
+  maps.push_back(rewriter.getMultiDimIdentityMap(rank));
+  Value init = emptyTensor(
+      rewriter, loc, resultType,
+      dynamicSizesLike(rewriter, loc, resultType, adaptor.getInput()));
+  bool hasZeroPoint = (bool)adaptor.getZeroPoint();
+  return rewriter
+      .create<linalg::GenericOp>(
+          loc, TypeRange{resultType}, inputs, ValueRange{init}, maps,
+          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+          [&](OpBuilder &b, Location l, ValueRange args) {
+            Value result =
+                body(b, l, args[0], args[1], hasZeroPoint ? args[2] : Value());
+            b.create<linalg::YieldOp>(l, result);
+          })
+      .getResult(0);
+}
+
+struct QuantizeLowering : GraphPattern<q::QuantizeOp> {
+  using GraphPattern::GraphPattern;
+  LogicalResult
+  matchAndRewrite(q::QuantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resultType = convertedType(op.getType());
+    Type rangeType = op.getType().getElementType();
+    bool zpUnsigned = rangeType.isUnsignedInteger();
+    Value result = buildScaledElementwise(
+        rewriter, op, adaptor, resultType,
+        [&](OpBuilder &b, Location l, Value element, Value scale,
+            Value zeroPoint) {
+          Value zp = zeroPointAsFloat(b, l, zeroPoint, zpUnsigned);
+          Value x = toF32(b, l, element);
+          Value s = toF32(b, l, scale);
+          return quantizeScalar(b, l, x, s, zp, rangeType,
+                                resultType.getElementType());
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct DequantizeLowering : GraphPattern<q::DequantizeOp> {
+  using GraphPattern::GraphPattern;
+  LogicalResult
+  matchAndRewrite(q::DequantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto resultType = convertedType(op.getType());
+    bool isUnsigned = isUnsignedElement(op.getInput());
+    auto resultElt = llvm::cast<FloatType>(resultType.getElementType());
+    Value result = buildScaledElementwise(
+        rewriter, op, adaptor, resultType,
+        [&](OpBuilder &b, Location l, Value element, Value scale,
+            Value zeroPoint) {
+          // (x - zp) is exact in i32 for every quantized width.
+          Type i32 = b.getI32Type();
+          Value x = widenInt(b, l, element, isUnsigned, i32);
+          if (zeroPoint) {
+            Value zp = widenInt(b, l, zeroPoint, isUnsigned, i32);
+            x = b.create<arith::SubIOp>(l, x, zp);
+          }
+          Value real = b.create<arith::SIToFPOp>(l, b.getF32Type(), x);
+          Value s = toF32(b, l, scale);
+          Value value = b.create<arith::MulFOp>(l, real, s);
+          return convertFloat(b, l, value, resultElt);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct DynamicQuantizeLowering : GraphPattern<q::DynamicQuantizeOp> {
+  using GraphPattern::GraphPattern;
+  LogicalResult
+  matchAndRewrite(q::DynamicQuantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto inType = tensorType(input);
+    Type elt = inType.getElementType();
+    SmallVector<int64_t> all;
+    for (int64_t d = 0; d < inType.getRank(); ++d)
+      all.push_back(d);
+    // The range ignores NaNs (minnumf/maxnumf) and always includes 0, so
+    // that 0 is exactly representable.
+    auto reduceAll = [&](bool lowest) -> Value {
+      Value reduced = buildReduction(
+          rewriter, loc, input, all, extremeConst(rewriter, loc, elt, !lowest),
+          [&](OpBuilder &b, Location l, Value x, Value acc) -> Value {
+            if (lowest)
+              return b.create<arith::MinNumFOp>(l, x, acc);
+            return b.create<arith::MaxNumFOp>(l, x, acc);
+          });
+      return toF32(rewriter, loc,
+                   rewriter.create<tensor::ExtractOp>(loc, reduced));
+    };
+    Type f32 = rewriter.getF32Type();
+    Value zero = scalarConst(rewriter, loc, f32, 0);
+    Value minimum = reduceAll(true);
+    Value maximum = reduceAll(false);
+    Value lo = rewriter.create<arith::MinNumFOp>(loc, minimum, zero);
+    Value hi = rewriter.create<arith::MaxNumFOp>(loc, maximum, zero);
+    Value range = rewriter.create<arith::SubFOp>(loc, hi, lo);
+    Value levels = scalarConst(rewriter, loc, f32, 255);
+    Value scale = rewriter.create<arith::DivFOp>(loc, range, levels);
+    // zero_point = saturate(round(0 - lo / scale)): quantizing 0 itself.
+    Type i8 = rewriter.getI8Type();
+    Type u8 = op.getResult().getType().getElementType();
+    Value zeroPoint =
+        quantizeScalar(rewriter, loc, rewriter.create<arith::NegFOp>(loc, lo),
+                       scale, zero, u8, i8);
+    Value zeroPointF = rewriter.create<arith::UIToFPOp>(loc, f32, zeroPoint);
+    auto resultType = convertedType(op.getResult().getType());
+    Value result =
+        buildElementwise(rewriter, loc, resultType, input,
+                         [&](OpBuilder &b, Location l, ValueRange args) {
+                           return quantizeScalar(b, l, toF32(b, l, args[0]),
+                                                 scale, zeroPointF, u8, i8);
+                         });
+    Value scaleTensor = rewriter.create<tensor::FromElementsOp>(
+        loc, RankedTensorType::get({}, f32), scale);
+    Value zeroPointTensor = rewriter.create<tensor::FromElementsOp>(
+        loc, RankedTensorType::get({}, i8), zeroPoint);
+    rewriter.replaceOp(op, {result, scaleTensor, zeroPointTensor});
+    return success();
+  }
+};
+
+struct MatMulIntegerLowering : GraphPattern<q::MatMulIntegerOp> {
+  using GraphPattern::GraphPattern;
+  LogicalResult
+  matchAndRewrite(q::MatMulIntegerOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto resultType = convertedType(op.getType());
+    int64_t rank = resultType.getRank();
+    SmallVector<AffineMap> maps = matmulIndexingMaps(
+        ctx, tensorType(adaptor.getLhs()).getShape(),
+        tensorType(adaptor.getRhs()).getShape(), resultType.getShape());
+    SmallVector<Value> inputs = {adaptor.getLhs(), adaptor.getRhs()};
+    SmallVector<Value> sizes =
+        dynamicSizesFromLoops(rewriter, loc, resultType, maps[2], inputs,
+                              ArrayRef(maps).take_front(2));
+    Type i32 = rewriter.getI32Type();
+    bool lhsUnsigned = isUnsignedElement(op.getLhs());
+    bool rhsUnsigned = isUnsignedElement(op.getRhs());
+    // A per-tensor zero point is read once, outside the loops; one per row
+    // (column) is an input indexed by the m (n) loop.
+    struct ZeroPoint {
+      Value scalar;
+      int64_t input = -1;
+    };
+    auto prepare = [&](Value zp, int64_t loop) -> ZeroPoint {
+      if (!zp)
+        return {};
+      auto type = tensorType(zp);
+      if (type.getNumElements() == 1) {
+        SmallVector<Value> zeros(
+            type.getRank(), rewriter.create<arith::ConstantIndexOp>(loc, 0));
+        return {rewriter.create<tensor::ExtractOp>(loc, zp, zeros), -1};
+      }
+      inputs.push_back(zp);
+      maps.insert(maps.end() - 1,
+                  AffineMap::get(rank + 1, 0, getAffineDimExpr(loop, ctx)));
+      return {Value(), (int64_t)inputs.size() - 1};
+    };
+    ZeroPoint lhsZp = prepare(adaptor.getLhsZeroPoint(), rank - 2);
+    ZeroPoint rhsZp = prepare(adaptor.getRhsZeroPoint(), rank - 1);
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    iterators.push_back(utils::IteratorType::reduction);
+    Value init = filledTensor(rewriter, loc, resultType,
+                              scalarConst(rewriter, loc, i32, 0), sizes);
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{resultType}, inputs, ValueRange{init}, maps, iterators,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          auto centered = [&](Value v, bool isUnsigned,
+                              const ZeroPoint &zp) -> Value {
+            Value wide = widenInt(b, l, v, isUnsigned, i32);
+            Value z = zp.input >= 0 ? args[zp.input] : zp.scalar;
+            if (!z)
+              return wide;
+            return b.create<arith::SubIOp>(l, wide,
+                                           widenInt(b, l, z, isUnsigned, i32));
+          };
+          Value lhs = centered(args[0], lhsUnsigned, lhsZp);
+          Value rhs = centered(args[1], rhsUnsigned, rhsZp);
+          Value product = b.create<arith::MulIOp>(l, lhs, rhs);
+          Value sum = b.create<arith::AddIOp>(l, args.back(), product);
+          b.create<linalg::YieldOp>(l, sum);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+struct WeightMatMulLowering : GraphPattern<q::WeightMatMulOp> {
+  using GraphPattern::GraphPattern;
+  LogicalResult
+  matchAndRewrite(q::WeightMatMulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto resultType = convertedType(op.getType());
+    Type elt = resultType.getElementType();
+    int64_t bits = op.getBits(), groupSize = op.getGroupSize();
+    int64_t k = op.getInFeatures(), perByte = 8 / bits;
+    int64_t groups = llvm::divideCeil(k, groupSize);
+    int64_t paddedK = groups * groupSize, bytesPerGroup = groupSize / perByte;
+    auto weightType = tensorType(adaptor.getWeight());
+    int64_t n = weightType.getDimSize(0);
+
+    // The input as [M, K], padded with zeros to whole groups, then split as
+    // [M, groups, bytes per group, codes per byte] to match the packing.
+    Value input = adaptor.getInput();
+    auto inType = tensorType(input);
+    int64_t rows = 1;
+    for (int64_t size : inType.getShape().drop_back())
+      rows = ShapedType::isDynamic(size) || ShapedType::isDynamic(rows)
+                 ? ShapedType::kDynamic
+                 : rows * size;
+    Value rowsK = reshapeTensor(rewriter, loc, input,
+                                RankedTensorType::get({rows, k}, elt));
+    if (paddedK != k)
+      rowsK = tensor::createPadHighOp(
+          RankedTensorType::get({rows, paddedK}, elt), rowsK,
+          scalarConst(rewriter, loc, elt, 0), /*nofold=*/false, loc, rewriter);
+    Value split = reshapeTensor(
+        rewriter, loc, rowsK,
+        RankedTensorType::get({rows, groups, bytesPerGroup, perByte}, elt));
+    Value weight = rewriter.create<tensor::ExpandShapeOp>(
+        loc,
+        RankedTensorType::get({n, groups, bytesPerGroup}, rewriter.getI8Type()),
+        adaptor.getWeight(), ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+
+    // Loops (m, n, g, j, i): code i of byte j of group g.
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    SmallVector<Value> inputs = {split, weight, adaptor.getScale()};
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(5, 0, {d(0), d(2), d(3), d(4)}, ctx),
+        AffineMap::get(5, 0, {d(1), d(2), d(3)}, ctx),
+        AffineMap::get(5, 0, {d(1), d(2)}, ctx)};
+    if (adaptor.getZeroPoint()) {
+      inputs.push_back(adaptor.getZeroPoint());
+      maps.push_back(AffineMap::get(5, 0, {d(1), d(2)}, ctx));
+    }
+    maps.push_back(AffineMap::get(5, 0, {d(0), d(1)}, ctx));
+    auto outType = RankedTensorType::get({rows, n}, elt);
+    SmallVector<Value> sizes = dynamicSizesLike(rewriter, loc, outType, rowsK);
+    Value init = accumulatorInit(
+        rewriter, loc, outType, sizes, adaptor.getBias(),
+        adaptor.getBias() ? AffineMap::get(2, 0, d(1)) : AffineMap());
+    SmallVector<utils::IteratorType> iterators = {
+        utils::IteratorType::parallel, utils::IteratorType::parallel,
+        utils::IteratorType::reduction, utils::IteratorType::reduction,
+        utils::IteratorType::reduction};
+    bool hasZeroPoint = (bool)adaptor.getZeroPoint();
+    Value product =
+        rewriter
+            .create<linalg::GenericOp>(
+                loc, TypeRange{outType}, inputs, ValueRange{init}, maps,
+                iterators,
+                [&](OpBuilder &b, Location l, ValueRange args) {
+                  Type i8 = b.getI8Type(), i32 = b.getI32Type();
+                  Value index = b.create<arith::IndexCastOp>(
+                      l, i8, b.create<linalg::IndexOp>(l, 4));
+                  Value width = scalarConst(b, l, i8, (double)bits);
+                  Value shift = b.create<arith::MulIOp>(l, index, width);
+                  Value shifted = b.create<arith::ShRUIOp>(l, args[1], shift);
+                  Value mask = scalarConst(b, l, i8, (double)((1 << bits) - 1));
+                  Value code = b.create<arith::AndIOp>(l, shifted, mask);
+                  Value zp =
+                      hasZeroPoint
+                          ? b.create<arith::ExtUIOp>(l, i32, args[3])
+                                .getResult()
+                          : scalarConst(b, l, i32, (double)(1 << (bits - 1)));
+                  Value wideCode = b.create<arith::ExtUIOp>(l, i32, code);
+                  Value centered = b.create<arith::SubIOp>(l, wideCode, zp);
+                  Value real = b.create<arith::SIToFPOp>(l, elt, centered);
+                  Value scale =
+                      convertFloat(b, l, args[2], llvm::cast<FloatType>(elt));
+                  Value w = b.create<arith::MulFOp>(l, real, scale);
+                  Value term = b.create<arith::MulFOp>(l, args[0], w);
+                  Value sum = b.create<arith::AddFOp>(l, args.back(), term);
+                  b.create<linalg::YieldOp>(l, sum);
+                })
+            .getResult(0);
+    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, product, resultType));
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::ds::populateQuantToLinalgPatterns(TypeConverter &converter,
+                                             RewritePatternSet &patterns) {
+  patterns.add<QuantizeLowering, DequantizeLowering, DynamicQuantizeLowering,
+               MatMulIntegerLowering, WeightMatMulLowering>(
+      converter, patterns.getContext());
+}

@@ -1,0 +1,40 @@
+//===- Passes.td - quantization passes -----------------------*- tablegen -*-===//
+#ifndef DS_QUANTIZATION_PASSES
+#define DS_QUANTIZATION_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def QuantizeWeightsPass : Pass<"ds-quantize", "func::FuncOp"> {
+  let summary = "Quantize MatMul and Gemm weights: dynamic int8, weight-only int4/int2";
+  let description = [{
+    Rewrites every dsg.matmul and dsg.gemm whose weight is a float32
+    constant into dsq ops:
+      * `int8`: dynamic quantization. The weight becomes int8, symmetric,
+        one scale per output column; the activation is quantized to uint8
+        at run time from its own range (dsq.dynamic_quantize), the product
+        accumulates in i32 (dsq.matmul_integer) and is rescaled once per
+        element. The activation's zero point is folded out of the
+        contraction: acc - zp * colsum(W), with the column sums computed
+        here, so the kernel multiplies raw codes.
+      * `int4`, `int2`: weight-only. Each row of W^T is cut into groups of
+        `group-size` and stored as unsigned codes with a scale and zero
+        point per group (asymmetric, zero exactly representable), packed
+        2 or 4 to a byte (dsq.weight_matmul).
+    Bias and fused activation are kept as dsg ops after the product. Each
+    layer's decision and weight bytes before and after go to the
+    function's `ds.quantization` attribute for the report.
+  }];
+  let options = [
+    Option<"mode", "mode", "std::string", "\"int8\"",
+           "int8 (dynamic), int4 or int2 (weight-only)">,
+    Option<"groupSize", "group-size", "int64_t", "128",
+           "Weights per scale in int4/int2 (a multiple of 8)">,
+    ListOption<"excludeNodes", "exclude-nodes", "std::string",
+               "Node names left in float">,
+    ListOption<"excludeOps", "exclude-ops", "std::string",
+               "ONNX op types left in float (MatMul, Gemm)">,
+  ];
+  let dependentDialects = ["::mlir::ds::quant::QuantDialect"];
+}
+
+#endif

@@ -1,0 +1,254 @@
+//===- QuantizeWeights.cpp - MatMul/Gemm weights to int8/int4/int2 --------===//
+#include "passes/Quantization/Passes.h"
+#include "passes/Quantization/WeightQuantizer.h"
+
+#include "mlir/IR/Matchers.h"
+
+namespace mlir::ds::quant {
+#define GEN_PASS_DEF_QUANTIZEWEIGHTSPASS
+#include "passes/Quantization/Passes.h.inc"
+} // namespace mlir::ds::quant
+
+using namespace mlir;
+using namespace mlir::ds;
+namespace g = mlir::ds::graph;
+namespace q = mlir::ds::quant;
+
+namespace {
+
+/// A float layer the pass can rewrite: y = act(x @ W + bias).
+struct Layer {
+  Operation *op;
+  Value input;                // x, float32, rank >= 2
+  DenseElementsAttr weight;   // W as [K, N]
+  Value bias;                 // broadcast onto the product, or null
+  StringAttr activation;      // fused epilogue, or null
+  ArrayAttr activationParams; // its constants, or null
+};
+
+/// The layer `op` is, or why it is left in float.
+FailureOr<Layer> asLayer(Operation *op, std::string &why) {
+  auto f32Constant = [](Value v) -> DenseElementsAttr {
+    DenseElementsAttr attr;
+    if (v && matchPattern(v, m_Constant(&attr)) &&
+        attr.getElementType().isF32() &&
+        llvm::cast<ShapedType>(attr.getType()).getRank() == 2)
+      return attr;
+    return nullptr;
+  };
+  auto isF32 = [](Value v) {
+    return llvm::cast<ShapedType>(v.getType()).getElementType().isF32();
+  };
+  Layer layer{op,
+              {},
+              {},
+              {},
+              op->getAttrOfType<StringAttr>("activation"),
+              op->getAttrOfType<ArrayAttr>("activation_params")};
+  if (auto matmul = dyn_cast<g::MatMulOp>(op)) {
+    layer.input = matmul.getLhs();
+    layer.weight = f32Constant(matmul.getRhs());
+    layer.bias = matmul.getBias();
+  } else {
+    auto gemm = cast<g::GemmOp>(op);
+    if (gemm.getTransA() || gemm.getAlpha().convertToDouble() != 1.0 ||
+        (gemm.getC() && gemm.getBeta().convertToDouble() != 1.0)) {
+      why = "Gemm with transA, alpha != 1 or beta != 1";
+      return failure();
+    }
+    layer.input = gemm.getA();
+    layer.weight = f32Constant(gemm.getB());
+    if (layer.weight && gemm.getTransB())
+      layer.weight = g::transposeConstant(
+          layer.weight, {1, 0},
+          RankedTensorType::get(
+              llvm::to_vector(llvm::reverse(
+                  llvm::cast<ShapedType>(layer.weight.getType()).getShape())),
+              layer.weight.getElementType()));
+    layer.bias = gemm.getC();
+  }
+  if (!layer.weight) {
+    why = "the weight is not a 2-D float32 constant";
+    return failure();
+  }
+  if (!isF32(layer.input) ||
+      llvm::cast<ShapedType>(layer.input.getType()).getRank() < 2) {
+    why = "the input is not a float32 matrix";
+    return failure();
+  }
+  return layer;
+}
+
+struct QuantizeWeightsPass
+    : q::impl::QuantizeWeightsPassBase<QuantizeWeightsPass> {
+  using QuantizeWeightsPassBase::QuantizeWeightsPassBase;
+
+  void runOnOperation() override {
+    int bits = mode == "int8" ? 8 : mode == "int4" ? 4 : mode == "int2" ? 2 : 0;
+    if (!bits) {
+      getOperation().emitError("unknown quantization mode '")
+          << mode << "' (int8, int4 or int2)";
+      return signalPassFailure();
+    }
+    if (bits < 8 && (groupSize <= 0 || groupSize % 8)) {
+      getOperation().emitError(
+          "group-size must be a positive multiple of 8, got ")
+          << groupSize.getValue();
+      return signalPassFailure();
+    }
+    SmallVector<Operation *> candidates;
+    getOperation().walk([&](Operation *op) {
+      if (isa<g::MatMulOp, g::GemmOp>(op))
+        candidates.push_back(op);
+    });
+    MLIRContext *ctx = &getContext();
+    SmallVector<Attribute> records;
+    int64_t before = 0, after = 0, quantized = 0;
+    for (Operation *op : candidates) {
+      NamedAttrList record;
+      record.set("node", StringAttr::get(ctx, g::nodeName(op)));
+      record.set("op", StringAttr::get(ctx, op->getName().stripDialect()));
+      std::string why;
+      FailureOr<Layer> layer = failure();
+      if (llvm::is_contained(excludeNodes, g::nodeName(op)))
+        why = "excluded by name";
+      else if (llvm::any_of(excludeOps, [&](const std::string &name) {
+                 return op->getName().stripDialect().equals_insensitive(name);
+               }))
+        why = "excluded by op type";
+      else
+        layer = asLayer(op, why);
+      if (failed(layer)) {
+        record.set("bits", IntegerAttr::get(IntegerType::get(ctx, 64), 32));
+        record.set("reason", StringAttr::get(ctx, why));
+        records.push_back(record.getDictionary(ctx));
+        continue;
+      }
+      int64_t floatBytes = layer->weight.getNumElements() * 4;
+      OpBuilder b(op);
+      auto [result, bytes] = bits == 8 ? rewriteInt8(b, *layer)
+                                       : rewriteGroupwise(b, *layer, bits);
+      if (layer->bias)
+        result = b.create<g::AddOp>(op->getLoc(), op->getResult(0).getType(),
+                                    result, layer->bias);
+      if (layer->activation) {
+        SmallVector<float> params;
+        if (layer->activationParams)
+          for (Attribute p : layer->activationParams)
+            params.push_back(llvm::cast<FloatAttr>(p).getValueAsDouble());
+        result = g::buildActivation(
+            b, op->getLoc(), layer->activation.getValue(), params, result);
+      }
+      op->getResult(0).replaceAllUsesWith(result);
+      op->erase();
+      before += floatBytes;
+      after += bytes;
+      ++quantized;
+      auto i64 = [&](int64_t v) {
+        return IntegerAttr::get(IntegerType::get(ctx, 64), v);
+      };
+      record.set("bits", i64(bits));
+      record.set("weight_bytes_fp32", i64(floatBytes));
+      record.set("weight_bytes", i64(bytes));
+      if (bits < 8)
+        record.set(
+            "group_size",
+            i64(::ds::quant::effectiveGroupSize(
+                llvm::cast<ShapedType>(layer->weight.getType()).getDimSize(0),
+                bits, groupSize)));
+      records.push_back(record.getDictionary(ctx));
+    }
+    NamedAttrList summary;
+    summary.set("mode", StringAttr::get(ctx, mode));
+    summary.set("layers", ArrayAttr::get(ctx, records));
+    summary.set("quantized_layers",
+                IntegerAttr::get(IntegerType::get(ctx, 64), quantized));
+    summary.set("weight_bytes_fp32",
+                IntegerAttr::get(IntegerType::get(ctx, 64), before));
+    summary.set("weight_bytes",
+                IntegerAttr::get(IntegerType::get(ctx, 64), after));
+    getOperation()->setAttr("ds.quantization", summary.getDictionary(ctx));
+  }
+
+  /// Dynamic int8: y = dequant(matmul_integer(q(x), Wq) - zp_x * colsum(Wq),
+  /// s_x * s_w). Returns y and the bytes of the stored weight data.
+  std::pair<Value, int64_t> rewriteInt8(OpBuilder &b, const Layer &layer) {
+    Location loc = layer.op->getLoc();
+    auto weightType = llvm::cast<ShapedType>(layer.weight.getType());
+    int64_t k = weightType.getDimSize(0), n = weightType.getDimSize(1);
+    auto values = llvm::to_vector(layer.weight.getValues<float>());
+    ::ds::quant::Int8Columns columns =
+        ::ds::quant::quantizeInt8PerColumn(values, k, n);
+
+    Type f32 = b.getF32Type(), i32 = b.getI32Type(), i8 = b.getI8Type();
+    Type u8 = IntegerType::get(b.getContext(), 8, IntegerType::Unsigned);
+    auto inType = llvm::cast<RankedTensorType>(layer.input.getType());
+    auto resultType =
+        llvm::cast<RankedTensorType>(layer.op->getResult(0).getType());
+    auto dq = b.create<q::DynamicQuantizeOp>(
+        loc, RankedTensorType::get(inType.getShape(), u8),
+        RankedTensorType::get({}, f32), RankedTensorType::get({}, u8),
+        layer.input);
+    Value codes = b.create<g::ConstantOp>(
+        loc, DenseElementsAttr::get(RankedTensorType::get({k, n}, i8),
+                                    ArrayRef<int8_t>(columns.codes)));
+    auto accType = RankedTensorType::get(resultType.getShape(), i32);
+    Value acc = b.create<q::MatMulIntegerOp>(loc, accType, dq.getResult(),
+                                             codes, Value(), Value());
+    Value columnSums = b.create<g::ConstantOp>(
+        loc, DenseElementsAttr::get(RankedTensorType::get({n}, i32),
+                                    ArrayRef<int32_t>(columns.columnSums)));
+    Value zeroPoint = b.create<g::CastOp>(loc, RankedTensorType::get({}, i32),
+                                          dq.getZeroPoint());
+    Value correction = b.create<g::MulOp>(loc, RankedTensorType::get({n}, i32),
+                                          zeroPoint, columnSums);
+    Value centered = b.create<g::SubOp>(loc, accType, acc, correction);
+    Value weightScales = b.create<g::ConstantOp>(
+        loc, DenseElementsAttr::get(RankedTensorType::get({n}, f32),
+                                    ArrayRef<float>(columns.scales)));
+    Value scale = b.create<g::MulOp>(loc, RankedTensorType::get({n}, f32),
+                                     dq.getScale(), weightScales);
+    Value result = b.create<q::DequantizeOp>(loc, resultType, centered, scale,
+                                             Value(), /*axis=*/-1,
+                                             /*block_size=*/0);
+    return {result, k * n + n * 4 + n * 4};
+  }
+
+  /// Weight-only int4/int2 through dsq.weight_matmul.
+  std::pair<Value, int64_t> rewriteGroupwise(OpBuilder &b, const Layer &layer,
+                                             int bits) {
+    Location loc = layer.op->getLoc();
+    auto weightType = llvm::cast<ShapedType>(layer.weight.getType());
+    int64_t k = weightType.getDimSize(0), n = weightType.getDimSize(1);
+    // Rows of W^T: one output channel's weights are contiguous.
+    SmallVector<float> rows(n * k);
+    auto values = layer.weight.getValues<float>();
+    int64_t index = 0;
+    for (float v : values) {
+      rows[(index % n) * k + index / n] = v;
+      ++index;
+    }
+    ::ds::quant::PackedGroups packed =
+        ::ds::quant::quantizeGroupwise(rows, n, k, bits, groupSize);
+    Type u8 = IntegerType::get(b.getContext(), 8, IntegerType::Unsigned);
+    Value weight = b.create<g::ConstantOp>(
+        loc,
+        DenseElementsAttr::get(RankedTensorType::get({n, packed.rowBytes}, u8),
+                               ArrayRef<uint8_t>(packed.bytes)));
+    Value scale = b.create<g::ConstantOp>(
+        loc, DenseElementsAttr::get(
+                 RankedTensorType::get({n, packed.groups}, b.getF32Type()),
+                 ArrayRef<float>(packed.scales)));
+    Value zeroPoint = b.create<g::ConstantOp>(
+        loc,
+        DenseElementsAttr::get(RankedTensorType::get({n, packed.groups}, u8),
+                               ArrayRef<uint8_t>(packed.zeroPoints)));
+    Value result = b.create<q::WeightMatMulOp>(
+        loc, layer.op->getResult(0).getType(), layer.input, weight, scale,
+        zeroPoint, Value(), bits, packed.groupSize, k);
+    int64_t bytes = n * packed.rowBytes + n * packed.groups * 5;
+    return {result, bytes};
+  }
+};
+
+} // namespace

@@ -1,0 +1,106 @@
+//===- WeightQuantizer.cpp - compile-time weight quantization -------------===//
+#include "passes/Quantization/WeightQuantizer.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace ds::quant;
+
+// Range shrink factors tried per group: 1.0, 0.95, ..., 0.65.
+static constexpr int kClipSteps = 8;
+static constexpr float kClipStride = 0.05f;
+
+int64_t ds::quant::quantizeValue(float x, float scale, int64_t zeroPoint,
+                                 int64_t lo, int64_t hi) {
+  if (scale == 0.0f || !std::isfinite(scale) || std::isnan(x))
+    return zeroPoint;
+  // nearbyint rounds half to even in the default rounding mode; the
+  // clamp happens in double, before any conversion could overflow.
+  double q = std::nearbyint((double)(x / scale)) + (double)zeroPoint;
+  return (int64_t)std::clamp(q, (double)lo, (double)hi);
+}
+
+Int8Columns ds::quant::quantizeInt8PerColumn(llvm::ArrayRef<float> weight,
+                                             int64_t k, int64_t n) {
+  Int8Columns out;
+  out.codes.resize(k * n);
+  out.scales.assign(n, 0.0f);
+  out.columnSums.assign(n, 0);
+  for (int64_t row = 0; row < k; ++row)
+    for (int64_t col = 0; col < n; ++col)
+      // fmax drops NaNs from the range.
+      out.scales[col] =
+          std::fmax(out.scales[col], std::fabs(weight[row * n + col]));
+  for (float &s : out.scales)
+    s /= 127.0f;
+  for (int64_t row = 0; row < k; ++row)
+    for (int64_t col = 0; col < n; ++col) {
+      int64_t q =
+          quantizeValue(weight[row * n + col], out.scales[col], 0, -127, 127);
+      out.codes[row * n + col] = (int8_t)q;
+      out.columnSums[col] += (int32_t)q;
+    }
+  return out;
+}
+
+int64_t ds::quant::effectiveGroupSize(int64_t k, int bits, int64_t requested) {
+  int64_t perByte = 8 / bits;
+  int64_t wholeRow = (k + perByte - 1) / perByte * perByte;
+  return std::min(requested, wholeRow);
+}
+
+PackedGroups ds::quant::quantizeGroupwise(llvm::ArrayRef<float> rows, int64_t n,
+                                          int64_t k, int bits,
+                                          int64_t groupSize) {
+  PackedGroups out;
+  out.groupSize = effectiveGroupSize(k, bits, groupSize);
+  out.groups = (k + out.groupSize - 1) / out.groupSize;
+  out.rowBytes = out.groups * out.groupSize * bits / 8;
+  out.bytes.assign(n * out.rowBytes, 0);
+  out.scales.resize(n * out.groups);
+  out.zeroPoints.resize(n * out.groups);
+  int64_t maxCode = (1 << bits) - 1;
+  for (int64_t row = 0; row < n; ++row) {
+    for (int64_t g = 0; g < out.groups; ++g) {
+      int64_t begin = g * out.groupSize;
+      int64_t end = std::min(k, begin + out.groupSize);
+      float lo = 0.0f, hi = 0.0f;
+      for (int64_t i = begin; i < end; ++i) {
+        lo = std::fmin(lo, rows[row * k + i]);
+        hi = std::fmax(hi, rows[row * k + i]);
+      }
+      // The full range wastes codes on rare outliers: shrink it while that
+      // lowers the group's squared error (a few codes of clipping buy
+      // finer steps for all the others).
+      float scale = 0.0f;
+      int64_t zeroPoint = 0;
+      double bestError = INFINITY;
+      for (int step = 0; step < kClipSteps; ++step) {
+        float shrink = 1.0f - step * kClipStride;
+        float s = (hi - lo) * shrink / (float)maxCode;
+        int64_t zp = quantizeValue(-lo * shrink, s, 0, 0, maxCode);
+        double error = 0;
+        for (int64_t i = begin; i < end; ++i) {
+          float w = rows[row * k + i];
+          float back = (float)(quantizeValue(w, s, zp, 0, maxCode) - zp) * s;
+          error += (double)(w - back) * (w - back);
+        }
+        if (error < bestError) {
+          bestError = error;
+          scale = s;
+          zeroPoint = zp;
+        }
+      }
+      out.scales[row * out.groups + g] = std::isfinite(scale) ? scale : 0.0f;
+      out.zeroPoints[row * out.groups + g] = (uint8_t)zeroPoint;
+      for (int64_t i = begin; i < begin + out.groupSize; ++i) {
+        int64_t code = i < end ? quantizeValue(rows[row * k + i], scale,
+                                               zeroPoint, 0, maxCode)
+                               : zeroPoint;
+        int64_t bit = i * bits;
+        out.bytes[row * out.rowBytes + bit / 8] |= (uint8_t)(code << (bit % 8));
+      }
+    }
+  }
+  return out;
+}

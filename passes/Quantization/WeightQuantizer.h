@@ -1,0 +1,54 @@
+//===- WeightQuantizer.h - compile-time weight quantization -----*- C++ -*-===//
+//
+// The arithmetic of quantizing float weights, kept free of IR so that its
+// edge cases (rounding, saturation, zero and non-finite scales) are unit
+// tested directly.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DS_PASSES_QUANTIZATION_WEIGHTQUANTIZER_H
+#define DS_PASSES_QUANTIZATION_WEIGHTQUANTIZER_H
+
+#include "llvm/ADT/ArrayRef.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace ds::quant {
+
+/// saturate(round_half_even(x / scale) + zeroPoint) into [lo, hi]. A zero,
+/// NaN or infinite scale, or a NaN x, gives the zero point: nothing divides
+/// by zero and no NaN becomes an arbitrary integer.
+int64_t quantizeValue(float x, float scale, int64_t zeroPoint, int64_t lo,
+                      int64_t hi);
+
+/// A [K, N] weight as int8, symmetric, one scale per column (output
+/// channel): scale = max|w| / 127 over the column, codes in [-127, 127].
+struct Int8Columns {
+  std::vector<int8_t> codes;       // [K, N]
+  std::vector<float> scales;       // [N]
+  std::vector<int32_t> columnSums; // [N], sum of the codes of each column
+};
+Int8Columns quantizeInt8PerColumn(llvm::ArrayRef<float> weight, int64_t k,
+                                  int64_t n);
+
+/// Rows of an [N, K] weight cut into groups of `groupSize`, each stored as
+/// unsigned `bits`-wide codes with its own scale and zero point
+/// (asymmetric; the range includes 0, so 0 is exact, and is shrunk where
+/// clipping outliers lowers the squared error). Codes are
+/// packed low bits first, rows padded to whole groups with the zero point.
+struct PackedGroups {
+  int64_t groupSize = 0, groups = 0, rowBytes = 0;
+  std::vector<uint8_t> bytes;      // [N, rowBytes]
+  std::vector<float> scales;       // [N, groups]
+  std::vector<uint8_t> zeroPoints; // [N, groups]
+};
+PackedGroups quantizeGroupwise(llvm::ArrayRef<float> rows, int64_t n, int64_t k,
+                               int bits, int64_t groupSize);
+
+/// The group size used for a row of `k` weights when `requested` is asked
+/// for: never longer than the row (rounded up to whole bytes of codes).
+int64_t effectiveGroupSize(int64_t k, int bits, int64_t requested);
+
+} // namespace ds::quant
+
+#endif

@@ -1,0 +1,106 @@
+// RUN: deepseek-opt %s -split-input-file -ds-convert-graph-to-linalg | FileCheck %s
+
+// Per-axis quantize: the scale and zero point are read along the axis;
+// round half to even, saturate in float, a zero scale or NaN gives the zero
+// point, and uint8 becomes signless i8.
+// CHECK: #[[AXIS:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func @quantize_axis
+// CHECK: linalg.generic {{.*}}indexing_maps = [#{{.*}}, #[[AXIS]], #[[AXIS]], #{{.*}}]
+// CHECK: arith.divf
+// CHECK: math.roundeven
+// CHECK: arith.maximumf
+// CHECK: arith.minimumf
+// CHECK: arith.cmpf oeq
+// CHECK: arith.cmpf uno
+// CHECK: arith.select
+// CHECK: arith.fptosi {{.*}} to i32
+// CHECK: arith.trunci {{.*}} to i8
+// CHECK: -> tensor<4x6xi8>
+func.func @quantize_axis(%x: tensor<4x6xf32>, %s: tensor<6xf32>, %z: tensor<6xui8>) -> tensor<4x6xui8> {
+  %0 = dsq.quantize %x, %s, %z : (tensor<4x6xf32>, tensor<6xf32>, tensor<6xui8>) -> tensor<4x6xui8>
+  return %0 : tensor<4x6xui8>
+}
+
+// -----
+
+// Block-wise dequantize reads scale[i, j floordiv 3]; unsigned codes widen
+// with extui and subtract the zero point in i32.
+// CHECK: #[[BLOCK:.*]] = affine_map<(d0, d1) -> (d0, d1 floordiv 3)>
+// CHECK-LABEL: func @dequantize_blocks
+// CHECK: linalg.generic {{.*}}indexing_maps = [#{{.*}}, #[[BLOCK]], #[[BLOCK]], #{{.*}}]
+// CHECK: arith.extui {{.*}} : i8 to i32
+// CHECK: arith.subi
+// CHECK: arith.sitofp
+// CHECK: arith.mulf
+func.func @dequantize_blocks(%x: tensor<4x6xui8>, %s: tensor<4x2xf32>, %z: tensor<4x2xui8>) -> tensor<4x6xf32> {
+  %0 = dsq.dequantize %x, %s, %z {block_size = 3 : i64} : (tensor<4x6xui8>, tensor<4x2xf32>, tensor<4x2xui8>) -> tensor<4x6xf32>
+  return %0 : tensor<4x6xf32>
+}
+
+// -----
+
+// The range ignores NaNs and always includes 0; the scale and zero point
+// come back as rank-0 tensors.
+// CHECK-LABEL: func @dynamic
+// CHECK: arith.minnumf
+// CHECK: arith.maxnumf
+// CHECK: arith.subf
+// CHECK: arith.divf {{.*}} : f32
+// CHECK: linalg.generic
+// CHECK: math.roundeven
+// CHECK: tensor.from_elements {{.*}} : tensor<f32>
+// CHECK: tensor.from_elements {{.*}} : tensor<i8>
+func.func @dynamic(%x: tensor<2x8xf32>) -> (tensor<2x8xui8>, tensor<f32>, tensor<ui8>) {
+  %q, %s, %z = dsq.dynamic_quantize %x : tensor<2x8xf32> -> tensor<2x8xui8>, tensor<f32>, tensor<ui8>
+  return %q, %s, %z : tensor<2x8xui8>, tensor<f32>, tensor<ui8>
+}
+
+// -----
+
+// Without zero points the contraction multiplies widened codes (uint8 by
+// extui, int8 by extsi) into an i32 accumulator.
+// CHECK-LABEL: func @matmul_integer
+// CHECK: linalg.fill
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: ^bb0(%[[A:.*]]: i8, %[[B:.*]]: i8, %[[ACC:.*]]: i32):
+// CHECK: %[[WA:.*]] = arith.extui %[[A]] : i8 to i32
+// CHECK-NEXT: %[[WB:.*]] = arith.extsi %[[B]] : i8 to i32
+// CHECK: %[[P:.*]] = arith.muli %[[WA]], %[[WB]]
+// CHECK: arith.addi %[[ACC]], %[[P]]
+func.func @matmul_integer(%a: tensor<?x8xui8>, %b: tensor<8x3xi8>) -> tensor<?x3xi32> {
+  %0 = dsq.matmul_integer %a, %b : (tensor<?x8xui8>, tensor<8x3xi8>) -> tensor<?x3xi32>
+  return %0 : tensor<?x3xi32>
+}
+
+// -----
+
+// Per-column zero points are an input indexed by the column loop.
+// CHECK-LABEL: func @matmul_integer_zero_points
+// CHECK: tensor.extract
+// CHECK: linalg.generic {{.*}}ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<2x4xi8>, tensor<4x3xi8>, tensor<3xi8>)
+// CHECK-COUNT-2: arith.subi
+func.func @matmul_integer_zero_points(%a: tensor<2x4xui8>, %b: tensor<4x3xui8>, %za: tensor<ui8>, %zb: tensor<3xui8>) -> tensor<2x3xi32> {
+  %0 = dsq.matmul_integer %a, %b zero_points(%za, %zb) : (tensor<2x4xui8>, tensor<4x3xui8>, tensor<ui8>, tensor<3xui8>) -> tensor<2x3xi32>
+  return %0 : tensor<2x3xi32>
+}
+
+// -----
+
+// Packed int4 weights are unpacked in the loop body (shift by 4 * the code
+// index, mask 15): no unpacked or float weight tensor exists. K = 100 is
+// padded to two groups of 64.
+// CHECK-LABEL: func @weight_matmul
+// CHECK: tensor.pad
+// CHECK: tensor.expand_shape {{.*}} : tensor<5x64xi8> into tensor<5x2x32xi8>
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction"]
+// CHECK: linalg.index 4
+// CHECK: arith.shrui
+// CHECK: arith.andi
+// CHECK: arith.subi
+// CHECK: arith.mulf
+// CHECK-NOT: tensor<5x128xf32>
+func.func @weight_matmul(%x: tensor<2x100xf32>, %w: tensor<5x64xui8>, %s: tensor<5x2xf32>,
+                         %z: tensor<5x2xui8>) -> tensor<2x5xf32> {
+  %0 = dsq.weight_matmul %x, %w, %s zero_points %z {bits = 4 : i64, group_size = 64 : i64, in_features = 100 : i64} : (tensor<2x100xf32>, tensor<5x64xui8>, tensor<5x2xf32>, tensor<5x2xui8>) -> tensor<2x5xf32>
+  return %0 : tensor<2x5xf32>
+}

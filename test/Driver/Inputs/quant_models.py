@@ -1,0 +1,83 @@
+"""Writes models for the quantization tests, with inputs and float64
+numpy references.
+
+Usage: quant_models.py OUTDIR
+  OUTDIR/mlp.onnx, OUTDIR/mlp/input_0.pb, OUTDIR/mlp/reference.npy
+    x[8,64] -> Gemm(transB, 64->48) -> Relu -> MatMul(48->16) -> Add(bias)
+  OUTDIR/nbits.onnx, OUTDIR/nbits/input_0.pb, OUTDIR/nbits/output_0.pb
+    com.microsoft MatMulNBits: x[3,40] with 4-bit weights [8, 40] in blocks
+    of 16 (K = 40 is padded to 48), packed zero points and a bias; the
+    reference dequantizes the weights as the op's documentation defines.
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+out = sys.argv[1]
+rng = np.random.default_rng(5)
+
+
+def save(model, name, inputs, outputs=None, reference=None):
+    os.makedirs(os.path.join(out, name), exist_ok=True)
+    onnx.save(model, os.path.join(out, name + ".onnx"))
+    for i, x in enumerate(inputs):
+        with open(os.path.join(out, name, "input_%d.pb" % i), "wb") as f:
+            f.write(numpy_helper.from_array(x).SerializeToString())
+    for i, y in enumerate(outputs or []):
+        with open(os.path.join(out, name, "output_%d.pb" % i), "wb") as f:
+            f.write(numpy_helper.from_array(y).SerializeToString())
+    if reference is not None:
+        np.save(os.path.join(out, name, "reference.npy"), reference)
+
+
+# MLP: Gemm + Relu + MatMul + Add.
+w1 = rng.normal(0, 0.2, (48, 64)).astype(np.float32)
+b1 = rng.normal(0, 0.1, 48).astype(np.float32)
+w2 = rng.normal(0, 0.2, (48, 16)).astype(np.float32)
+b2 = rng.normal(0, 0.1, 16).astype(np.float32)
+x = rng.normal(0, 1, (8, 64)).astype(np.float32)
+graph = helper.make_graph(
+    [helper.make_node("Gemm", ["x", "w1", "b1"], ["h"], name="fc1", transB=1),
+     helper.make_node("Relu", ["h"], ["r"], name="relu"),
+     helper.make_node("MatMul", ["r", "w2"], ["m"], name="fc2"),
+     helper.make_node("Add", ["m", "b2"], ["y"], name="bias2")],
+    "mlp", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [8, 64])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, [8, 16])],
+    [numpy_helper.from_array(a, n)
+     for a, n in ((w1, "w1"), (b1, "b1"), (w2, "w2"), (b2, "b2"))])
+model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+x64 = x.astype(np.float64)
+reference = np.maximum(x64 @ w1.T.astype(np.float64) + b1, 0) @ w2 + b2
+save(model, "mlp", [x], reference=reference)
+
+# MatMulNBits: K = 40, N = 8, 4 bits, blocks of 16.
+K, N, bits, block = 40, 8, 4, 16
+blocks = (K + block - 1) // block
+codes = rng.integers(0, 16, (N, blocks * block)).astype(np.uint8)
+packed = (codes[:, 0::2] | (codes[:, 1::2] << 4)).reshape(N, blocks, block // 2)
+scales = rng.uniform(0.01, 0.1, N * blocks).astype(np.float32)
+zero_points = rng.integers(0, 16, (N, blocks)).astype(np.uint8)
+zp_packed = np.zeros((N, (blocks + 1) // 2), np.uint8)
+for g in range(blocks):
+    zp_packed[:, g // 2] |= zero_points[:, g] << (4 * (g % 2))
+bias = rng.normal(0, 0.1, N).astype(np.float32)
+a = rng.normal(0, 1, (3, K)).astype(np.float32)
+weight = ((codes.astype(np.float64) - np.repeat(zero_points, block, axis=1))
+          * np.repeat(scales.reshape(N, blocks), block, axis=1))[:, :K]
+expected = (a.astype(np.float64) @ weight.T + bias).astype(np.float32)
+node = helper.make_node(
+    "MatMulNBits", ["a", "B", "scales", "zp", "", "bias"], ["y"],
+    name="nbits", domain="com.microsoft", K=K, N=N, bits=bits,
+    block_size=block)
+graph = helper.make_graph(
+    [node], "nbits", [helper.make_tensor_value_info("a", TensorProto.FLOAT, [3, K])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, N])],
+    [numpy_helper.from_array(packed, "B"), numpy_helper.from_array(scales, "scales"),
+     numpy_helper.from_array(zp_packed.reshape(-1), "zp"),
+     numpy_helper.from_array(bias, "bias")])
+model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                helper.make_opsetid("com.microsoft", 1)])
+save(model, "nbits", [a], outputs=[expected])

@@ -1,0 +1,70 @@
+// RUN: deepseek-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ds-quantize{mode=int8}))' | FileCheck %s --check-prefix=INT8
+// RUN: deepseek-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ds-quantize{mode=int4 group-size=8}))' | FileCheck %s --check-prefix=INT4
+// RUN: deepseek-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ds-quantize{mode=int8 exclude-nodes=keep}))' | FileCheck %s --check-prefix=EXCLUDE
+// RUN: deepseek-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ds-quantize{mode=int8 exclude-ops=Gemm}))' | FileCheck %s --check-prefix=EXCLUDE-OPS
+
+// Dynamic int8: the activation is quantized at run time, the weight is an
+// int8 constant with one scale per column, the activation's zero point is
+// taken out with the column sums, and bias and activation follow.
+// INT8-LABEL: func @matmul
+// INT8: %[[Q:.*]], %[[S:.*]], %[[Z:.*]] = dsq.dynamic_quantize %{{.*}} : tensor<2x16xf32> -> tensor<2x16xui8>, tensor<f32>, tensor<ui8>
+// INT8: %[[W:.*]] = dsg.constant dense<127> : tensor<16x4xi8>
+// INT8: %[[ACC:.*]] = dsq.matmul_integer %[[Q]], %[[W]] : (tensor<2x16xui8>, tensor<16x4xi8>) -> tensor<2x4xi32>
+// INT8: %[[SUMS:.*]] = dsg.constant dense<2032> : tensor<4xi32>
+// INT8: %[[ZP:.*]] = dsg.cast %[[Z]] : tensor<ui8> -> tensor<i32>
+// INT8: %[[CORR:.*]] = dsg.mul %[[ZP]], %[[SUMS]]
+// INT8: %[[CENTERED:.*]] = dsg.sub %[[ACC]], %[[CORR]]
+// INT8: %[[WS:.*]] = dsg.constant dense<0.00196850393> : tensor<4xf32>
+// INT8: %[[SCALE:.*]] = dsg.mul %[[S]], %[[WS]]
+// INT8: %[[Y:.*]] = dsq.dequantize %[[CENTERED]], %[[SCALE]] {axis = -1 : i64}
+// INT8: %[[B:.*]] = dsg.add %[[Y]], %{{.*}}
+// INT8: dsg.relu %[[B]]
+// INT4-LABEL: func @matmul
+// INT4-SAME: ds.quantization = {layers = [{bits = 4 : i64, group_size = 8 : i64, node = "mm", op = "matmul", weight_bytes = 72 : i64, weight_bytes_fp32 = 256 : i64}], mode = "int4", quantized_layers = 1 : i64
+// INT4-DAG: dsg.constant dense<{{.*}}> : tensor<4x8xui8>
+// INT4-DAG: dsg.constant dense<{{.*}}> : tensor<4x2xf32>
+// INT4-DAG: dsg.constant dense<{{.*}}> : tensor<4x2xui8>
+// INT4: dsq.weight_matmul %{{.*}} zero_points %{{.*}} {bits = 4 : i64, group_size = 8 : i64, in_features = 16 : i64}
+// INT4: dsg.relu
+// EXCLUDE-LABEL: func @matmul
+// EXCLUDE: dsq.matmul_integer
+func.func @matmul(%x: tensor<2x16xf32>) -> tensor<2x4xf32> {
+  %w = dsg.constant dense<0.25> : tensor<16x4xf32>
+  %b = dsg.constant dense<1.0> : tensor<4xf32>
+  %y = dsg.matmul %x, %w, %b {activation = "relu"} : (tensor<2x16xf32>, tensor<16x4xf32>, tensor<4xf32>) -> tensor<2x4xf32> loc("mm")
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+// An excluded node, and a weight that is not a constant, stay in float and
+// the report says why.
+// EXCLUDE-LABEL: func @kept
+// EXCLUDE-SAME: {bits = 32 : i64, node = "keep", op = "matmul", reason = "excluded by name"}
+// EXCLUDE-SAME: {bits = 32 : i64, node = "dyn", op = "matmul", reason = "the weight is not a 2-D float32 constant"}
+// EXCLUDE: dsg.matmul
+// EXCLUDE-NOT: dsq.
+// EXCLUDE: return
+func.func @kept(%x: tensor<2x16xf32>, %v: tensor<16x4xf32>) -> (tensor<2x4xf32>, tensor<2x4xf32>) {
+  %w = dsg.constant dense<0.25> : tensor<16x4xf32>
+  %0 = dsg.matmul %x, %w : (tensor<2x16xf32>, tensor<16x4xf32>) -> tensor<2x4xf32> loc("keep")
+  %1 = dsg.matmul %x, %v : (tensor<2x16xf32>, tensor<16x4xf32>) -> tensor<2x4xf32> loc("dyn")
+  return %0, %1 : tensor<2x4xf32>, tensor<2x4xf32>
+}
+
+// -----
+
+// Gemm with a transposed constant B: the weight is transposed at compile
+// time; C becomes a bias added after the product.
+// INT8-LABEL: func @gemm
+// INT8: dsq.matmul_integer {{.*}} : (tensor<3x8xui8>, tensor<8x5xi8>) -> tensor<3x5xi32>
+// INT8: dsg.add
+// EXCLUDE-OPS-LABEL: func @gemm
+// EXCLUDE-OPS-SAME: reason = "excluded by op type"
+// EXCLUDE-OPS: dsg.gemm
+func.func @gemm(%a: tensor<3x8xf32>) -> tensor<3x5xf32> {
+  %b = dsg.constant dense<0.5> : tensor<5x8xf32>
+  %c = dsg.constant dense<0.1> : tensor<5xf32>
+  %0 = dsg.gemm %a, %b, %c {alpha = 1.0 : f32, beta = 1.0 : f32, trans_a = false, trans_b = true} : (tensor<3x8xf32>, tensor<5x8xf32>, tensor<5xf32>) -> tensor<3x5xf32>
+  return %0 : tensor<3x5xf32>
+}

@@ -1,0 +1,100 @@
+//===- WeightQuantizerTest.cpp - compile-time weight quantization ---------===//
+
+#include "passes/Quantization/WeightQuantizer.h"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <limits>
+
+using namespace ds::quant;
+
+TEST_CASE("quantizeValue rounds half to even", "[quant]") {
+  CHECK(quantizeValue(0.5f, 1.0f, 0, -128, 127) == 0);
+  CHECK(quantizeValue(1.5f, 1.0f, 0, -128, 127) == 2);
+  CHECK(quantizeValue(2.5f, 1.0f, 0, -128, 127) == 2);
+  CHECK(quantizeValue(-0.5f, 1.0f, 0, -128, 127) == 0);
+  CHECK(quantizeValue(-1.5f, 1.0f, 0, -128, 127) == -2);
+  // The zero point is added after rounding.
+  CHECK(quantizeValue(2.5f, 1.0f, 10, 0, 255) == 12);
+}
+
+TEST_CASE("quantizeValue saturates to the range", "[quant]") {
+  CHECK(quantizeValue(1000.0f, 1.0f, 0, -128, 127) == 127);
+  CHECK(quantizeValue(-1000.0f, 1.0f, 0, -128, 127) == -128);
+  CHECK(quantizeValue(300.0f, 1.0f, 0, 0, 255) == 255);
+  CHECK(quantizeValue(-3.0f, 1.0f, 0, 0, 255) == 0);
+  float inf = std::numeric_limits<float>::infinity();
+  CHECK(quantizeValue(inf, 1.0f, 3, 0, 15) == 15);
+  CHECK(quantizeValue(-inf, 1.0f, 3, 0, 15) == 0);
+}
+
+TEST_CASE("quantizeValue never divides by a bad scale", "[quant]") {
+  float inf = std::numeric_limits<float>::infinity();
+  float nan = std::numeric_limits<float>::quiet_NaN();
+  CHECK(quantizeValue(5.0f, 0.0f, 7, 0, 255) == 7);
+  CHECK(quantizeValue(5.0f, nan, 7, 0, 255) == 7);
+  CHECK(quantizeValue(5.0f, inf, 7, 0, 255) == 7);
+  CHECK(quantizeValue(nan, 1.0f, 7, 0, 255) == 7);
+  // A subnormal scale overflows the quotient, which then saturates.
+  float subnormal = std::numeric_limits<float>::denorm_min();
+  CHECK(quantizeValue(1.0f, subnormal, 0, -128, 127) == 127);
+}
+
+TEST_CASE("int8 columns: symmetric scales, sums, zero columns", "[quant]") {
+  // K = 3, N = 3: column 0 spans [-1, 2], column 1 is all zero, column 2
+  // holds a NaN that must not reach the scale.
+  float nan = std::numeric_limits<float>::quiet_NaN();
+  std::vector<float> w = {-1.0f, 0.0f, 0.5f, //
+                          2.0f,  0.0f, nan,  //
+                          0.5f,  0.0f, -1.0f};
+  Int8Columns q = quantizeInt8PerColumn(w, 3, 3);
+  CHECK(q.scales[0] == Approx(2.0f / 127));
+  CHECK(q.scales[1] == 0.0f);
+  CHECK(q.scales[2] == Approx(1.0f / 127));
+  CHECK(q.codes[3] == 127); // 2.0 at full scale
+  CHECK(q.codes[0] == -64); // -1.0 / (2/127) = -63.5, to even
+  CHECK(q.codes[6] == 32);  // 0.5 / (2/127) = 31.75
+  CHECK(q.codes[1] == 0);   // zero column: zero codes, no division
+  CHECK(q.codes[5] == 0);   // NaN weight: the zero point
+  CHECK(q.columnSums[0] == 127 - 64 + 32);
+  CHECK(q.columnSums[1] == 0);
+  CHECK(q.columnSums[2] == 64 + 0 - 127);
+}
+
+TEST_CASE("group-wise codes pack low bits first", "[quant]") {
+  // One row of 8 weights, int4, one group: codes are in [0, 15] and a
+  // weight that equals the range's low end is code 0.
+  std::vector<float> row = {-1.0f, 0.0f, 1.0f, 2.0f, -1.0f, 0.0f, 1.0f, 2.0f};
+  PackedGroups p = quantizeGroupwise(row, 1, 8, 4, 8);
+  REQUIRE(p.groups == 1);
+  REQUIRE(p.rowBytes == 4);
+  REQUIRE(p.bytes.size() == 4);
+  float scale = p.scales[0];
+  int zp = p.zeroPoints[0];
+  auto code = [&](int i) { return (p.bytes[i / 2] >> (4 * (i % 2))) & 15; };
+  for (int i = 0; i < 8; ++i)
+    CHECK((code(i) - zp) * scale == Approx(row[i]).margin(scale / 2 + 1e-6));
+  CHECK(code(1) == zp); // 0 is exact
+}
+
+TEST_CASE("group-wise handles constant and partial groups", "[quant]") {
+  // min == max == 0: scale 0, every code is the zero point.
+  std::vector<float> zeros(16, 0.0f);
+  PackedGroups z = quantizeGroupwise(zeros, 1, 16, 2, 8);
+  CHECK(z.scales[0] == 0.0f);
+  CHECK(z.scales[1] == 0.0f);
+  // K = 10 with groups of 8: two groups, the second padded with its zero
+  // point.
+  std::vector<float> row = {1, 2, 3, 4, 5, 6, 7, 8, -3, 3};
+  PackedGroups p = quantizeGroupwise(row, 1, 10, 4, 8);
+  REQUIRE(p.groups == 2);
+  REQUIRE(p.rowBytes == 8);
+  int zp = p.zeroPoints[1];
+  for (int i = 10; i < 16; ++i)
+    CHECK(((p.bytes[i / 2] >> (4 * (i % 2))) & 15) == zp);
+  // A group longer than the row shrinks to the row.
+  CHECK(effectiveGroupSize(10, 4, 128) == 10);
+  CHECK(effectiveGroupSize(30, 2, 128) == 32);
+  CHECK(effectiveGroupSize(4096, 4, 128) == 128);
+}
