@@ -54,10 +54,12 @@ void mlir::ds::buildBufferizationPipeline(OpPassManager &pm,
 }
 
 void mlir::ds::buildCPUCodegenPipeline(OpPassManager &pm,
-                                       const CPUCodegenOptions &) {
+                                       const CPUCodegenOptions &options) {
   // Contractions get their blocked, vectorized loop nests while still on
   // tensors, where tiling and subset hoisting are cleanest.
-  pm.addNestedPass<func::FuncOp>(createVectorizeContractionsPass());
+  VectorizeContractionsPassOptions contractions;
+  contractions.vnni = options.vnni;
+  pm.addNestedPass<func::FuncOp>(createVectorizeContractionsPass(contractions));
   pm.addNestedPass<func::FuncOp>(createApproximateMathPass());
   buildBufferizationPipeline(pm, /*insertDeallocations=*/true);
   // What bufferization left as linalg ops outside the kernels (elementwise

@@ -6,7 +6,10 @@ namespace mlir {
 class OpPassManager;
 namespace ds {
 
-struct CPUCodegenOptions {};
+struct CPUCodegenOptions {
+  /// The target has AVX-512 VNNI: int8 contractions use vpdpbusd.
+  bool vnni = false;
+};
 
 /// Tensors to buffers: outputs become caller-owned arguments of the graph
 /// function. With `insertDeallocations`, MLIR's ownership-based

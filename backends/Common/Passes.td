@@ -112,8 +112,11 @@ def VectorizeContractionsPass
     Option<"mc", "mc", "int64_t", "64", "Cache tile rows">,
     Option<"nc", "nc", "int64_t", "256", "Cache tile columns">,
     Option<"kc", "kc", "int64_t", "256", "Cache tile depth">,
+    Option<"vnni", "vnni", "bool", "false",
+           "Lower int8 contractions in dot-product groups to AVX-512 VNNI "
+           "vpdpbusd (the target CPU has avx512vnni)">,
   ];
-  let dependentDialects = ["::mlir::scf::SCFDialect",
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::LLVM::LLVMDialect",
                            "::mlir::vector::VectorDialect",
                            "::mlir::affine::AffineDialect",
                            "::mlir::tensor::TensorDialect",

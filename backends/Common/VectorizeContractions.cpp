@@ -10,6 +10,7 @@
 #include "backends/Common/Passes.h"
 #include "backends/Common/TileAndPeel.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
@@ -35,7 +36,22 @@ struct GemmLoops {
   unsigned m, n, k;
   /// Every other loop (batch dims, extra m/n/k dims): tiled by 1.
   SmallVector<unsigned> unit;
+  /// The innermost reduction of an int8 contraction in dot-product groups
+  /// (k % 4, see dsq.matmul_integer's lowering): kept whole at every level,
+  /// so that each register tile is one dot-product instruction deep.
+  std::optional<unsigned> dotGroup;
 };
+
+/// Whether `op` reads 8-bit integers and its innermost reduction loop has
+/// `kDotGroupWidth` iterations.
+constexpr int64_t kDotGroupWidth = 4;
+bool isDotGroupLoop(linalg::LinalgOp op, unsigned loop) {
+  SmallVector<int64_t> extents = op.getStaticLoopRanges();
+  return extents[loop] == kDotGroupWidth &&
+         llvm::all_of(op.getDpsInputOperands(), [](OpOperand *operand) {
+           return getElementTypeOrSelf(operand->get().getType()).isInteger(8);
+         });
+}
 
 std::optional<GemmLoops> classify(linalg::LinalgOp op) {
   if (!op.hasPureTensorSemantics() || !linalg::isaContractionOpInterface(op))
@@ -46,12 +62,134 @@ std::optional<GemmLoops> classify(linalg::LinalgOp op) {
     return std::nullopt;
   // The innermost of each role is the one that is contiguous in memory for
   // row-major operands.
-  GemmLoops loops{dims->m.back(), dims->n.back(), dims->k.back(), {}};
+  GemmLoops loops{dims->m.back(), dims->n.back(), dims->k.back(), {}, {}};
+  if (dims->k.size() >= 2 && isDotGroupLoop(op, dims->k.back())) {
+    loops.dotGroup = dims->k.back();
+    loops.k = dims->k[dims->k.size() - 2];
+  }
   for (unsigned i = 0, e = op.getNumLoops(); i < e; ++i)
-    if (i != loops.m && i != loops.n && i != loops.k)
+    if (i != loops.m && i != loops.n && i != loops.k && i != loops.dotGroup)
       loops.unit.push_back(i);
   return loops;
 }
+
+/// A register tile of an int8 contraction in dot-product groups, uint8
+/// rows [(1, ...) M, (1,) 4] times int8 columns [(1,) N, 4] into an i32
+/// [(1, ...) M, N] accumulator, as one AVX-512 VNNI vpdpbusd per row and 16
+/// columns: the row's four codes are broadcast to every lane, and each lane
+/// adds the dot product of them with its column's four codes.
+constexpr llvm::StringLiteral kVNNIIntrinsic = "llvm.x86.avx512.vpdpbusd.512";
+
+struct ContractToVNNI : OpRewritePattern<vector::ContractionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  static constexpr int64_t kLanes = 16;
+
+  LogicalResult matchAndRewrite(vector::ContractionOp op,
+                                PatternRewriter &rewriter) const override {
+    // The accumulator is [..., N] with at most one other non-unit dim, M
+    // (batch dims, and an n split as heads by a folded reshape, are unit
+    // in a register tile).
+    auto accType = llvm::dyn_cast<VectorType>(op.getAccType());
+    if (!accType || accType.getRank() < 2 ||
+        !accType.getElementType().isInteger(32) ||
+        accType.getShape().back() % kLanes != 0)
+      return failure();
+    int64_t rank = accType.getRank();
+    int64_t columns = accType.getDimSize(rank - 1);
+    int64_t rows = accType.getNumElements() / columns;
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    std::optional<AffineExpr> m;
+    for (int64_t d = 0; d < rank - 1; ++d)
+      if (accType.getDimSize(d) != 1) {
+        if (m)
+          return failure();
+        m = maps[2].getResult(d);
+      }
+    AffineExpr n = maps[2].getResult(rank - 1);
+    auto lhsExt = op.getLhs().getDefiningOp<arith::ExtUIOp>();
+    auto rhsExt = op.getRhs().getDefiningOp<arith::ExtSIOp>();
+    if (!lhsExt || !rhsExt)
+      return failure();
+    auto lhsType = cast<VectorType>(lhsExt.getIn().getType());
+    auto rhsType = cast<VectorType>(rhsExt.getIn().getType());
+    // Operands whose only non-unit dims are m (n) and the group, last; the
+    // maps must read the group last in both and m, n as the result does.
+    if (lhsType.getShape().back() != kDotGroupWidth ||
+        lhsType.getNumElements() != rows * kDotGroupWidth ||
+        rhsType.getShape().back() != kDotGroupWidth ||
+        rhsType.getNumElements() != columns * kDotGroupWidth)
+      return failure();
+    AffineExpr group = maps[0].getResults().back();
+    if (maps[1].getResults().back() != group ||
+        (m && !llvm::is_contained(maps[0].getResults(), *m)) ||
+        !llvm::is_contained(maps[1].getResults(), n))
+      return failure();
+
+    Location loc = op.getLoc();
+    Type i8 = rewriter.getI8Type(), i32 = rewriter.getI32Type();
+    auto laneType = VectorType::get({kLanes}, i32);
+    auto lhsRows = rewriter.create<vector::ShapeCastOp>(
+        loc, VectorType::get({rows, kDotGroupWidth}, i8), lhsExt.getIn());
+    auto rhsBytes = rewriter.create<vector::ShapeCastOp>(
+        loc, VectorType::get({columns * kDotGroupWidth}, i8), rhsExt.getIn());
+    SmallVector<Value> columnBlocks;
+    for (int64_t j = 0; j < columns / kLanes; ++j) {
+      Value bytes = rewriter.create<vector::ExtractStridedSliceOp>(
+          loc, rhsBytes, ArrayRef<int64_t>{j * kLanes * kDotGroupWidth},
+          ArrayRef<int64_t>{kLanes * kDotGroupWidth}, ArrayRef<int64_t>{1});
+      columnBlocks.push_back(
+          rewriter.create<vector::BitCastOp>(loc, laneType, bytes));
+    }
+    auto matrixType = VectorType::get({rows, columns}, i32);
+    Value accMatrix =
+        rewriter.create<vector::ShapeCastOp>(loc, matrixType, op.getAcc());
+    Value result = accMatrix;
+    for (int64_t row = 0; row < rows; ++row) {
+      Value codes = rewriter.create<vector::ExtractOp>(loc, lhsRows, row);
+      Value word = rewriter.create<vector::BitCastOp>(
+          loc, VectorType::get({1}, i32), codes);
+      Value scalar = rewriter.create<vector::ExtractOp>(loc, word, 0);
+      Value broadcast =
+          rewriter.create<vector::BroadcastOp>(loc, laneType, scalar);
+      Value accRow = rewriter.create<vector::ExtractOp>(loc, accMatrix, row);
+      for (int64_t j = 0; j < columns / kLanes; ++j) {
+        Value acc = rewriter.create<vector::ExtractStridedSliceOp>(
+            loc, accRow, ArrayRef<int64_t>{j * kLanes},
+            ArrayRef<int64_t>{kLanes}, ArrayRef<int64_t>{1});
+        Value dot =
+            rewriter
+                .create<LLVM::CallIntrinsicOp>(
+                    loc, laneType, rewriter.getStringAttr(kVNNIIntrinsic),
+                    ValueRange{acc, broadcast, columnBlocks[j]})
+                .getResult(0);
+        accRow = rewriter.create<vector::InsertStridedSliceOp>(
+            loc, dot, accRow, ArrayRef<int64_t>{j * kLanes},
+            ArrayRef<int64_t>{1});
+      }
+      result = rewriter.create<vector::InsertOp>(loc, accRow, result, row);
+    }
+    rewriter.replaceOpWithNewOp<vector::ShapeCastOp>(op, accType, result);
+    return success();
+  }
+};
+
+/// Memory effects of llvm.call_intrinsic, which declares none (so
+/// bufferization refuses it): none for the arithmetic intrinsics this pass
+/// emits, everything for any other intrinsic.
+struct IntrinsicEffects
+    : MemoryEffectOpInterface::ExternalModel<IntrinsicEffects,
+                                             LLVM::CallIntrinsicOp> {
+  void
+  getEffects(Operation *op,
+             SmallVectorImpl<MemoryEffects::EffectInstance> &effects) const {
+    if (cast<LLVM::CallIntrinsicOp>(op).getIntrin() == kVNNIIntrinsic)
+      return;
+    effects.emplace_back(MemoryEffects::Read::get());
+    effects.emplace_back(MemoryEffects::Write::get());
+    effects.emplace_back(MemoryEffects::Allocate::get());
+    effects.emplace_back(MemoryEffects::Free::get());
+  }
+};
 
 /// Marks a statically shaped register tile, to be vectorized whole.
 constexpr llvm::StringLiteral kRegisterTileAttr = "ds.register_tile";
@@ -59,6 +197,13 @@ constexpr llvm::StringLiteral kRegisterTileAttr = "ds.register_tile";
 struct VectorizeContractionsPass
     : ds::impl::VectorizeContractionsPassBase<VectorizeContractionsPass> {
   using VectorizeContractionsPassBase::VectorizeContractionsPassBase;
+
+  void getDependentDialects(DialectRegistry &registry) const override {
+    VectorizeContractionsPassBase::getDependentDialects(registry);
+    registry.addExtension(+[](MLIRContext *ctx, LLVM::LLVMDialect *) {
+      LLVM::CallIntrinsicOp::attachInterface<IntrinsicEffects>(*ctx);
+    });
+  }
 
   /// `wanted` for a loop of `extent`; 0 (no loop) when one tile covers it.
   static int64_t clampTile(int64_t wanted, int64_t extent) {
@@ -203,8 +348,12 @@ struct VectorizeContractionsPass
     for (unsigned u : roles.unit)
       if (extents[u] == 1)
         cacheSizes[u] = 0;
+    if (roles.dotGroup)
+      cacheSizes[*roles.dotGroup] = 0;
     SmallVector<int64_t> order(roles.unit.begin(), roles.unit.end());
     order.append({roles.n, roles.k, roles.m});
+    if (roles.dotGroup)
+      order.push_back(*roles.dotGroup);
     FailureOr<scf::SCFTilingResult> block = tileOp(
         rewriter, cast<TilingInterface>(op.getOperation()), cacheSizes, order);
     if (failed(block))
@@ -261,8 +410,12 @@ struct VectorizeContractionsPass
     for (unsigned dim = 0; dim < extents.size(); ++dim)
       if (extents[dim] == 1)
         sizes[dim] = 0;
+    if (roles.dotGroup)
+      sizes[*roles.dotGroup] = 0;
     SmallVector<int64_t> order(roles.unit.begin(), roles.unit.end());
     order.append({roles.n, roles.m, roles.k});
+    if (roles.dotGroup)
+      order.push_back(*roles.dotGroup);
     Operation *registerTile = op;
     if (llvm::any_of(sizes, [](int64_t s) { return s != 0; })) {
       FailureOr<scf::SCFTilingResult> tiled = tileOp(
@@ -367,6 +520,14 @@ struct VectorizeContractionsPass
       moveLoopInvariantCode(loop);
       (void)hoistLoopInvariantSubsets(rewriter, loop);
     });
+
+    // int8 dot-product groups -> VNNI, where the target has it.
+    if (vnni) {
+      RewritePatternSet dots(ctx);
+      dots.add<ContractToVNNI>(ctx);
+      if (failed(applyPatternsAndFoldGreedily(func, std::move(dots))))
+        return signalPassFailure();
+    }
 
     // contract -> outer products -> FMAs.
     RewritePatternSet lowering(ctx);

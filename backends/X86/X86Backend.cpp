@@ -1,8 +1,11 @@
 //===- X86Backend.cpp - x86-64 code generation ----------------------------===//
 #include "backends/Common/CPUPipeline.h"
+#include "backends/Common/LLVMCodegen.h"
 #include "backends/Common/TargetBackend.h"
 
 #include "llvm/ADT/StringMap.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
 
@@ -58,9 +61,21 @@ public:
            resolveCPU(options) + "' lacks it)";
   }
 
+  /// Whether the target CPU (its name and extra features) has `features`
+  /// ("+avx512vnni"), as LLVM's subtarget for it says.
+  bool hasFeatures(const TargetOptions &options,
+                   llvm::StringRef features) const {
+    std::string error;
+    std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(
+        triple(), resolveCPU(options), resolveFeatures(options), error);
+    return tm && tm->getMCSubtargetInfo()->checkFeatures(features);
+  }
+
   void buildCodegenPipeline(OpPassManager &pm,
-                            const TargetOptions &) const override {
-    buildCPUCodegenPipeline(pm, {});
+                            const TargetOptions &options) const override {
+    CPUCodegenOptions codegen;
+    codegen.vnni = hasFeatures(options, "+avx512vnni,+avx512bw");
+    buildCPUCodegenPipeline(pm, codegen);
   }
 };
 } // namespace

@@ -14,6 +14,7 @@
 
 #include "dialects/Quant/IR/QuantOps.h"
 #include "mlir/Dialect/Tensor/Utils/Utils.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace mlir::ds;
@@ -190,6 +191,66 @@ struct DequantizeLowering : GraphPattern<q::DequantizeOp> {
   }
 };
 
+/// The smallest and largest element of `input` as f32 scalars, NaNs
+/// ignored (minnumf/maxnumf). One pass computes both: the input is viewed
+/// as [rows, lanes] with `lanes` up to 64 dividing its last dim, reduced
+/// over the rows into per-lane minima and maxima (a reduction whose
+/// innermost loop is parallel, so the backends vectorize it), and the
+/// lanes are reduced last.
+std::pair<Value, Value> rangeOf(OpBuilder &b, Location loc, Value input) {
+  auto inType = tensorType(input);
+  Type elt = inType.getElementType();
+  int64_t last = inType.getRank() ? inType.getShape().back() : 1;
+  int64_t lanes = 1;
+  if (!ShapedType::isDynamic(last))
+    for (int64_t candidate : {64, 32, 16, 8, 4, 2})
+      if (last % candidate == 0) {
+        lanes = candidate;
+        break;
+      }
+  int64_t rows = ShapedType::kDynamic;
+  if (inType.hasStaticShape())
+    rows = inType.getNumElements() / lanes;
+  auto gridType = RankedTensorType::get({rows, lanes}, elt);
+  bool dynamicRows = ShapedType::isDynamic(rows);
+  if (dynamicRows &&
+      llvm::count_if(inType.getShape(), ShapedType::isDynamic) > 1)
+    gridType = RankedTensorType::get({rows, 1}, elt), lanes = 1;
+  Value grid = reshapeTensor(b, loc, input, gridType);
+  MLIRContext *ctx = b.getContext();
+  auto laneType = RankedTensorType::get({lanes}, elt);
+  Value lowest =
+      filledTensor(b, loc, laneType, extremeConst(b, loc, elt, false));
+  Value highest =
+      filledTensor(b, loc, laneType, extremeConst(b, loc, elt, true));
+  AffineMap gridMap = AffineMap::getMultiDimIdentityMap(2, ctx);
+  AffineMap laneMap = AffineMap::get(2, 0, getAffineDimExpr(1, ctx));
+  auto perLane = b.create<linalg::GenericOp>(
+      loc, TypeRange{laneType, laneType}, ValueRange{grid},
+      ValueRange{lowest, highest},
+      ArrayRef<AffineMap>{gridMap, laneMap, laneMap},
+      ArrayRef<utils::IteratorType>{utils::IteratorType::reduction,
+                                    utils::IteratorType::parallel},
+      [](OpBuilder &nb, Location l, ValueRange args) {
+        Value lo = nb.create<arith::MinNumFOp>(l, args[0], args[1]);
+        Value hi = nb.create<arith::MaxNumFOp>(l, args[0], args[2]);
+        nb.create<linalg::YieldOp>(l, ValueRange{lo, hi});
+      });
+  auto reduceLanes = [&](Value perLaneValues, bool isMin) -> Value {
+    Value reduced = buildReduction(
+        b, loc, perLaneValues, {0}, extremeConst(b, loc, elt, !isMin),
+        [&](OpBuilder &nb, Location l, Value x, Value acc) -> Value {
+          if (isMin)
+            return nb.create<arith::MinNumFOp>(l, x, acc);
+          return nb.create<arith::MaxNumFOp>(l, x, acc);
+        });
+    return toF32(b, loc, b.create<tensor::ExtractOp>(loc, reduced));
+  };
+  Value minimum = reduceLanes(perLane.getResult(0), true);
+  Value maximum = reduceLanes(perLane.getResult(1), false);
+  return {minimum, maximum};
+}
+
 struct DynamicQuantizeLowering : GraphPattern<q::DynamicQuantizeOp> {
   using GraphPattern::GraphPattern;
   LogicalResult
@@ -198,27 +259,9 @@ struct DynamicQuantizeLowering : GraphPattern<q::DynamicQuantizeOp> {
     Location loc = op.getLoc();
     Value input = adaptor.getInput();
     auto inType = tensorType(input);
-    Type elt = inType.getElementType();
-    SmallVector<int64_t> all;
-    for (int64_t d = 0; d < inType.getRank(); ++d)
-      all.push_back(d);
-    // The range ignores NaNs (minnumf/maxnumf) and always includes 0, so
-    // that 0 is exactly representable.
-    auto reduceAll = [&](bool lowest) -> Value {
-      Value reduced = buildReduction(
-          rewriter, loc, input, all, extremeConst(rewriter, loc, elt, !lowest),
-          [&](OpBuilder &b, Location l, Value x, Value acc) -> Value {
-            if (lowest)
-              return b.create<arith::MinNumFOp>(l, x, acc);
-            return b.create<arith::MaxNumFOp>(l, x, acc);
-          });
-      return toF32(rewriter, loc,
-                   rewriter.create<tensor::ExtractOp>(loc, reduced));
-    };
     Type f32 = rewriter.getF32Type();
     Value zero = scalarConst(rewriter, loc, f32, 0);
-    Value minimum = reduceAll(true);
-    Value maximum = reduceAll(false);
+    auto [minimum, maximum] = rangeOf(rewriter, loc, input);
     Value lo = rewriter.create<arith::MinNumFOp>(loc, minimum, zero);
     Value hi = rewriter.create<arith::MaxNumFOp>(loc, maximum, zero);
     Value range = rewriter.create<arith::SubFOp>(loc, hi, lo);
@@ -247,11 +290,91 @@ struct DynamicQuantizeLowering : GraphPattern<q::DynamicQuantizeOp> {
   }
 };
 
+/// Codes per dot-product group: the width of an int8 dot-product
+/// instruction (x86 vpdpbusd, AArch64 sdot) per 32-bit lane.
+constexpr int64_t kDotGroup = 4;
+
 struct MatMulIntegerLowering : GraphPattern<q::MatMulIntegerOp> {
   using GraphPattern::GraphPattern;
+
+  /// uint8 activations times a constant int8 [K, N] weight without zero
+  /// points (what dynamic quantization makes), as a contraction over
+  /// (batch..., m, n, k/4, k%4) with the weight repacked at compile time as
+  /// [K/4, N, 4]: for each k/4, the four codes of a column that one 32-bit
+  /// lane of a dot-product instruction takes are contiguous, and so are 16
+  /// columns' worth. The backends keep the k%4 loop whole in the register
+  /// tile.
+  Value lowerDotGroups(q::MatMulIntegerOp op, OpAdaptor adaptor,
+                       DenseElementsAttr weight,
+                       ConversionPatternRewriter &rewriter) const {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto resultType = convertedType(op.getType());
+    auto lhsType = tensorType(adaptor.getLhs());
+    int64_t k = weight.getType().getDimSize(0);
+    int64_t n = weight.getType().getDimSize(1);
+    auto codes = llvm::to_vector(weight.getValues<int8_t>());
+    SmallVector<int8_t> packed(k * n);
+    for (int64_t row = 0; row < k; ++row)
+      for (int64_t col = 0; col < n; ++col)
+        packed[((row / kDotGroup) * n + col) * kDotGroup + row % kDotGroup] =
+            codes[row * n + col];
+    Type i8 = rewriter.getI8Type(), i32 = rewriter.getI32Type();
+    Value rhs = rewriter.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(
+                 RankedTensorType::get({k / kDotGroup, n, kDotGroup}, i8),
+                 ArrayRef<int8_t>(packed)));
+    SmallVector<int64_t> lhsShape(lhsType.getShape());
+    lhsShape.back() = k / kDotGroup;
+    lhsShape.push_back(kDotGroup);
+    Value lhs = reshapeTensor(rewriter, loc, adaptor.getLhs(),
+                              RankedTensorType::get(lhsShape, i8));
+    // Loops: result dims, then k/4, then k%4.
+    int64_t rank = resultType.getRank(), loops = rank + 2;
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    SmallVector<AffineExpr> lhsExprs, outExprs;
+    for (int64_t i = 0; i < rank - 1; ++i)
+      lhsExprs.push_back(d(i));
+    lhsExprs.append({d(rank), d(rank + 1)});
+    for (int64_t i = 0; i < rank; ++i)
+      outExprs.push_back(d(i));
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(loops, 0, lhsExprs, ctx),
+        AffineMap::get(loops, 0, {d(rank), d(rank - 1), d(rank + 1)}, ctx),
+        AffineMap::get(loops, 0, outExprs, ctx)};
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    iterators.append(2, utils::IteratorType::reduction);
+    Value init = filledTensor(
+        rewriter, loc, resultType, scalarConst(rewriter, loc, i32, 0),
+        dynamicSizesLike(rewriter, loc, resultType, adaptor.getLhs()));
+    return rewriter
+        .create<linalg::GenericOp>(
+            loc, TypeRange{resultType}, ValueRange{lhs, rhs}, ValueRange{init},
+            maps, iterators,
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Value a = b.create<arith::ExtUIOp>(l, i32, args[0]);
+              Value w = b.create<arith::ExtSIOp>(l, i32, args[1]);
+              Value product = b.create<arith::MulIOp>(l, a, w);
+              Value sum = b.create<arith::AddIOp>(l, args[2], product);
+              b.create<linalg::YieldOp>(l, sum);
+            })
+        .getResult(0);
+  }
+
   LogicalResult
   matchAndRewrite(q::MatMulIntegerOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    DenseElementsAttr weight;
+    auto rhsType = op.getRhs().getType();
+    if (!op.getLhsZeroPoint() && isUnsignedElement(op.getLhs()) &&
+        !isUnsignedElement(op.getRhs()) && rhsType.getRank() == 2 &&
+        op.getLhs().getType().getRank() >= 2 &&
+        rhsType.getDimSize(0) % kDotGroup == 0 &&
+        matchPattern(adaptor.getRhs(), m_Constant(&weight))) {
+      rewriter.replaceOp(op, lowerDotGroups(op, adaptor, weight, rewriter));
+      return success();
+    }
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     auto resultType = convertedType(op.getType());

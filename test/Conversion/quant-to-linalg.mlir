@@ -104,3 +104,20 @@ func.func @weight_matmul(%x: tensor<2x100xf32>, %w: tensor<5x64xui8>, %s: tensor
   %0 = dsq.weight_matmul %x, %w, %s zero_points %z {bits = 4 : i64, group_size = 64 : i64, in_features = 100 : i64} : (tensor<2x100xf32>, tensor<5x64xui8>, tensor<5x2xf32>, tensor<5x2xui8>) -> tensor<2x5xf32>
   return %0 : tensor<2x5xf32>
 }
+
+// -----
+
+// uint8 activations times a constant int8 weight without zero points: the
+// weight is repacked at compile time as [K/4, N, 4] and the contraction runs
+// over (m, n, k/4, k%4), the form the backends turn into dot-product
+// instructions.
+// CHECK-LABEL: func @matmul_integer_dot_groups
+// CHECK: arith.constant dense<3> : tensor<2x5x4xi8>
+// CHECK: tensor.expand_shape {{.*}} into tensor<3x2x4xi8>
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction", "reduction"]
+// CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<3x2x4xi8>, tensor<2x5x4xi8>)
+func.func @matmul_integer_dot_groups(%a: tensor<3x8xui8>) -> tensor<3x5xi32> {
+  %w = dsg.constant dense<3> : tensor<8x5xi8>
+  %0 = dsq.matmul_integer %a, %w : (tensor<3x8xui8>, tensor<8x5xi8>) -> tensor<3x5xi32>
+  return %0 : tensor<3x5xi32>
+}

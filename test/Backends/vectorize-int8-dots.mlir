@@ -1,0 +1,36 @@
+// RUN: deepseek-opt %s -ds-vectorize-contractions="vnni=true" | FileCheck %s --check-prefix=VNNI
+// RUN: deepseek-opt %s -ds-vectorize-contractions | FileCheck %s --check-prefix=PLAIN
+
+// An int8 contraction in dot-product groups (the form dsq.matmul_integer
+// lowers to: uint8 [M, K/4, 4] times int8 [K/4, N, 4]): the k%4 loop stays
+// whole in every register tile, the accumulator stays in registers across
+// the k/4 loop, and with VNNI each row of 16 columns is one vpdpbusd; the
+// row's four codes are broadcast to every lane.
+#lhs = affine_map<(m, n, k, g) -> (m, k, g)>
+#rhs = affine_map<(m, n, k, g) -> (k, n, g)>
+#out = affine_map<(m, n, k, g) -> (m, n)>
+// VNNI-LABEL: func @dots
+// VNNI: scf.for {{.*}} -> (vector<6x64xi32>)
+// VNNI: vector.bitcast {{.*}} : vector<4xi8> to vector<1xi32>
+// VNNI: vector.splat {{.*}} : vector<16xi32>
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"({{.*}}) : (vector<16xi32>, vector<16xi32>, vector<16xi32>) -> vector<16xi32>
+// VNNI-NOT: arith.muli
+// PLAIN-LABEL: func @dots
+// PLAIN-NOT: llvm.call_intrinsic
+// PLAIN: arith.muli
+func.func @dots(%a: tensor<64x64x4xi8>, %b: tensor<64x256x4xi8>) -> tensor<64x256xi32> {
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<64x256xi32>
+  %init = linalg.fill ins(%c0 : i32) outs(%e : tensor<64x256xi32>) -> tensor<64x256xi32>
+  %0 = linalg.generic {indexing_maps = [#lhs, #rhs, #out],
+                       iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+      ins(%a, %b : tensor<64x64x4xi8>, tensor<64x256x4xi8>) outs(%init : tensor<64x256xi32>) {
+  ^bb0(%x: i8, %w: i8, %acc: i32):
+    %xi = arith.extui %x : i8 to i32
+    %wi = arith.extsi %w : i8 to i32
+    %p = arith.muli %xi, %wi : i32
+    %s = arith.addi %acc, %p : i32
+    linalg.yield %s : i32
+  } -> tensor<64x256xi32>
+  return %0 : tensor<64x256xi32>
+}
