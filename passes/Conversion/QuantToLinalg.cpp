@@ -191,7 +191,7 @@ struct DequantizeLowering : GraphPattern<q::DequantizeOp> {
   }
 };
 
-/// The smallest and largest element of `input` as f32 scalars, NaNs
+/// The smallest and largest element of `input` as rank-0 tensors, NaNs
 /// ignored (minnumf/maxnumf). One pass computes both: the input is viewed
 /// as [rows, lanes] with `lanes` up to 64 dividing its last dim, reduced
 /// over the rows into per-lane minima and maxima (a reduction whose
@@ -244,7 +244,7 @@ std::pair<Value, Value> rangeOf(OpBuilder &b, Location loc, Value input) {
             return nb.create<arith::MinNumFOp>(l, x, acc);
           return nb.create<arith::MaxNumFOp>(l, x, acc);
         });
-    return toF32(b, loc, b.create<tensor::ExtractOp>(loc, reduced));
+    return reduced;
   };
   Value minimum = reduceLanes(perLane.getResult(0), true);
   Value maximum = reduceLanes(perLane.getResult(1), false);
@@ -258,33 +258,46 @@ struct DynamicQuantizeLowering : GraphPattern<q::DynamicQuantizeOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value input = adaptor.getInput();
-    auto inType = tensorType(input);
-    Type f32 = rewriter.getF32Type();
-    Value zero = scalarConst(rewriter, loc, f32, 0);
-    auto [minimum, maximum] = rangeOf(rewriter, loc, input);
-    Value lo = rewriter.create<arith::MinNumFOp>(loc, minimum, zero);
-    Value hi = rewriter.create<arith::MaxNumFOp>(loc, maximum, zero);
-    Value range = rewriter.create<arith::SubFOp>(loc, hi, lo);
-    Value levels = scalarConst(rewriter, loc, f32, 255);
-    Value scale = rewriter.create<arith::DivFOp>(loc, range, levels);
-    // zero_point = saturate(round(0 - lo / scale)): quantizing 0 itself.
-    Type i8 = rewriter.getI8Type();
+    Type f32 = rewriter.getF32Type(), i8 = rewriter.getI8Type();
     Type u8 = op.getResult().getType().getElementType();
-    Value zeroPoint =
-        quantizeScalar(rewriter, loc, rewriter.create<arith::NegFOp>(loc, lo),
-                       scale, zero, u8, i8);
-    Value zeroPointF = rewriter.create<arith::UIToFPOp>(loc, f32, zeroPoint);
+    auto [minimum, maximum] = rangeOf(rewriter, loc, input);
+    // Scale and zero point are computed by a rank-0 op from the rank-0
+    // range, and read by the quantizing op as operands: no value goes
+    // through the host, so a GPU computes all of it on the device.
+    //   scale = (max(0, hi) - min(0, lo)) / 255,
+    //   zero_point = saturate(round(0 - lo / scale)) (quantizing 0 itself).
+    auto scalarType = RankedTensorType::get({}, f32);
+    auto zeroPointType = RankedTensorType::get({}, i8);
+    auto scalarMap = AffineMap::get(0, 0, rewriter.getContext());
+    auto parameters = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{scalarType, zeroPointType}, ValueRange{minimum, maximum},
+        ValueRange{emptyTensor(rewriter, loc, scalarType),
+                   emptyTensor(rewriter, loc, zeroPointType)},
+        SmallVector<AffineMap>(4, scalarMap), ArrayRef<utils::IteratorType>{},
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value zero = scalarConst(b, l, f32, 0);
+          Value lowest = toF32(b, l, args[0]);
+          Value highest = toF32(b, l, args[1]);
+          Value lo = b.create<arith::MinNumFOp>(l, lowest, zero);
+          Value hi = b.create<arith::MaxNumFOp>(l, highest, zero);
+          Value range = b.create<arith::SubFOp>(l, hi, lo);
+          Value levels = scalarConst(b, l, f32, 255);
+          Value scale = b.create<arith::DivFOp>(l, range, levels);
+          Value negLo = b.create<arith::NegFOp>(l, lo);
+          Value zeroPoint = quantizeScalar(b, l, negLo, scale, zero, u8, i8);
+          b.create<linalg::YieldOp>(l, ValueRange{scale, zeroPoint});
+        });
+    Value scaleTensor = parameters.getResult(0);
+    Value zeroPointTensor = parameters.getResult(1);
     auto resultType = convertedType(op.getResult().getType());
-    Value result =
-        buildElementwise(rewriter, loc, resultType, input,
-                         [&](OpBuilder &b, Location l, ValueRange args) {
-                           return quantizeScalar(b, l, toF32(b, l, args[0]),
-                                                 scale, zeroPointF, u8, i8);
-                         });
-    Value scaleTensor = rewriter.create<tensor::FromElementsOp>(
-        loc, RankedTensorType::get({}, f32), scale);
-    Value zeroPointTensor = rewriter.create<tensor::FromElementsOp>(
-        loc, RankedTensorType::get({}, i8), zeroPoint);
+    Value result = buildElementwise(
+        rewriter, loc, resultType,
+        ValueRange{input, scaleTensor, zeroPointTensor},
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value x = toF32(b, l, args[0]);
+          Value zeroPoint = b.create<arith::UIToFPOp>(l, f32, args[2]);
+          return quantizeScalar(b, l, x, args[1], zeroPoint, u8, i8);
+        });
     rewriter.replaceOp(op, {result, scaleTensor, zeroPointTensor});
     return success();
   }
