@@ -212,10 +212,6 @@ std::pair<Value, Value> rangeOf(OpBuilder &b, Location loc, Value input) {
   if (inType.hasStaticShape())
     rows = inType.getNumElements() / lanes;
   auto gridType = RankedTensorType::get({rows, lanes}, elt);
-  bool dynamicRows = ShapedType::isDynamic(rows);
-  if (dynamicRows &&
-      llvm::count_if(inType.getShape(), ShapedType::isDynamic) > 1)
-    gridType = RankedTensorType::get({rows, 1}, elt), lanes = 1;
   Value grid = reshapeTensor(b, loc, input, gridType);
   MLIRContext *ctx = b.getContext();
   auto laneType = RankedTensorType::get({lanes}, elt);

@@ -221,13 +221,9 @@ struct QuantizeWeightsPass
     auto weightType = llvm::cast<ShapedType>(layer.weight.getType());
     int64_t k = weightType.getDimSize(0), n = weightType.getDimSize(1);
     // Rows of W^T: one output channel's weights are contiguous.
-    SmallVector<float> rows(n * k);
-    auto values = layer.weight.getValues<float>();
-    int64_t index = 0;
-    for (float v : values) {
-      rows[(index % n) * k + index / n] = v;
-      ++index;
-    }
+    DenseElementsAttr transposed = g::transposeConstant(
+        layer.weight, {1, 0}, RankedTensorType::get({n, k}, b.getF32Type()));
+    auto rows = llvm::to_vector(transposed.getValues<float>());
     ::ds::quant::PackedGroups packed =
         ::ds::quant::quantizeGroupwise(rows, n, k, bits, groupSize);
     Type u8 = IntegerType::get(b.getContext(), 8, IntegerType::Unsigned);

@@ -124,3 +124,16 @@ func.func @matmul_integer_dot_groups(%a: tensor<3x8xui8>) -> tensor<3x5xi32> {
   %0 = dsq.matmul_integer %a, %w : (tensor<3x8xui8>, tensor<8x5xi8>) -> tensor<3x5xi32>
   return %0 : tensor<3x5xi32>
 }
+
+// -----
+
+// With several dynamic dims the range is still one [rows, lanes] pass:
+// the rows are the element count over the lanes.
+// CHECK-LABEL: func @dynamic_dims
+// CHECK: tensor.collapse_shape {{.*}} into tensor<?xf32>
+// CHECK: tensor.expand_shape {{.*}} into tensor<?x64xf32>
+// CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]
+func.func @dynamic_dims(%x: tensor<?x?x64xf32>) -> (tensor<?x?x64xui8>, tensor<f32>, tensor<ui8>) {
+  %q, %s, %z = dsq.dynamic_quantize %x : tensor<?x?x64xf32> -> tensor<?x?x64xui8>, tensor<f32>, tensor<ui8>
+  return %q, %s, %z : tensor<?x?x64xui8>, tensor<f32>, tensor<ui8>
+}

@@ -46,16 +46,14 @@ Value castTo(NodeImporter &n, Value v, Type elt) {
                              v);
 }
 
-FailureOr<Value> binary(NodeImporter &n, StringRef kind, Value a, Value b) {
+/// A dsg binary op on scales or zero points, its result shape broadcast.
+template <typename OpTy>
+FailureOr<Value> binary(NodeImporter &n, Value a, Value b) {
   auto shape = g::broadcastShapes(typeOf(a).getShape(), typeOf(b).getShape());
   if (failed(shape))
     return n.error() << "scale shapes do not broadcast";
-  auto type = RankedTensorType::get(*shape, typeOf(a).getElementType());
-  if (kind == "mul")
-    return n.create<g::MulOp>(type, a, b);
-  if (kind == "sub")
-    return n.create<g::SubOp>(type, a, b);
-  return n.create<g::DivOp>(type, a, b);
+  return n.create<OpTy>(
+      RankedTensorType::get(*shape, typeOf(a).getElementType()), a, b);
 }
 
 FailureOr<Value> quantize(NodeImporter &n, Value x, Value scale, Value zp,
@@ -174,7 +172,7 @@ FailureOr<Value> convInteger(NodeImporter &n, Value x, Value xZp, Value w,
       zp = n.create<g::ReshapeOp>(
           RankedTensorType::get(shape, typeOf(zp).getElementType()), zp);
     }
-    return binary(n, "sub", wide, castTo(n, zp, i32));
+    return binary<g::SubOp>(n, wide, castTo(n, zp, i32));
   };
   FailureOr<Value> input = centered(x, xZp), weight = centered(w, wZp);
   if (failed(input) || failed(weight))
@@ -199,10 +197,10 @@ FailureOr<Value> requantizeMultiplier(NodeImporter &n, Value aScale,
                                       Value bScale, Value yScale) {
   Value a = scalarize(n, aScale);
   Value b = scalarize(n, bScale);
-  FailureOr<Value> product = binary(n, "mul", a, b);
+  FailureOr<Value> product = binary<g::MulOp>(n, a, b);
   if (failed(product))
     return failure();
-  return binary(n, "div", *product, scalarize(n, yScale));
+  return binary<g::DivOp>(n, *product, scalarize(n, yScale));
 }
 
 LogicalResult importMatMulInteger(NodeImporter &n) {

@@ -37,7 +37,5 @@ class Quant_Op<string mnemonic, list<Trait> traits = []>
 
 def Quant_FloatTensor : RankedTensorOf<[AnyFloat]>;
 def Quant_IntTensor : RankedTensorOf<[AnyInteger]>;
-// 8-bit storage: quantized values, or bytes of packed 4- and 2-bit values.
-def Quant_ByteTensor : RankedTensorOf<[I8, UI8]>;
 
 #endif // DS_QUANT_BASE
