@@ -1,5 +1,7 @@
 //===- Driver.cpp - compile an ONNX model into an artifact ----------------===//
 #include "compiler/Driver/Driver.h"
+#include "compiler/Driver/AdaptiveQuantization.h"
+#include "compiler/Driver/ModelEvaluation.h"
 
 #include "backends/Common/Artifact.h"
 #include "backends/Common/TargetBackend.h"
@@ -77,76 +79,6 @@ ModelSignature signatureOf(func::FuncOp func) {
     sig.outputs.push_back(describe(func.getResultTypes()[i],
                                    func.getResultAttrDict(i), i, "output_"));
   return sig;
-}
-
-/// Cosine similarity between the float outputs of two artifacts of the same
-/// model run on the same synthetic inputs (N(0, 1) from seed 0; integer
-/// inputs zero): how far pruning moved the outputs. Nothing, with `why`,
-/// when the artifacts cannot run here.
-std::optional<double> outputCosine(const std::string &lhsPath,
-                                   const std::string &rhsPath,
-                                   std::string &why) {
-  using Model = std::unique_ptr<ds_model, void (*)(ds_model *)>;
-  char error[512] = "";
-  Model lhs(ds_model_load(lhsPath.c_str(), error, sizeof(error)), ds_model_free);
-  Model rhs(ds_model_load(rhsPath.c_str(), error, sizeof(error)), ds_model_free);
-  if (!lhs || !rhs) {
-    why = error;
-    return std::nullopt;
-  }
-  if (ds_model_is_dynamic(lhs.get())) {
-    why = "the model has dynamic input dims; fix them with --input-shape";
-    return std::nullopt;
-  }
-  auto buffer = [](size_t bytes) {
-    size_t rounded = std::max<size_t>(64, (bytes + 63) / 64 * 64);
-    return std::unique_ptr<char, void (*)(void *)>(
-        static_cast<char *>(std::aligned_alloc(64, rounded)), std::free);
-  };
-  using Buffer = std::unique_ptr<char, void (*)(void *)>;
-  std::mt19937 rng(0);
-  std::normal_distribution<float> normal;
-  std::vector<Buffer> inputs;
-  std::vector<const void *> inputPtrs;
-  for (size_t i = 0; i < ds_model_num_inputs(lhs.get()); ++i) {
-    size_t bytes = ds_model_input_bytes(lhs.get(), i);
-    inputs.push_back(buffer(bytes));
-    std::memset(inputs.back().get(), 0, bytes);
-    if (ds_model_input(lhs.get(), i)->dtype == DS_FLOAT) {
-      auto *values = reinterpret_cast<float *>(inputs.back().get());
-      for (size_t k = 0; k < bytes / sizeof(float); ++k)
-        values[k] = normal(rng);
-    }
-    inputPtrs.push_back(inputs.back().get());
-  }
-  std::vector<std::vector<Buffer>> outputs(2);
-  double dot = 0, lhsNorm = 0, rhsNorm = 0;
-  for (int side = 0; side < 2; ++side) {
-    ds_model *model = side ? rhs.get() : lhs.get();
-    std::vector<void *> ptrs;
-    for (size_t i = 0; i < ds_model_num_outputs(model); ++i) {
-      outputs[side].push_back(buffer(ds_model_output_bytes(model, i)));
-      ptrs.push_back(outputs[side].back().get());
-    }
-    if (ds_model_run(model, inputPtrs.data(), ptrs.data()) != 0) {
-      why = "a model run failed";
-      return std::nullopt;
-    }
-  }
-  for (size_t i = 0; i < outputs[0].size(); ++i) {
-    if (ds_model_output(lhs.get(), i)->dtype != DS_FLOAT)
-      continue;
-    auto *a = reinterpret_cast<const float *>(outputs[0][i].get());
-    auto *b = reinterpret_cast<const float *>(outputs[1][i].get());
-    for (size_t k = 0; k < ds_model_output_bytes(lhs.get(), i) / sizeof(float); ++k) {
-      dot += (double)a[k] * b[k];
-      lhsNorm += (double)a[k] * a[k];
-      rhsNorm += (double)b[k] * b[k];
-    }
-  }
-  if (lhsNorm == 0 || rhsNorm == 0)
-    return lhsNorm == rhsNorm ? 1.0 : 0.0;
-  return dot / std::sqrt(lhsNorm * rhsNorm);
 }
 
 /// JSON for the plain attributes passes leave for the report
@@ -294,10 +226,32 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
   ModelSignature signature = signatureOf(func);
   llvm::json::Object importedSummary = graphSummary(*module);
 
+  // What pruning and quantization are measured on; adaptive quantization
+  // measures before compiling.
+  EvaluationInputs evaluation;
+  std::string error;
+  if (!options.calibrationDir.empty() &&
+      (!EvaluationInputs::readCalibrationDirectory(options.calibrationDir,
+                                                   signature.inputs.size(),
+                                                   evaluation, error) ||
+       !evaluation.fits(signature, error))) {
+    llvm::errs() << "deepseek-convert: error: " << error << "\n";
+    return CompileStatus::BadInput;
+  }
+  std::optional<AdaptivePlan> adaptive;
+  std::map<std::string, int> layerBits = options.quantizeLayerBits;
+  if (options.quantize == "adaptive") {
+    adaptive.emplace();
+    CompileStatus planned =
+        planAdaptiveQuantization(options, evaluation, *adaptive);
+    if (planned != CompileStatus::Success)
+      return planned;
+    layerBits = adaptive->layerBits();
+  }
+
   // The output's parent may not exist yet; the output itself appears only
   // when complete.
   ::ds::support::StagingDirectory staging;
-  std::string error;
   llvm::StringRef parent = llvm::sys::path::parent_path(options.outputDir);
   if (!parent.empty())
     llvm::sys::fs::create_directories(parent);
@@ -319,11 +273,15 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
   graphOptions.prune.structured = options.pruneStructured;
   graphOptions.prune.global = options.pruneGlobal;
   graphOptions.prune.exclude = options.pruneExclude;
-  if (options.quantize != "none") {
-    graphOptions.quantize.mode = options.quantize;
+  if (options.quantize != "none" || !layerBits.empty()) {
+    graphOptions.quantize.mode =
+        options.quantize == "adaptive" ? "none" : options.quantize;
     graphOptions.quantize.groupSize = options.groupSize;
     graphOptions.quantize.excludeNodes = options.quantizeExcludeNodes;
     graphOptions.quantize.excludeOps = options.quantizeExcludeOps;
+    for (auto &[node, bits] : layerBits)
+      graphOptions.quantize.layerBits.push_back(node + "=" +
+                                                std::to_string(bits));
   }
   buildGraphOptimizationPipeline(graphPM, graphOptions);
   if (failed(graphPM.run(*module)))
@@ -409,10 +367,14 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
 
   // How far pruning and quantization moved the outputs: the artifact
   // against a float build of the same model without them, on the same
-  // synthetic inputs.
+  // inputs. Adaptive quantization measured its final choice already.
+  if (adaptive)
+    if (auto *record = quantization.getAsObject())
+      adaptive->annotate(*record, options.maxError, evaluation);
   for (llvm::json::Value *recordValue : {&pruning, &quantization}) {
     auto *record = recordValue->getAsObject();
-    if (!record || options.emit != "lib")
+    if (!record || options.emit != "lib" || !options.measureSimilarity ||
+        (adaptive && recordValue == &quantization))
       continue;
     llvm::SmallString<128> scratch;
     std::string why = "the reference did not compile";
@@ -424,10 +386,17 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
       else
         reference.quantize = "none";
       reference.reportPath.clear();
+      reference.measureSimilarity = false;
       reference.outputDir = (scratch + "/model").str();
-      if (compileModel(reference) == CompileStatus::Success)
-        cosine = outputCosine(stagedPath(artifact),
-                              reference.outputDir + "/" + artifact, why);
+      if (compileModel(reference) == CompileStatus::Success) {
+        std::optional<std::vector<float>> ours =
+            runOnInputs(stagedPath(artifact), evaluation, why);
+        std::optional<std::vector<float>> theirs =
+            ours ? runOnInputs(reference.outputDir, evaluation, why)
+                 : std::nullopt;
+        if (theirs)
+          cosine = cosineSimilarity(*ours, *theirs);
+      }
       llvm::sys::fs::remove_directories(scratch);
     }
     if (cosine)
@@ -435,8 +404,7 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
     else
       (*record)["output_cosine_similarity"] = nullptr;
     (*record)["similarity_inputs"] =
-        cosine ? "synthetic: float inputs N(0, 1) from seed 0, integer inputs 0"
-               : "not measured: " + why;
+        cosine ? evaluation.describe() : "not measured: " + why;
   }
 
   TargetOptions resolved{options.cpu, options.features, options.gpu};

@@ -30,10 +30,21 @@ struct CompileOptions {
   bool pruneGlobal = false;     // one magnitude threshold for all layers
   std::vector<std::string> pruneExclude;
   /// Weight quantization (--quantize): "none", "int8" (dynamic), "int4" or
-  /// "int2" (weight-only, group-wise).
+  /// "int2" (weight-only, group-wise), or "adaptive" (a width per layer,
+  /// chosen against maxError).
   std::string quantize = "none";
   int64_t groupSize = 128;
   std::vector<std::string> quantizeExcludeNodes, quantizeExcludeOps;
+  /// Widths (2, 4, 8, or 32 for float) for named layers, over the mode's.
+  std::map<std::string, int> quantizeLayerBits;
+  /// --max-error: the relative output error --quantize adaptive may spend.
+  double maxError = 0;
+  /// --calibration-data: input sets (input_<i>.pb) on which quantization
+  /// and pruning are measured; synthetic inputs when empty.
+  std::string calibrationDir;
+  /// Whether to measure how far pruning and quantization moved the outputs
+  /// (off for the builds that adaptive quantization makes to measure).
+  bool measureSimilarity = true;
   /// --input-shape: sizes fixed at compile time for named inputs.
   std::map<std::string, std::vector<int64_t>> inputShapes;
 };

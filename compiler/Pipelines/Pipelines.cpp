@@ -44,6 +44,7 @@ void mlir::ds::buildGraphOptimizationPipeline(
     quantize.groupSize = options.quantize.groupSize;
     quantize.excludeNodes = options.quantize.excludeNodes;
     quantize.excludeOps = options.quantize.excludeOps;
+    quantize.layerBits = options.quantize.layerBits;
     OpPassManager &fn = pm.nest<func::FuncOp>();
     fn.addPass(quant::createQuantizeWeightsPass(quantize));
     fn.addPass(createCanonicalizerPass());

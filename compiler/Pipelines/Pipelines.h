@@ -31,9 +31,10 @@ struct GraphPipelineOptions {
   // Weight quantization, last (after BatchNorm folding and pruning, so the
   // weights it quantizes are final); off while mode is empty.
   struct {
-    std::string mode; // int8, int4, int2
+    std::string mode; // int8, int4, int2, or none (only layerBits)
     int64_t groupSize = 128;
     std::vector<std::string> excludeNodes, excludeOps;
+    std::vector<std::string> layerBits; // NODE=BITS
   } quantize;
 };
 

@@ -20,19 +20,26 @@ def QuantizeWeightsPass : Pass<"ds-quantize", "func::FuncOp"> {
         `group-size` and stored as unsigned codes with a scale and zero
         point per group (asymmetric, zero exactly representable), packed
         2 or 4 to a byte (dsq.weight_matmul).
+    `layer-bits` overrides the mode for the layers it names, so that each
+    layer can get its own width (mode `none` leaves the others in float).
     Bias and fused activation are kept as dsg ops after the product. Each
     layer's decision and weight bytes before and after go to the
     function's `ds.quantization` attribute for the report.
   }];
   let options = [
     Option<"mode", "mode", "std::string", "\"int8\"",
-           "int8 (dynamic), int4 or int2 (weight-only)">,
+           "int8 (dynamic), int4 or int2 (weight-only), or none (float "
+           "except the layers named in layer-bits)">,
     Option<"groupSize", "group-size", "int64_t", "128",
            "Weights per scale in int4/int2 (a multiple of 8)">,
     ListOption<"excludeNodes", "exclude-nodes", "std::string",
                "Node names left in float">,
     ListOption<"excludeOps", "exclude-ops", "std::string",
                "ONNX op types left in float (MatMul, Gemm)">,
+    ListOption<"layerBits", "layer-bits", "std::string",
+               "NODE=BITS: that layer in 8 (dynamic int8), 4 or 2 bits, or "
+               "32 (float), whatever the mode (per-layer choices of "
+               "--quantize adaptive)">,
   ];
   let dependentDialects = ["::mlir::ds::quant::QuantDialect"];
 }

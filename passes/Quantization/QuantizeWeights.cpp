@@ -3,6 +3,8 @@
 #include "passes/Quantization/WeightQuantizer.h"
 
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 
 namespace mlir::ds::quant {
 #define GEN_PASS_DEF_QUANTIZEWEIGHTSPASS
@@ -79,18 +81,37 @@ FailureOr<Layer> asLayer(Operation *op, std::string &why) {
   return layer;
 }
 
+/// The width recorded, and asked for in layer-bits, for a float layer.
+constexpr int kFloatBits = 32;
+
 struct QuantizeWeightsPass
     : q::impl::QuantizeWeightsPassBase<QuantizeWeightsPass> {
   using QuantizeWeightsPassBase::QuantizeWeightsPassBase;
 
   void runOnOperation() override {
-    int bits = mode == "int8" ? 8 : mode == "int4" ? 4 : mode == "int2" ? 2 : 0;
-    if (!bits) {
+    int defaultBits = mode == "int8"   ? 8
+                      : mode == "int4" ? 4
+                      : mode == "int2" ? 2
+                      : mode == "none" ? kFloatBits
+                                       : 0;
+    if (!defaultBits) {
       getOperation().emitError("unknown quantization mode '")
-          << mode << "' (int8, int4 or int2)";
+          << mode << "' (int8, int4, int2 or none)";
       return signalPassFailure();
     }
-    if (bits < 8 && (groupSize <= 0 || groupSize % 8)) {
+    llvm::StringMap<int> bitsByNode;
+    for (const std::string &entry : layerBits) {
+      auto [node, text] = StringRef(entry).rsplit('=');
+      int bits = 0;
+      if (node.empty() || text.getAsInteger(10, bits) ||
+          !llvm::is_contained({2, 4, 8, kFloatBits}, bits)) {
+        getOperation().emitError("layer-bits entry '")
+            << entry << "' is not NODE=BITS with BITS 2, 4, 8 or 32";
+        return signalPassFailure();
+      }
+      bitsByNode[node] = bits;
+    }
+    if (groupSize <= 0 || groupSize % 8) {
       getOperation().emitError(
           "group-size must be a positive multiple of 8, got ")
           << groupSize.getValue();
@@ -104,10 +125,22 @@ struct QuantizeWeightsPass
     MLIRContext *ctx = &getContext();
     SmallVector<Attribute> records;
     int64_t before = 0, after = 0, quantized = 0;
+    llvm::StringSet<> candidateNames;
+    for (Operation *op : candidates)
+      candidateNames.insert(g::nodeName(op));
+    for (const std::string &entry : layerBits)
+      if (!candidateNames.contains(StringRef(entry).rsplit('=').first)) {
+        getOperation().emitError("layer-bits names '")
+            << StringRef(entry).rsplit('=').first
+            << "', which is not a MatMul or Gemm node of this function";
+        return signalPassFailure();
+      }
     for (Operation *op : candidates) {
       NamedAttrList record;
       record.set("node", StringAttr::get(ctx, g::nodeName(op)));
       record.set("op", StringAttr::get(ctx, op->getName().stripDialect()));
+      auto chosen = bitsByNode.find(g::nodeName(op));
+      int bits = chosen != bitsByNode.end() ? chosen->second : defaultBits;
       std::string why;
       FailureOr<Layer> layer = failure();
       if (llvm::is_contained(excludeNodes, g::nodeName(op)))
@@ -118,8 +151,14 @@ struct QuantizeWeightsPass
         why = "excluded by op type";
       else
         layer = asLayer(op, why);
+      if (succeeded(layer) && bits == kFloatBits) {
+        why = chosen != bitsByNode.end() ? "32 bits chosen for this layer"
+                                         : "mode none";
+        layer = failure();
+      }
       if (failed(layer)) {
-        record.set("bits", IntegerAttr::get(IntegerType::get(ctx, 64), 32));
+        record.set("bits",
+                   IntegerAttr::get(IntegerType::get(ctx, 64), kFloatBits));
         record.set("reason", StringAttr::get(ctx, why));
         records.push_back(record.getDictionary(ctx));
         continue;

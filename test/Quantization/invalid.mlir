@@ -1,7 +1,15 @@
 // RUN: not deepseek-opt %s -pass-pipeline='builtin.module(func.func(ds-quantize{mode=int3}))' 2>&1 | FileCheck %s --check-prefix=MODE
 // RUN: not deepseek-opt %s -pass-pipeline='builtin.module(func.func(ds-quantize{mode=int4 group-size=12}))' 2>&1 | FileCheck %s --check-prefix=GROUP
-// MODE: error: unknown quantization mode 'int3' (int8, int4 or int2)
+// RUN: not deepseek-opt %s -pass-pipeline='builtin.module(func.func(ds-quantize{mode=none layer-bits=mm=3}))' 2>&1 | FileCheck %s --check-prefix=BITS
+// RUN: not deepseek-opt %s -pass-pipeline='builtin.module(func.func(ds-quantize{mode=none layer-bits==4}))' 2>&1 | FileCheck %s --check-prefix=NO-NAME
+// RUN: not deepseek-opt %s -pass-pipeline='builtin.module(func.func(ds-quantize{mode=none layer-bits=other=4}))' 2>&1 | FileCheck %s --check-prefix=UNKNOWN
+// MODE: error: unknown quantization mode 'int3' (int8, int4, int2 or none)
+// BITS: error: layer-bits entry 'mm=3' is not NODE=BITS with BITS 2, 4, 8 or 32
+// NO-NAME: error: layer-bits entry '=4' is not NODE=BITS with BITS 2, 4, 8 or 32
+// UNKNOWN: error: layer-bits names 'other', which is not a MatMul or Gemm node of this function
 // GROUP: error: group-size must be a positive multiple of 8, got 12
 func.func @f(%x: tensor<2x16xf32>) -> tensor<2x16xf32> {
-  return %x : tensor<2x16xf32>
+  %w = dsg.constant dense<0.25> : tensor<16x16xf32>
+  %y = dsg.matmul %x, %w : (tensor<2x16xf32>, tensor<16x16xf32>) -> tensor<2x16xf32> loc("mm")
+  return %y : tensor<2x16xf32>
 }

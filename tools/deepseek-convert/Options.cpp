@@ -134,9 +134,20 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
   app.add_option("--quantize", options.quantize,
                  "Quantize MatMul/Gemm weights: int8 (dynamic: int8 weights "
                  "per output channel, activations quantized at run time), "
-                 "int4 or int2 (weight-only, group-wise)")
+                 "int4 or int2 (weight-only, group-wise), adaptive (8, 4 "
+                 "or 2 bits or float per layer, the fewest bytes within "
+                 "--max-error)")
       ->default_val("none")
-      ->check(CLI::IsMember({"none", "int8", "int4", "int2"}));
+      ->check(CLI::IsMember({"none", "int8", "int4", "int2", "adaptive"}));
+  app.add_option("--max-error", options.maxError,
+                 "For --quantize adaptive: the largest relative output error "
+                 "||y - y_fp32|| / ||y_fp32|| allowed, in (0, 1)")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--calibration-data", options.calibrationDir,
+                 "Directory of input_<i>.pb files (or of subdirectories "
+                 "holding them, one set each) on which quantization and "
+                 "pruning are measured; default: synthetic inputs")
+      ->check(CLI::ExistingDirectory);
   app.add_option("--group-size", options.groupSize,
                  "Weights per scale for int4/int2")
       ->default_val(128)
@@ -162,6 +173,12 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
   options.pruneGlobal = pruneScope == "global";
   if (options.pruneStructured && options.pruneGlobal) {
     message = "--prune-scope global applies to magnitude pruning only";
+    return ParseOutcome::BadUsage;
+  }
+  if ((options.quantize == "adaptive") != (options.maxError > 0)) {
+    message = options.quantize == "adaptive"
+                  ? "--quantize adaptive needs --max-error E, with E > 0"
+                  : "--max-error applies to --quantize adaptive only";
     return ParseOutcome::BadUsage;
   }
   if (!options.gpu.empty() && options.target != "cuda") {

@@ -8,6 +8,8 @@ Usage: quant_models.py OUTDIR
     com.microsoft MatMulNBits: x[3,40] with 4-bit weights [8, 40] in blocks
     of 16 (K = 40 is padded to 48), packed zero points and a bias; the
     reference dequantizes the weights as the op's documentation defines.
+  OUTDIR/calibration/set_{0,1}/input_0.pb: two more inputs for the MLP
+  OUTDIR/badcal/input_0.pb: an input of the wrong shape for it, [8, 32]
 """
 import os
 import sys
@@ -52,6 +54,12 @@ model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
 x64 = x.astype(np.float64)
 reference = np.maximum(x64 @ w1.T.astype(np.float64) + b1, 0) @ w2 + b2
 save(model, "mlp", [x], reference=reference)
+for name, shape in (("calibration/set_0", (8, 64)), ("calibration/set_1", (8, 64)),
+                    ("badcal", (8, 32))):
+    os.makedirs(os.path.join(out, name), exist_ok=True)
+    with open(os.path.join(out, name, "input_0.pb"), "wb") as f:
+        f.write(numpy_helper.from_array(
+            rng.normal(0, 1, shape).astype(np.float32), "x").SerializeToString())
 
 # MatMulNBits: K = 40, N = 8, 4 bits, blocks of 16.
 K, N, bits, block = 40, 8, 4, 16

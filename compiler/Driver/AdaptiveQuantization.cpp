@@ -1,0 +1,310 @@
+//===- AdaptiveQuantization.cpp - a width per layer, within a budget ------===//
+#include "compiler/Driver/AdaptiveQuantization.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+
+using namespace mlir::ds;
+
+namespace {
+
+/// The widths a layer can take, narrowest first; 32 is float.
+constexpr int kWidths[] = {2, 4, 8, 32};
+constexpr int kFloatBits = 32;
+
+/// Builds of the model made only to be measured, each in a scratch
+/// directory that is removed once its outputs are read.
+class MeasurementBuilds {
+public:
+  MeasurementBuilds(const CompileOptions &options,
+                    const EvaluationInputs &inputs, std::string scratch)
+      : options(options), inputs(inputs), scratch(std::move(scratch)) {}
+
+  struct Result {
+    llvm::json::Object quantization; // the build's report record
+    std::vector<float> outputs;      // empty for emit mlir
+  };
+
+  /// Builds with `mode` for the layers `layerBits` does not name; with
+  /// `run`, a library that is run on the inputs, else only the graph.
+  CompileStatus build(const std::string &mode,
+                      const std::map<std::string, int> &layerBits, bool run,
+                      Result &result) {
+    CompileOptions sub = options;
+    // Measured where the compiler runs: the error is the arithmetic's, not
+    // the target's.
+    if (sub.target != "x86_64") {
+      sub.target = "x86_64";
+      sub.cpu = sub.features = sub.gpu = "";
+      sub.precision = "fp32";
+    }
+    sub.quantize = mode;
+    sub.quantizeLayerBits = layerBits;
+    sub.emit = run ? "lib" : "mlir";
+    sub.reportPath.clear();
+    sub.calibrationDir.clear();
+    sub.measureSimilarity = false;
+    llvm::SmallString<256> dir(scratch);
+    llvm::sys::path::append(dir, "build" + std::to_string(count++));
+    sub.outputDir = std::string(dir);
+    CompileStatus status = compileModel(sub);
+    if (status != CompileStatus::Success)
+      return status;
+    llvm::SmallString<256> reportPath(dir);
+    llvm::sys::path::append(reportPath, "report.json");
+    auto text = llvm::MemoryBuffer::getFile(reportPath);
+    llvm::Expected<llvm::json::Value> report =
+        text ? llvm::json::parse((*text)->getBuffer())
+             : llvm::Expected<llvm::json::Value>(
+                   llvm::errorCodeToError(text.getError()));
+    if (!report) {
+      llvm::errs() << "deepseek-convert: error: reading " << reportPath << ": "
+                   << llvm::toString(report.takeError()) << "\n";
+      return CompileStatus::CompileFailure;
+    }
+    if (auto *record = report->getAsObject()->getObject("quantization"))
+      result.quantization = *record;
+    if (run) {
+      std::string why;
+      std::optional<std::vector<float>> outputs =
+          runOnInputs(std::string(dir), inputs, why);
+      if (!outputs) {
+        llvm::errs() << "deepseek-convert: error: --quantize adaptive "
+                        "measures the model by running it here, which failed: "
+                     << why << "\n";
+        return CompileStatus::BadInput;
+      }
+      result.outputs = std::move(*outputs);
+    }
+    llvm::sys::fs::remove_directories(dir);
+    return CompileStatus::Success;
+  }
+
+  int count = 0;
+
+private:
+  const CompileOptions &options;
+  const EvaluationInputs &inputs;
+  std::string scratch;
+};
+
+/// The record of `node` in a quantization record's layer list.
+const llvm::json::Object *layerRecord(const llvm::json::Object &quantization,
+                                      llvm::StringRef node) {
+  if (const llvm::json::Array *layers = quantization.getArray("layers"))
+    for (const llvm::json::Value &layer : *layers)
+      if (const llvm::json::Object *object = layer.getAsObject())
+        if (object->getString("node") == node)
+          return object;
+  return nullptr;
+}
+
+std::string formatError(double e) { return llvm::formatv("{0:e2}", e).str(); }
+
+/// The greedy choice: every layer starts at 2 bits; while the estimated
+/// total error is over `target`, the layer whose next width cuts the
+/// estimate's square most per added weight byte is raised one width.
+class WidthSearch {
+public:
+  explicit WidthSearch(std::vector<LayerWidthChoice> &layers)
+      : layers(layers), level(layers.size(), 0) {}
+
+  double error(size_t l, unsigned lvl) const {
+    int bits = kWidths[lvl];
+    return bits == kFloatBits ? 0.0 : layers[l].errorAlone.at(bits);
+  }
+
+  double estimate() const {
+    double sum = 0;
+    for (size_t l = 0; l < layers.size(); ++l)
+      sum += error(l, level[l]) * error(l, level[l]);
+    return std::sqrt(sum);
+  }
+
+  /// Raises one layer; false when every layer is float already.
+  bool raiseOne(double maxError) {
+    std::optional<size_t> best;
+    double bestScore = 0;
+    for (size_t l = 0; l < layers.size(); ++l) {
+      if (level[l] + 1 >= std::size(kWidths))
+        continue;
+      double now = error(l, level[l]), next = error(l, level[l] + 1);
+      double cost =
+          std::max<int64_t>(1, layers[l].weightBytes.at(kWidths[level[l] + 1]) -
+                                   layers[l].weightBytes.at(kWidths[level[l]]));
+      double score = (now * now - next * next) / cost;
+      if (!best || score > bestScore) {
+        best = l;
+        bestScore = score;
+      }
+    }
+    if (!best)
+      return false;
+    size_t l = *best;
+    int from = kWidths[level[l]], to = kWidths[level[l] + 1];
+    layers[l].reason =
+        llvm::formatv("raised from {0} to {1} bits: at {0} bits this layer "
+                      "alone moves the outputs by {2}; raising it cut the "
+                      "estimated error most per added weight byte while the "
+                      "estimate ({3}) was over the budget ({4})",
+                      from, to, formatError(error(l, level[l])),
+                      formatError(estimate()), formatError(maxError))
+            .str();
+    ++level[l];
+    return true;
+  }
+
+  void commit() {
+    for (size_t l = 0; l < layers.size(); ++l) {
+      layers[l].bits = kWidths[level[l]];
+      if (level[l] == 0)
+        layers[l].reason = "2 bits, the narrowest: alone this layer moves "
+                           "the outputs by " +
+                           formatError(error(l, 0)) +
+                           ", which the budget takes";
+    }
+  }
+
+private:
+  std::vector<LayerWidthChoice> &layers;
+  std::vector<unsigned> level;
+};
+
+} // namespace
+
+std::map<std::string, int> AdaptivePlan::layerBits() const {
+  std::map<std::string, int> bits;
+  for (const LayerWidthChoice &layer : layers)
+    bits[layer.node] = layer.bits;
+  return bits;
+}
+
+void AdaptivePlan::annotate(llvm::json::Object &record, double maxError,
+                            const EvaluationInputs &inputs) const {
+  record["mode"] = "adaptive";
+  record["max_error"] = maxError;
+  record["estimated_error"] = estimatedError;
+  record["measured_error"] = measuredError;
+  record["output_cosine_similarity"] = cosine;
+  record["similarity_inputs"] = inputs.describe();
+  record["measurement_builds"] = builds;
+  // Over every layer the search chose for, float ones included.
+  int64_t bytes = 0, floatBytes = 0;
+  for (const LayerWidthChoice &choice : layers) {
+    bytes += choice.weightBytes.at(choice.bits);
+    floatBytes += choice.weightBytes.at(kFloatBits);
+  }
+  record["weight_bytes"] = bytes;
+  record["weight_bytes_fp32"] = floatBytes;
+  llvm::json::Array *layerList = record.getArray("layers");
+  if (!layerList)
+    return;
+  for (llvm::json::Value &value : *layerList) {
+    llvm::json::Object *layer = value.getAsObject();
+    auto node = layer ? layer->getString("node") : std::nullopt;
+    if (!node)
+      continue;
+    for (const LayerWidthChoice &choice : layers) {
+      if (choice.node != *node)
+        continue;
+      llvm::json::Object errors;
+      for (auto [bits, error] : choice.errorAlone)
+        errors[std::to_string(bits)] = error;
+      (*layer)["error_alone"] = std::move(errors);
+      (*layer)["reason"] = choice.reason;
+      if (choice.bits == kFloatBits) {
+        (*layer)["weight_bytes"] = choice.weightBytes.at(kFloatBits);
+        (*layer)["weight_bytes_fp32"] = choice.weightBytes.at(kFloatBits);
+      }
+    }
+  }
+}
+
+CompileStatus mlir::ds::planAdaptiveQuantization(const CompileOptions &options,
+                                                 const EvaluationInputs &inputs,
+                                                 AdaptivePlan &plan) {
+  llvm::SmallString<128> scratch;
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueDirectory("ds-adaptive", scratch)) {
+    llvm::errs() << "deepseek-convert: error: cannot create a scratch "
+                    "directory for --quantize adaptive: "
+                 << ec.message() << "\n";
+    return CompileStatus::CompileFailure;
+  }
+  struct RemoveScratch {
+    std::string path;
+    ~RemoveScratch() { llvm::sys::fs::remove_directories(path); }
+  } removeScratch{std::string(scratch)};
+  MeasurementBuilds builds(options, inputs, std::string(scratch));
+  auto finish = [&](CompileStatus status) {
+    plan.builds = builds.count;
+    return status;
+  };
+
+  // Which layers can be quantized: a graph-only int8 build says.
+  MeasurementBuilds::Result probe, reference;
+  if (CompileStatus s = builds.build("int8", {}, /*run=*/false, probe);
+      s != CompileStatus::Success)
+    return finish(s);
+  if (const llvm::json::Array *layers = probe.quantization.getArray("layers"))
+    for (const llvm::json::Value &value : *layers) {
+      const llvm::json::Object *layer = value.getAsObject();
+      if (layer && layer->getInteger("bits") == 8) {
+        LayerWidthChoice choice;
+        choice.node = layer->getString("node")->str();
+        choice.weightBytes[kFloatBits] =
+            *layer->getInteger("weight_bytes_fp32");
+        plan.layers.push_back(std::move(choice));
+      }
+    }
+  if (CompileStatus s = builds.build("none", {}, /*run=*/true, reference);
+      s != CompileStatus::Success)
+    return finish(s);
+
+  // Each layer alone at each width.
+  for (LayerWidthChoice &layer : plan.layers)
+    for (int bits : {2, 4, 8}) {
+      MeasurementBuilds::Result alone;
+      if (CompileStatus s =
+              builds.build("none", {{layer.node, bits}}, /*run=*/true, alone);
+          s != CompileStatus::Success)
+        return finish(s);
+      layer.errorAlone[bits] = relativeError(alone.outputs, reference.outputs);
+      const llvm::json::Object *record =
+          layerRecord(alone.quantization, layer.node);
+      layer.weightBytes[bits] =
+          record ? record->getInteger("weight_bytes").value_or(0) : 0;
+    }
+
+  // Choose, then check the choice with a build of it; while the measured
+  // error is over the budget (the estimate assumes the layers' errors
+  // independent), aim lower and raise more.
+  WidthSearch search(plan.layers);
+  double target = options.maxError;
+  for (;;) {
+    while (search.estimate() > target && search.raiseOne(options.maxError)) {
+    }
+    search.commit();
+    MeasurementBuilds::Result chosen;
+    if (CompileStatus s =
+            builds.build("none", plan.layerBits(), /*run=*/true, chosen);
+        s != CompileStatus::Success)
+      return finish(s);
+    plan.estimatedError = search.estimate();
+    plan.measuredError = relativeError(chosen.outputs, reference.outputs);
+    plan.cosine = cosineSimilarity(chosen.outputs, reference.outputs);
+    if (plan.measuredError <= options.maxError)
+      break;
+    target = std::min(target, plan.estimatedError) *
+             std::min(0.9, options.maxError / plan.measuredError);
+    if (!search.raiseOne(options.maxError))
+      break; // all float: error 0, not reached
+  }
+  return finish(CompileStatus::Success);
+}
