@@ -1,12 +1,7 @@
 //===- AdaptiveQuantization.cpp - a width per layer, within a budget ------===//
 #include "compiler/Driver/AdaptiveQuantization.h"
 
-#include "llvm/ADT/SmallString.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/Path.h"
-#include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
 
@@ -17,82 +12,6 @@ namespace {
 /// The widths a layer can take, narrowest first; 32 is float.
 constexpr int kWidths[] = {2, 4, 8, 32};
 constexpr int kFloatBits = 32;
-
-/// Builds of the model made only to be measured, each in a scratch
-/// directory that is removed once its outputs are read.
-class MeasurementBuilds {
-public:
-  MeasurementBuilds(const CompileOptions &options,
-                    const EvaluationInputs &inputs, std::string scratch)
-      : options(options), inputs(inputs), scratch(std::move(scratch)) {}
-
-  struct Result {
-    llvm::json::Object quantization; // the build's report record
-    std::vector<float> outputs;      // empty for emit mlir
-  };
-
-  /// Builds with `mode` for the layers `layerBits` does not name; with
-  /// `run`, a library that is run on the inputs, else only the graph.
-  CompileStatus build(const std::string &mode,
-                      const std::map<std::string, int> &layerBits, bool run,
-                      Result &result) {
-    CompileOptions sub = options;
-    // Measured where the compiler runs: the error is the arithmetic's, not
-    // the target's.
-    if (sub.target != "x86_64") {
-      sub.target = "x86_64";
-      sub.cpu = sub.features = sub.gpu = "";
-      sub.precision = "fp32";
-    }
-    sub.quantize = mode;
-    sub.quantizeLayerBits = layerBits;
-    sub.emit = run ? "lib" : "mlir";
-    sub.reportPath.clear();
-    sub.calibrationDir.clear();
-    sub.measureSimilarity = false;
-    llvm::SmallString<256> dir(scratch);
-    llvm::sys::path::append(dir, "build" + std::to_string(count++));
-    sub.outputDir = std::string(dir);
-    CompileStatus status = compileModel(sub);
-    if (status != CompileStatus::Success)
-      return status;
-    llvm::SmallString<256> reportPath(dir);
-    llvm::sys::path::append(reportPath, "report.json");
-    auto text = llvm::MemoryBuffer::getFile(reportPath);
-    llvm::Expected<llvm::json::Value> report =
-        text ? llvm::json::parse((*text)->getBuffer())
-             : llvm::Expected<llvm::json::Value>(
-                   llvm::errorCodeToError(text.getError()));
-    if (!report) {
-      llvm::errs() << "deepseek-convert: error: reading " << reportPath << ": "
-                   << llvm::toString(report.takeError()) << "\n";
-      return CompileStatus::CompileFailure;
-    }
-    if (auto *record = report->getAsObject()->getObject("quantization"))
-      result.quantization = *record;
-    if (run) {
-      std::string why;
-      std::optional<std::vector<float>> outputs =
-          runOnInputs(std::string(dir), inputs, why);
-      if (!outputs) {
-        llvm::errs() << "deepseek-convert: error: --quantize adaptive "
-                        "measures the model by running it here, which failed: "
-                     << why << "\n";
-        return CompileStatus::BadInput;
-      }
-      result.outputs = std::move(*outputs);
-    }
-    llvm::sys::fs::remove_directories(dir);
-    return CompileStatus::Success;
-  }
-
-  int count = 0;
-
-private:
-  const CompileOptions &options;
-  const EvaluationInputs &inputs;
-  std::string scratch;
-};
 
 /// The record of `node` in a quantization record's layer list.
 const llvm::json::Object *layerRecord(const llvm::json::Object &quantization,
@@ -229,29 +148,24 @@ void AdaptivePlan::annotate(llvm::json::Object &record, double maxError,
 CompileStatus mlir::ds::planAdaptiveQuantization(const CompileOptions &options,
                                                  const EvaluationInputs &inputs,
                                                  AdaptivePlan &plan) {
-  llvm::SmallString<128> scratch;
-  if (std::error_code ec =
-          llvm::sys::fs::createUniqueDirectory("ds-adaptive", scratch)) {
-    llvm::errs() << "deepseek-convert: error: cannot create a scratch "
-                    "directory for --quantize adaptive: "
-                 << ec.message() << "\n";
-    return CompileStatus::CompileFailure;
-  }
-  struct RemoveScratch {
-    std::string path;
-    ~RemoveScratch() { llvm::sys::fs::remove_directories(path); }
-  } removeScratch{std::string(scratch)};
-  MeasurementBuilds builds(options, inputs, std::string(scratch));
-  auto finish = [&](CompileStatus status) {
-    plan.builds = builds.count;
+  ScratchBuilds builds(options, inputs);
+  const std::string purpose = "--quantize adaptive";
+  auto build = [&](const std::string &mode,
+                   const std::map<std::string, int> &layerBits, bool run,
+                   ScratchBuilds::Result &result) {
+    CompileOptions variant = options;
+    variant.quantize = mode;
+    variant.quantizeLayerBits = layerBits;
+    CompileStatus status = builds.build(variant, run, purpose, result);
+    plan.builds = builds.count();
     return status;
   };
 
   // Which layers can be quantized: a graph-only int8 build says.
-  MeasurementBuilds::Result probe, reference;
-  if (CompileStatus s = builds.build("int8", {}, /*run=*/false, probe);
+  ScratchBuilds::Result probe, reference;
+  if (CompileStatus s = build("int8", {}, /*run=*/false, probe);
       s != CompileStatus::Success)
-    return finish(s);
+    return s;
   if (const llvm::json::Array *layers = probe.quantization.getArray("layers"))
     for (const llvm::json::Value &value : *layers) {
       const llvm::json::Object *layer = value.getAsObject();
@@ -263,19 +177,21 @@ CompileStatus mlir::ds::planAdaptiveQuantization(const CompileOptions &options,
         plan.layers.push_back(std::move(choice));
       }
     }
-  if (CompileStatus s = builds.build("none", {}, /*run=*/true, reference);
+  if (CompileStatus s = build("none", {}, /*run=*/true, reference);
       s != CompileStatus::Success)
-    return finish(s);
+    return s;
+  std::vector<float> referenceOutputs = concatenate(reference.runs);
 
   // Each layer alone at each width.
   for (LayerWidthChoice &layer : plan.layers)
     for (int bits : {2, 4, 8}) {
-      MeasurementBuilds::Result alone;
+      ScratchBuilds::Result alone;
       if (CompileStatus s =
-              builds.build("none", {{layer.node, bits}}, /*run=*/true, alone);
+              build("none", {{layer.node, bits}}, /*run=*/true, alone);
           s != CompileStatus::Success)
-        return finish(s);
-      layer.errorAlone[bits] = relativeError(alone.outputs, reference.outputs);
+        return s;
+      layer.errorAlone[bits] =
+          relativeError(concatenate(alone.runs), referenceOutputs);
       const llvm::json::Object *record =
           layerRecord(alone.quantization, layer.node);
       layer.weightBytes[bits] =
@@ -291,14 +207,14 @@ CompileStatus mlir::ds::planAdaptiveQuantization(const CompileOptions &options,
     while (search.estimate() > target && search.raiseOne(options.maxError)) {
     }
     search.commit();
-    MeasurementBuilds::Result chosen;
-    if (CompileStatus s =
-            builds.build("none", plan.layerBits(), /*run=*/true, chosen);
+    ScratchBuilds::Result chosen;
+    if (CompileStatus s = build("none", plan.layerBits(), /*run=*/true, chosen);
         s != CompileStatus::Success)
-      return finish(s);
+      return s;
+    std::vector<float> outputs = concatenate(chosen.runs);
     plan.estimatedError = search.estimate();
-    plan.measuredError = relativeError(chosen.outputs, reference.outputs);
-    plan.cosine = cosineSimilarity(chosen.outputs, reference.outputs);
+    plan.measuredError = relativeError(outputs, referenceOutputs);
+    plan.cosine = cosineSimilarity(outputs, referenceOutputs);
     if (plan.measuredError <= options.maxError)
       break;
     target = std::min(target, plan.estimatedError) *
@@ -306,5 +222,5 @@ CompileStatus mlir::ds::planAdaptiveQuantization(const CompileOptions &options,
     if (!search.raiseOne(options.maxError))
       break; // all float: error 0, not reached
   }
-  return finish(CompileStatus::Success);
+  return CompileStatus::Success;
 }

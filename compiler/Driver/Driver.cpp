@@ -1,6 +1,7 @@
 //===- Driver.cpp - compile an ONNX model into an artifact ----------------===//
 #include "compiler/Driver/Driver.h"
 #include "compiler/Driver/AdaptiveQuantization.h"
+#include "compiler/Driver/Calibration.h"
 #include "compiler/Driver/ModelEvaluation.h"
 
 #include "backends/Common/Artifact.h"
@@ -19,6 +20,8 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -248,6 +251,14 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
       return planned;
     layerBits = adaptive->layerBits();
   }
+  std::map<std::string, std::pair<double, double>> activationRanges =
+      options.activationRanges;
+  if (options.quantize == "static-int8") {
+    CompileStatus calibrated =
+        calibrateActivationRanges(options, evaluation, activationRanges);
+    if (calibrated != CompileStatus::Success)
+      return calibrated;
+  }
 
   // The output's parent may not exist yet; the output itself appears only
   // when complete.
@@ -282,11 +293,19 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
     for (auto &[node, bits] : layerBits)
       graphOptions.quantize.layerBits.push_back(node + "=" +
                                                 std::to_string(bits));
+    for (auto &[node, range] : activationRanges)
+      graphOptions.quantize.activationRanges.push_back(
+          llvm::formatv("{0}={1}:{2}", node, llvm::format("%.17g", range.first),
+                        llvm::format("%.17g", range.second))
+              .str());
   }
+  graphOptions.exposeLayerInputs = options.exposeLayerInputs;
   buildGraphOptimizationPipeline(graphPM, graphOptions);
   if (failed(graphPM.run(*module)))
     return CompileStatus::CompileFailure;
   timer.stop("graph_passes");
+  if (options.exposeLayerInputs)
+    signature = signatureOf(func);
   llvm::json::Object optimizedSummary = graphSummary(*module);
   // Fusions applied, by kind, as the passes counted them per function.
   std::map<std::string, int64_t> fusionCounts;
@@ -371,33 +390,38 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
   if (adaptive)
     if (auto *record = quantization.getAsObject())
       adaptive->annotate(*record, options.maxError, evaluation);
+  if (options.quantize == "static-int8")
+    if (auto *record = quantization.getAsObject()) {
+      llvm::json::Object calibration{{"method", options.calibrationMethod},
+                                     {"inputs", evaluation.describe()}};
+      if (options.calibrationMethod == "percentile")
+        calibration["percentile"] = options.calibrationPercentile;
+      (*record)["calibration"] = std::move(calibration);
+    }
+  ScratchBuilds references(options, evaluation);
   for (llvm::json::Value *recordValue : {&pruning, &quantization}) {
     auto *record = recordValue->getAsObject();
     if (!record || options.emit != "lib" || !options.measureSimilarity ||
         (adaptive && recordValue == &quantization))
       continue;
-    llvm::SmallString<128> scratch;
-    std::string why = "the reference did not compile";
+    std::string why;
     std::optional<double> cosine;
-    if (!llvm::sys::fs::createUniqueDirectory("ds-reference", scratch)) {
+    std::optional<std::vector<float>> ours =
+        runOnInputs(stagedPath(artifact), evaluation, why);
+    if (ours) {
       CompileOptions reference = options;
-      if (recordValue == &pruning)
+      if (recordValue == &pruning) {
         reference.pruneSparsity = 0;
-      else
+      } else {
         reference.quantize = "none";
-      reference.reportPath.clear();
-      reference.measureSimilarity = false;
-      reference.outputDir = (scratch + "/model").str();
-      if (compileModel(reference) == CompileStatus::Success) {
-        std::optional<std::vector<float>> ours =
-            runOnInputs(stagedPath(artifact), evaluation, why);
-        std::optional<std::vector<float>> theirs =
-            ours ? runOnInputs(reference.outputDir, evaluation, why)
-                 : std::nullopt;
-        if (theirs)
-          cosine = cosineSimilarity(*ours, *theirs);
+        reference.quantizeLayerBits.clear();
       }
-      llvm::sys::fs::remove_directories(scratch);
+      ScratchBuilds::Result built;
+      CompileStatus status = references.build(reference, /*run=*/true,
+                                              "the output similarity", built);
+      if (status != CompileStatus::Success)
+        return status;
+      cosine = cosineSimilarity(*ours, concatenate(built.runs));
     }
     if (cosine)
       (*record)["output_cosine_similarity"] = *cosine;

@@ -30,8 +30,9 @@ struct CompileOptions {
   bool pruneGlobal = false;     // one magnitude threshold for all layers
   std::vector<std::string> pruneExclude;
   /// Weight quantization (--quantize): "none", "int8" (dynamic), "int4" or
-  /// "int2" (weight-only, group-wise), or "adaptive" (a width per layer,
-  /// chosen against maxError).
+  /// "int2" (weight-only, group-wise), "static-int8" (activation ranges
+  /// from calibration), or "adaptive" (a width per layer, chosen against
+  /// maxError).
   std::string quantize = "none";
   int64_t groupSize = 128;
   std::vector<std::string> quantizeExcludeNodes, quantizeExcludeOps;
@@ -39,6 +40,15 @@ struct CompileOptions {
   std::map<std::string, int> quantizeLayerBits;
   /// --max-error: the relative output error --quantize adaptive may spend.
   double maxError = 0;
+  /// How static-int8 turns observed activations into ranges: "minmax", or
+  /// "percentile" (the calibrationPercentile-th and its mirror).
+  std::string calibrationMethod = "minmax";
+  double calibrationPercentile = 99.99;
+  /// Calibrated input ranges of named layers, NODE -> (min, max).
+  std::map<std::string, std::pair<double, double>> activationRanges;
+  /// Return every MatMul/Gemm input as an extra output, named NODE:input
+  /// (the build calibration runs).
+  bool exposeLayerInputs = false;
   /// --calibration-data: input sets (input_<i>.pb) on which quantization
   /// and pruning are measured; synthetic inputs when empty.
   std::string calibrationDir;

@@ -5,7 +5,9 @@
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
 #include <cmath>
@@ -115,9 +117,9 @@ std::string EvaluationInputs::describe() const {
          (sets.size() == 1 ? " set)" : " sets)");
 }
 
-std::optional<std::vector<float>>
-mlir::ds::runOnInputs(const std::string &artifactPath,
-                      const EvaluationInputs &inputs, std::string &why) {
+std::optional<std::vector<NamedOutputs>>
+mlir::ds::runEachSet(const std::string &artifactPath,
+                     const EvaluationInputs &inputs, std::string &why) {
   char error[512] = "";
   std::unique_ptr<ds_model, void (*)(ds_model *)> model(
       ds_model_load(artifactPath.c_str(), error, sizeof(error)), ds_model_free);
@@ -133,7 +135,7 @@ mlir::ds::runOnInputs(const std::string &artifactPath,
   size_t numSets = std::max<size_t>(1, inputs.sets.size());
   std::mt19937 rng(0);
   std::normal_distribution<float> normal;
-  std::vector<float> result;
+  std::vector<NamedOutputs> runs;
   for (size_t s = 0; s < numSets; ++s) {
     std::vector<Buffer> buffers;
     std::vector<const void *> inputPtrs;
@@ -168,16 +170,106 @@ mlir::ds::runOnInputs(const std::string &artifactPath,
       why = "a model run failed";
       return std::nullopt;
     }
+    NamedOutputs &run = runs.emplace_back();
     for (size_t i = 0; i < outputs.size(); ++i) {
-      if (ds_model_output(model.get(), i)->dtype != DS_FLOAT)
+      const ds_tensor_info *info = ds_model_output(model.get(), i);
+      if (info->dtype != DS_FLOAT)
         continue;
       auto *values = reinterpret_cast<const float *>(outputs[i].get());
-      result.insert(result.end(), values,
-                    values +
-                        ds_model_output_bytes(model.get(), i) / sizeof(float));
+      run.names.push_back(info->name);
+      run.values.emplace_back(values,
+                              values + ds_model_output_bytes(model.get(), i) /
+                                           sizeof(float));
     }
   }
-  return result;
+  return runs;
+}
+
+std::vector<float>
+mlir::ds::concatenate(const std::vector<NamedOutputs> &runs) {
+  std::vector<float> all;
+  for (const NamedOutputs &run : runs)
+    for (const std::vector<float> &values : run.values)
+      all.insert(all.end(), values.begin(), values.end());
+  return all;
+}
+
+std::optional<std::vector<float>>
+mlir::ds::runOnInputs(const std::string &artifactPath,
+                      const EvaluationInputs &inputs, std::string &why) {
+  std::optional<std::vector<NamedOutputs>> runs =
+      runEachSet(artifactPath, inputs, why);
+  if (!runs)
+    return std::nullopt;
+  return concatenate(*runs);
+}
+
+ScratchBuilds::ScratchBuilds(const CompileOptions &options,
+                             const EvaluationInputs &inputs)
+    : options(options), inputs(inputs) {}
+
+ScratchBuilds::~ScratchBuilds() {
+  if (!scratch.empty())
+    llvm::sys::fs::remove_directories(scratch);
+}
+
+CompileStatus ScratchBuilds::build(CompileOptions variant, bool run,
+                                   const std::string &purpose, Result &result) {
+  if (scratch.empty()) {
+    llvm::SmallString<128> dir;
+    if (std::error_code ec =
+            llvm::sys::fs::createUniqueDirectory("ds-measure", dir)) {
+      llvm::errs() << "deepseek-convert: error: cannot create a scratch "
+                      "directory for "
+                   << purpose << ": " << ec.message() << "\n";
+      return CompileStatus::CompileFailure;
+    }
+    scratch = std::string(dir);
+  }
+  if (variant.target != "x86_64") {
+    variant.target = "x86_64";
+    variant.cpu = variant.features = variant.gpu = "";
+    variant.precision = "fp32";
+  }
+  variant.emit = run ? "lib" : "mlir";
+  variant.reportPath.clear();
+  variant.calibrationDir.clear();
+  variant.measureSimilarity = false;
+  llvm::SmallString<256> dir(scratch);
+  llvm::sys::path::append(dir, "build" + std::to_string(builds++));
+  variant.outputDir = std::string(dir);
+  CompileStatus status = compileModel(variant);
+  if (status != CompileStatus::Success)
+    return status;
+  llvm::SmallString<256> reportPath(dir);
+  llvm::sys::path::append(reportPath, "report.json");
+  auto text = llvm::MemoryBuffer::getFile(reportPath);
+  llvm::Expected<llvm::json::Value> report =
+      text ? llvm::json::parse((*text)->getBuffer())
+           : llvm::Expected<llvm::json::Value>(
+                 llvm::errorCodeToError(text.getError()));
+  if (!report) {
+    llvm::errs() << "deepseek-convert: error: reading " << reportPath << ": "
+                 << llvm::toString(report.takeError()) << "\n";
+    return CompileStatus::CompileFailure;
+  }
+  if (auto *record = report->getAsObject()->getObject("quantization"))
+    result.quantization = *record;
+  if (run) {
+    std::string why;
+    std::optional<std::vector<NamedOutputs>> runs =
+        runEachSet(std::string(dir), inputs, why);
+    if (!runs) {
+      llvm::errs() << "deepseek-convert: error: " << purpose
+                   << " measures the model by running it here, which "
+                      "failed: "
+                   << why << "\n";
+      return CompileStatus::BadInput;
+    }
+    result.runs = std::move(*runs);
+  }
+  llvm::sys::fs::remove_directories(dir);
+  return CompileStatus::Success;
 }
 
 double mlir::ds::cosineSimilarity(const std::vector<float> &a,

@@ -11,7 +11,10 @@
 #define DS_COMPILER_DRIVER_MODELEVALUATION_H
 
 #include "backends/Common/Artifact.h"
+#include "compiler/Driver/Driver.h"
 #include "compiler/Support/TensorFile.h"
+
+#include "llvm/Support/JSON.h"
 
 #include <optional>
 #include <string>
@@ -40,12 +43,57 @@ struct EvaluationInputs {
   std::string describe() const;
 };
 
-/// The float outputs of the artifact at `artifactPath` (a directory or
-/// model.so), run on every input set, concatenated in set and output order.
-/// Nothing, with `why`, when it cannot run here.
+/// The float outputs of one run, with their names (others are left out).
+struct NamedOutputs {
+  std::vector<std::string> names;
+  std::vector<std::vector<float>> values;
+};
+
+/// Runs the artifact at `artifactPath` (a directory or model.so) on every
+/// input set. Nothing, with `why`, when it cannot run here.
+std::optional<std::vector<NamedOutputs>>
+runEachSet(const std::string &artifactPath, const EvaluationInputs &inputs,
+           std::string &why);
+
+/// The float outputs of every set, concatenated in set and output order.
+std::vector<float> concatenate(const std::vector<NamedOutputs> &runs);
+
+/// runEachSet, concatenated.
 std::optional<std::vector<float>> runOnInputs(const std::string &artifactPath,
                                               const EvaluationInputs &inputs,
                                               std::string &why);
+
+/// Builds of the model made only to be measured (float references,
+/// quantization trials, calibration), each in a scratch directory removed
+/// once read. They target this machine, whatever the requested target: what
+/// they measure is the arithmetic, not the target.
+class ScratchBuilds {
+public:
+  ScratchBuilds(const CompileOptions &options, const EvaluationInputs &inputs);
+  ~ScratchBuilds();
+
+  struct Result {
+    llvm::json::Object quantization; // the build's report record
+    std::vector<NamedOutputs> runs;  // one per input set; none for mlir
+  };
+
+  /// Builds `variant` (the options, changed as the caller needs); with
+  /// `run`, as a library run on the inputs, else only the graph. A failed
+  /// run is reported as bad input for `purpose` (e.g. "--quantize
+  /// adaptive"), which needs it.
+  CompileStatus build(CompileOptions variant, bool run,
+                      const std::string &purpose, Result &result);
+
+  /// The options a build starts from.
+  const CompileOptions &base() const { return options; }
+  int count() const { return builds; }
+
+private:
+  const CompileOptions &options;
+  const EvaluationInputs &inputs;
+  std::string scratch;
+  int builds = 0;
+};
 
 /// cos(a, b); 1 when both are zero, 0 when one is.
 double cosineSimilarity(const std::vector<float> &a,

@@ -45,10 +45,13 @@ void mlir::ds::buildGraphOptimizationPipeline(
     quantize.excludeNodes = options.quantize.excludeNodes;
     quantize.excludeOps = options.quantize.excludeOps;
     quantize.layerBits = options.quantize.layerBits;
+    quantize.activationRanges = options.quantize.activationRanges;
     OpPassManager &fn = pm.nest<func::FuncOp>();
     fn.addPass(quant::createQuantizeWeightsPass(quantize));
     fn.addPass(createCanonicalizerPass());
   }
+  if (options.exposeLayerInputs)
+    pm.addNestedPass<func::FuncOp>(quant::createExposeLayerInputsPass());
   if (options.optimize)
     pm.addPass(createCSEPass());
   pm.addPass(createSymbolDCEPass());

@@ -34,8 +34,11 @@ struct GraphPipelineOptions {
     std::string mode; // int8, int4, int2, or none (only layerBits)
     int64_t groupSize = 128;
     std::vector<std::string> excludeNodes, excludeOps;
-    std::vector<std::string> layerBits; // NODE=BITS
+    std::vector<std::string> layerBits;        // NODE=BITS
+    std::vector<std::string> activationRanges; // NODE=MIN:MAX
   } quantize;
+  // Return every MatMul/Gemm input as an extra result (calibration builds).
+  bool exposeLayerInputs = false;
 };
 
 /// dsg -> dsg: folding, fusion, dead-node removal, common subexpressions.

@@ -16,6 +16,9 @@ def QuantizeWeightsPass : Pass<"ds-quantize", "func::FuncOp"> {
         element. The activation's zero point is folded out of the
         contraction: acc - zp * colsum(W), with the column sums computed
         here, so the kernel multiplies raw codes.
+      * `static-int8`: as int8, but the activation's scale and zero point
+        are constants computed from the range calibration observed
+        (`activation-ranges`), so no range is taken at run time.
       * `int4`, `int2`: weight-only. Each row of W^T is cut into groups of
         `group-size` and stored as unsigned codes with a scale and zero
         point per group (asymmetric, zero exactly representable), packed
@@ -28,7 +31,8 @@ def QuantizeWeightsPass : Pass<"ds-quantize", "func::FuncOp"> {
   }];
   let options = [
     Option<"mode", "mode", "std::string", "\"int8\"",
-           "int8 (dynamic), int4 or int2 (weight-only), or none (float "
+           "int8 (dynamic), static-int8 (activation ranges from "
+           "calibration), int4 or int2 (weight-only), or none (float "
            "except the layers named in layer-bits)">,
     Option<"groupSize", "group-size", "int64_t", "128",
            "Weights per scale in int4/int2 (a multiple of 8)">,
@@ -40,8 +44,24 @@ def QuantizeWeightsPass : Pass<"ds-quantize", "func::FuncOp"> {
                "NODE=BITS: that layer in 8 (dynamic int8), 4 or 2 bits, or "
                "32 (float), whatever the mode (per-layer choices of "
                "--quantize adaptive)">,
+    ListOption<"activationRanges", "activation-ranges", "std::string",
+               "NODE=MIN:MAX: the calibrated range of that layer's input, "
+               "for static-int8 (a layer without one is quantized "
+               "dynamically)">,
   ];
   let dependentDialects = ["::mlir::ds::quant::QuantDialect"];
+}
+
+def ExposeLayerInputsPass : Pass<"ds-expose-layer-inputs", "func::FuncOp"> {
+  let summary = "Return the input of every MatMul and Gemm as an extra result, for calibration";
+  let description = [{
+    Static quantization needs the range of each layer's input activation.
+    This pass appends the first operand of every dsg.matmul and dsg.gemm to
+    the function's results, named `NODE:input` (the `ds.name` result
+    attribute), so that a float build run on calibration inputs hands the
+    activations out. An activation read by several layers is returned once
+    per layer, each under its layer's name.
+  }];
 }
 
 #endif

@@ -89,15 +89,31 @@ struct QuantizeWeightsPass
   using QuantizeWeightsPassBase::QuantizeWeightsPassBase;
 
   void runOnOperation() override {
-    int defaultBits = mode == "int8"   ? 8
-                      : mode == "int4" ? 4
-                      : mode == "int2" ? 2
-                      : mode == "none" ? kFloatBits
-                                       : 0;
+    bool staticInt8 = mode == "static-int8";
+    int defaultBits = mode == "int8" || staticInt8 ? 8
+                      : mode == "int4"             ? 4
+                      : mode == "int2"             ? 2
+                      : mode == "none"             ? kFloatBits
+                                                   : 0;
     if (!defaultBits) {
       getOperation().emitError("unknown quantization mode '")
-          << mode << "' (int8, int4, int2 or none)";
+          << mode << "' (int8, static-int8, int4, int2 or none)";
       return signalPassFailure();
+    }
+    llvm::StringMap<::ds::quant::ActivationParams> activationParams;
+    llvm::StringMap<std::pair<double, double>> activationRange;
+    for (const std::string &entry : activationRanges) {
+      auto [node, range] = StringRef(entry).rsplit('=');
+      auto [minText, maxText] = range.split(':');
+      double min = 0, max = 0;
+      if (node.empty() || minText.getAsDouble(min) ||
+          maxText.getAsDouble(max) || !(min <= max)) {
+        getOperation().emitError("activation-ranges entry '")
+            << entry << "' is not NODE=MIN:MAX with MIN <= MAX";
+        return signalPassFailure();
+      }
+      activationParams[node] = ::ds::quant::uint8ActivationParams(min, max);
+      activationRange[node] = {min, max};
     }
     llvm::StringMap<int> bitsByNode;
     for (const std::string &entry : layerBits) {
@@ -165,8 +181,12 @@ struct QuantizeWeightsPass
       }
       int64_t floatBytes = layer->weight.getNumElements() * 4;
       OpBuilder b(op);
-      auto [result, bytes] = bits == 8 ? rewriteInt8(b, *layer)
-                                       : rewriteGroupwise(b, *layer, bits);
+      auto params = activationParams.find(g::nodeName(op));
+      bool calibrated = staticInt8 && params != activationParams.end();
+      auto [result, bytes] =
+          bits == 8
+              ? rewriteInt8(b, *layer, calibrated ? &params->second : nullptr)
+              : rewriteGroupwise(b, *layer, bits);
       if (layer->bias)
         result = b.create<g::AddOp>(op->getLoc(), op->getResult(0).getType(),
                                     result, layer->bias);
@@ -187,6 +207,17 @@ struct QuantizeWeightsPass
         return IntegerAttr::get(IntegerType::get(ctx, 64), v);
       };
       record.set("bits", i64(bits));
+      if (bits == 8)
+        record.set("activation",
+                   StringAttr::get(ctx, calibrated ? "static" : "dynamic"));
+      if (calibrated) {
+        auto [min, max] = activationRange.lookup(g::nodeName(op));
+        record.set(
+            "activation_range",
+            b.getArrayAttr({b.getF64FloatAttr(min), b.getF64FloatAttr(max)}));
+        record.set("activation_scale", b.getF32FloatAttr(params->second.scale));
+        record.set("activation_zero_point", i64(params->second.zeroPoint));
+      }
       record.set("weight_bytes_fp32", i64(floatBytes));
       record.set("weight_bytes", i64(bytes));
       if (bits < 8)
@@ -209,9 +240,13 @@ struct QuantizeWeightsPass
     getOperation()->setAttr("ds.quantization", summary.getDictionary(ctx));
   }
 
-  /// Dynamic int8: y = dequant(matmul_integer(q(x), Wq) - zp_x * colsum(Wq),
-  /// s_x * s_w). Returns y and the bytes of the stored weight data.
-  std::pair<Value, int64_t> rewriteInt8(OpBuilder &b, const Layer &layer) {
+  /// int8: y = dequant(matmul_integer(q(x), Wq) - zp_x * colsum(Wq),
+  /// s_x * s_w), with q(x)'s scale and zero point from the activation at run
+  /// time, or the constants `calibrated` gives. Returns y and the bytes of
+  /// the stored weight data.
+  std::pair<Value, int64_t>
+  rewriteInt8(OpBuilder &b, const Layer &layer,
+              const ::ds::quant::ActivationParams *calibrated) {
     Location loc = layer.op->getLoc();
     auto weightType = llvm::cast<ShapedType>(layer.weight.getType());
     int64_t k = weightType.getDimSize(0), n = weightType.getDimSize(1);
@@ -224,21 +259,38 @@ struct QuantizeWeightsPass
     auto inType = llvm::cast<RankedTensorType>(layer.input.getType());
     auto resultType =
         llvm::cast<RankedTensorType>(layer.op->getResult(0).getType());
-    auto dq = b.create<q::DynamicQuantizeOp>(
-        loc, RankedTensorType::get(inType.getShape(), u8),
-        RankedTensorType::get({}, f32), RankedTensorType::get({}, u8),
-        layer.input);
+    auto codesType = RankedTensorType::get(inType.getShape(), u8);
+    Value activation, activationScale, activationZeroPoint;
+    if (calibrated) {
+      activationScale = b.create<g::ConstantOp>(
+          loc, DenseElementsAttr::get(RankedTensorType::get({}, f32),
+                                      calibrated->scale));
+      activationZeroPoint = b.create<g::ConstantOp>(
+          loc, DenseElementsAttr::get(RankedTensorType::get({}, u8),
+                                      APInt(8, calibrated->zeroPoint)));
+      activation =
+          b.create<q::QuantizeOp>(loc, codesType, layer.input, activationScale,
+                                  activationZeroPoint, /*axis=*/1,
+                                  /*block_size=*/0);
+    } else {
+      auto dq = b.create<q::DynamicQuantizeOp>(
+          loc, codesType, RankedTensorType::get({}, f32),
+          RankedTensorType::get({}, u8), layer.input);
+      activation = dq.getResult();
+      activationScale = dq.getScale();
+      activationZeroPoint = dq.getZeroPoint();
+    }
     Value codes = b.create<g::ConstantOp>(
         loc, DenseElementsAttr::get(RankedTensorType::get({k, n}, i8),
                                     ArrayRef<int8_t>(columns.codes)));
     auto accType = RankedTensorType::get(resultType.getShape(), i32);
-    Value acc = b.create<q::MatMulIntegerOp>(loc, accType, dq.getResult(),
-                                             codes, Value(), Value());
+    Value acc = b.create<q::MatMulIntegerOp>(loc, accType, activation, codes,
+                                             Value(), Value());
     Value columnSums = b.create<g::ConstantOp>(
         loc, DenseElementsAttr::get(RankedTensorType::get({n}, i32),
                                     ArrayRef<int32_t>(columns.columnSums)));
     Value zeroPoint = b.create<g::CastOp>(loc, RankedTensorType::get({}, i32),
-                                          dq.getZeroPoint());
+                                          activationZeroPoint);
     Value correction = b.create<g::MulOp>(loc, RankedTensorType::get({n}, i32),
                                           zeroPoint, columnSums);
     Value centered = b.create<g::SubOp>(loc, accType, acc, correction);
@@ -246,7 +298,7 @@ struct QuantizeWeightsPass
         loc, DenseElementsAttr::get(RankedTensorType::get({n}, f32),
                                     ArrayRef<float>(columns.scales)));
     Value scale = b.create<g::MulOp>(loc, RankedTensorType::get({n}, f32),
-                                     dq.getScale(), weightScales);
+                                     activationScale, weightScales);
     Value result = b.create<q::DequantizeOp>(loc, resultType, centered, scale,
                                              Value(), /*axis=*/-1,
                                              /*block_size=*/0);

@@ -43,6 +43,19 @@ Int8Columns ds::quant::quantizeInt8PerColumn(llvm::ArrayRef<float> weight,
   return out;
 }
 
+ds::quant::ActivationParams ds::quant::uint8ActivationParams(float min,
+                                                             float max) {
+  float lo = std::isfinite(min) ? std::min(min, 0.0f) : 0.0f;
+  float hi = std::isfinite(max) ? std::max(max, 0.0f) : 0.0f;
+  ActivationParams params;
+  params.scale = (hi - lo) / 255.0f;
+  if (params.scale > 0.0f && std::isfinite(params.scale))
+    params.zeroPoint = (uint8_t)quantizeValue(-lo, params.scale, 0, 0, 255);
+  else
+    params.scale = 0.0f;
+  return params;
+}
+
 int64_t ds::quant::effectiveGroupSize(int64_t k, int bits, int64_t requested) {
   int64_t perByte = 8 / bits;
   int64_t wholeRow = (k + perByte - 1) / perByte * perByte;

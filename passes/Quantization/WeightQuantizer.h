@@ -31,6 +31,17 @@ struct Int8Columns {
 Int8Columns quantizeInt8PerColumn(llvm::ArrayRef<float> weight, int64_t k,
                                   int64_t n);
 
+/// The uint8 scale and zero point of an activation observed in [min, max],
+/// as DynamicQuantizeLinear computes them at run time: the range is widened
+/// to include 0 (so 0 is exact), scale = (max - min) / 255 and the zero
+/// point is -min / scale rounded; an empty range gives scale 0 (every value
+/// quantizes to the zero point) and a non-finite bound is taken as 0.
+struct ActivationParams {
+  float scale = 0;
+  uint8_t zeroPoint = 0;
+};
+ActivationParams uint8ActivationParams(float min, float max);
+
 /// Rows of an [N, K] weight cut into groups of `groupSize`, each stored as
 /// unsigned `bits`-wide codes with its own scale and zero point
 /// (asymmetric; the range includes 0, so 0 is exact, and is shrunk where

@@ -4,7 +4,7 @@
 // Per-layer widths, as --quantize adaptive chooses them: the named layers
 // get their own width, the others the mode's (float for mode none).
 // NONE-LABEL: func @mixed
-// NONE-SAME: {bits = 8 : i64, node = "wide", op = "matmul"
+// NONE-SAME: {activation = "dynamic", bits = 8 : i64, node = "wide", op = "matmul"
 // NONE-SAME: {bits = 4 : i64, group_size = 8 : i64, node = "narrow", op = "matmul"
 // NONE-SAME: {bits = 32 : i64, node = "kept", op = "matmul", reason = "mode none"}
 // NONE-SAME: mode = "none", quantized_layers = 2 : i64
@@ -12,7 +12,7 @@
 // NONE: dsq.weight_matmul {{.*}} {bits = 4 : i64, group_size = 8 : i64, in_features = 16 : i64}
 // NONE: dsg.matmul
 // INT2-LABEL: func @mixed
-// INT2-SAME: {bits = 8 : i64, node = "wide", op = "matmul"
+// INT2-SAME: {activation = "dynamic", bits = 8 : i64, node = "wide", op = "matmul"
 // INT2-SAME: {bits = 2 : i64, group_size = 8 : i64, node = "narrow", op = "matmul"
 // INT2-SAME: {bits = 32 : i64, node = "kept", op = "matmul", reason = "32 bits chosen for this layer"}
 // INT2: dsq.matmul_integer

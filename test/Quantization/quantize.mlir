@@ -2,6 +2,7 @@
 // RUN: deepseek-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ds-quantize{mode=int4 group-size=8}))' | FileCheck %s --check-prefix=INT4
 // RUN: deepseek-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ds-quantize{mode=int8 exclude-nodes=keep}))' | FileCheck %s --check-prefix=EXCLUDE
 // RUN: deepseek-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ds-quantize{mode=int8 exclude-ops=Gemm}))' | FileCheck %s --check-prefix=EXCLUDE-OPS
+// RUN: deepseek-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ds-quantize{mode=static-int8 activation-ranges=mm=-1:3}))' | FileCheck %s --check-prefix=STATIC
 
 // Dynamic int8: the activation is quantized at run time, the weight is an
 // int8 constant with one scale per column, the activation's zero point is
@@ -19,6 +20,21 @@
 // INT8: %[[Y:.*]] = dsq.dequantize %[[CENTERED]], %[[SCALE]] {axis = -1 : i64}
 // INT8: %[[B:.*]] = dsg.add %[[Y]], %{{.*}}
 // INT8: dsg.relu %[[B]]
+// Static int8: the calibrated range [-1, 3] gives the activation's scale
+// 4/255 and zero point 64 as constants; nothing is measured at run time. A
+// layer without a range is quantized dynamically.
+// STATIC-LABEL: func @matmul
+// STATIC-SAME: activation = "static", activation_range = [-1.000000e+00, 3.000000e+00], activation_scale = 0.0156862754 : f32, activation_zero_point = 64 : i64, bits = 8 : i64, node = "mm"
+// STATIC-NOT: dsq.dynamic_quantize
+// STATIC: %[[S:.*]] = dsg.constant dense<0.0156862754> : tensor<f32>
+// STATIC: %[[Z:.*]] = dsg.constant dense<64> : tensor<ui8>
+// STATIC: %[[Q:.*]] = dsq.quantize %{{.*}}, %[[S]], %[[Z]] : (tensor<2x16xf32>, tensor<f32>, tensor<ui8>) -> tensor<2x16xui8>
+// STATIC: dsq.matmul_integer %[[Q]]
+// STATIC: dsg.cast %[[Z]]
+// STATIC: dsg.mul %[[S]]
+// STATIC-LABEL: func @gemm
+// STATIC-SAME: activation = "dynamic"
+// STATIC: dsq.dynamic_quantize
 // INT4-LABEL: func @matmul
 // INT4-SAME: ds.quantization = {layers = [{bits = 4 : i64, group_size = 8 : i64, node = "mm", op = "matmul", weight_bytes = 72 : i64, weight_bytes_fp32 = 256 : i64}], mode = "int4", quantized_layers = 1 : i64
 // INT4-DAG: dsg.constant dense<{{.*}}> : tensor<4x8xui8>

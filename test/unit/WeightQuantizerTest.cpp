@@ -98,3 +98,26 @@ TEST_CASE("group-wise handles constant and partial groups", "[quant]") {
   CHECK(effectiveGroupSize(30, 2, 128) == 32);
   CHECK(effectiveGroupSize(4096, 4, 128) == 128);
 }
+
+TEST_CASE("uint8 activation parameters include zero and survive bad ranges",
+          "[quant]") {
+  using ds::quant::uint8ActivationParams;
+  auto both = uint8ActivationParams(-1.0f, 3.0f);
+  CHECK(both.scale == Approx(4.0f / 255.0f));
+  CHECK(both.zeroPoint == 64); // 63.75 rounded
+  auto positive = uint8ActivationParams(2.0f, 5.0f);
+  CHECK(positive.scale == Approx(5.0f / 255.0f));
+  CHECK(positive.zeroPoint == 0);
+  auto negative = uint8ActivationParams(-4.0f, -1.0f);
+  CHECK(negative.scale == Approx(4.0f / 255.0f));
+  CHECK(negative.zeroPoint == 255);
+  // min == max == 0, and non-finite bounds: no division by zero.
+  auto empty = uint8ActivationParams(0.0f, 0.0f);
+  CHECK(empty.scale == 0.0f);
+  CHECK(empty.zeroPoint == 0);
+  auto infinite = uint8ActivationParams(-INFINITY, INFINITY);
+  CHECK(infinite.scale == 0.0f);
+  auto nan = uint8ActivationParams(NAN, 2.0f);
+  CHECK(nan.scale == Approx(2.0f / 255.0f));
+  CHECK(nan.zeroPoint == 0);
+}

@@ -134,11 +134,13 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
   app.add_option("--quantize", options.quantize,
                  "Quantize MatMul/Gemm weights: int8 (dynamic: int8 weights "
                  "per output channel, activations quantized at run time), "
+                 "static-int8 (activation ranges from --calibration-data), "
                  "int4 or int2 (weight-only, group-wise), adaptive (8, 4 "
                  "or 2 bits or float per layer, the fewest bytes within "
                  "--max-error)")
       ->default_val("none")
-      ->check(CLI::IsMember({"none", "int8", "int4", "int2", "adaptive"}));
+      ->check(CLI::IsMember(
+          {"none", "int8", "static-int8", "int4", "int2", "adaptive"}));
   app.add_option("--max-error", options.maxError,
                  "For --quantize adaptive: the largest relative output error "
                  "||y - y_fp32|| / ||y_fp32|| allowed, in (0, 1)")
@@ -148,6 +150,17 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
                  "holding them, one set each) on which quantization and "
                  "pruning are measured; default: synthetic inputs")
       ->check(CLI::ExistingDirectory);
+  app.add_option("--calibration-method", options.calibrationMethod,
+                 "How static-int8 takes a layer input's range from the "
+                 "calibration data: minmax, or percentile (see "
+                 "--calibration-percentile)")
+      ->default_val("minmax")
+      ->check(CLI::IsMember({"minmax", "percentile"}));
+  app.add_option("--calibration-percentile", options.calibrationPercentile,
+                 "For --calibration-method percentile: the range runs from "
+                 "the (100 - P)-th to the P-th percentile of the values")
+      ->default_val(99.99)
+      ->check(CLI::Range(50.0, 100.0));
   app.add_option("--group-size", options.groupSize,
                  "Weights per scale for int4/int2")
       ->default_val(128)
@@ -179,6 +192,10 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
     message = options.quantize == "adaptive"
                   ? "--quantize adaptive needs --max-error E, with E > 0"
                   : "--max-error applies to --quantize adaptive only";
+    return ParseOutcome::BadUsage;
+  }
+  if (options.quantize == "static-int8" && options.calibrationDir.empty()) {
+    message = "--quantize static-int8 needs --calibration-data DIR";
     return ParseOutcome::BadUsage;
   }
   if (!options.gpu.empty() && options.target != "cuda") {
