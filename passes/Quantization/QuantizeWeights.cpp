@@ -81,6 +81,13 @@ FailureOr<Layer> asLayer(Operation *op, std::string &why) {
   return layer;
 }
 
+/// A quantized layer: its result, the bytes of its stored weight data and
+/// how many of its weights dequantize to exactly zero.
+struct Rewritten {
+  Value result;
+  int64_t bytes, zeroCodes;
+};
+
 /// The width recorded, and asked for in layer-bits, for a float layer.
 constexpr int kFloatBits = 32;
 
@@ -183,7 +190,7 @@ struct QuantizeWeightsPass
       OpBuilder b(op);
       auto params = activationParams.find(g::nodeName(op));
       bool calibrated = staticInt8 && params != activationParams.end();
-      auto [result, bytes] =
+      auto [result, bytes, zeroCodes] =
           bits == 8
               ? rewriteInt8(b, *layer, calibrated ? &params->second : nullptr)
               : rewriteGroupwise(b, *layer, bits);
@@ -220,6 +227,10 @@ struct QuantizeWeightsPass
       }
       record.set("weight_bytes_fp32", i64(floatBytes));
       record.set("weight_bytes", i64(bytes));
+      // Pruned (zero) weights stay exactly zero: prune, then quantize.
+      record.set("zero_fraction",
+                 b.getF64FloatAttr((double)zeroCodes /
+                                   layer->weight.getNumElements()));
       if (bits < 8)
         record.set(
             "group_size",
@@ -242,11 +253,9 @@ struct QuantizeWeightsPass
 
   /// int8: y = dequant(matmul_integer(q(x), Wq) - zp_x * colsum(Wq),
   /// s_x * s_w), with q(x)'s scale and zero point from the activation at run
-  /// time, or the constants `calibrated` gives. Returns y and the bytes of
-  /// the stored weight data.
-  std::pair<Value, int64_t>
-  rewriteInt8(OpBuilder &b, const Layer &layer,
-              const ::ds::quant::ActivationParams *calibrated) {
+  /// time, or the constants `calibrated` gives.
+  Rewritten rewriteInt8(OpBuilder &b, const Layer &layer,
+                        const ::ds::quant::ActivationParams *calibrated) {
     Location loc = layer.op->getLoc();
     auto weightType = llvm::cast<ShapedType>(layer.weight.getType());
     int64_t k = weightType.getDimSize(0), n = weightType.getDimSize(1);
@@ -302,12 +311,11 @@ struct QuantizeWeightsPass
     Value result = b.create<q::DequantizeOp>(loc, resultType, centered, scale,
                                              Value(), /*axis=*/-1,
                                              /*block_size=*/0);
-    return {result, k * n + n * 4 + n * 4};
+    return {result, k * n + n * 4 + n * 4, columns.zeroCodes};
   }
 
   /// Weight-only int4/int2 through dsq.weight_matmul.
-  std::pair<Value, int64_t> rewriteGroupwise(OpBuilder &b, const Layer &layer,
-                                             int bits) {
+  Rewritten rewriteGroupwise(OpBuilder &b, const Layer &layer, int bits) {
     Location loc = layer.op->getLoc();
     auto weightType = llvm::cast<ShapedType>(layer.weight.getType());
     int64_t k = weightType.getDimSize(0), n = weightType.getDimSize(1);
@@ -334,7 +342,7 @@ struct QuantizeWeightsPass
         loc, layer.op->getResult(0).getType(), layer.input, weight, scale,
         zeroPoint, Value(), bits, packed.groupSize, k);
     int64_t bytes = n * packed.rowBytes + n * packed.groups * 5;
-    return {result, bytes};
+    return {result, bytes, packed.zeroCodes};
   }
 };
 

@@ -39,6 +39,7 @@ Int8Columns ds::quant::quantizeInt8PerColumn(llvm::ArrayRef<float> weight,
           quantizeValue(weight[row * n + col], out.scales[col], 0, -127, 127);
       out.codes[row * n + col] = (int8_t)q;
       out.columnSums[col] += (int32_t)q;
+      out.zeroCodes += q == 0;
     }
   return out;
 }
@@ -110,6 +111,7 @@ PackedGroups ds::quant::quantizeGroupwise(llvm::ArrayRef<float> rows, int64_t n,
         int64_t code = i < end ? quantizeValue(rows[row * k + i], scale,
                                                zeroPoint, 0, maxCode)
                                : zeroPoint;
+        out.zeroCodes += i < end && code == zeroPoint;
         int64_t bit = i * bits;
         out.bytes[row * out.rowBytes + bit / 8] |= (uint8_t)(code << (bit % 8));
       }

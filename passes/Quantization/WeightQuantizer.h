@@ -27,6 +27,7 @@ struct Int8Columns {
   std::vector<int8_t> codes;       // [K, N]
   std::vector<float> scales;       // [N]
   std::vector<int32_t> columnSums; // [N], sum of the codes of each column
+  int64_t zeroCodes = 0;           // weights that dequantize to exactly 0
 };
 Int8Columns quantizeInt8PerColumn(llvm::ArrayRef<float> weight, int64_t k,
                                   int64_t n);
@@ -52,6 +53,7 @@ struct PackedGroups {
   std::vector<uint8_t> bytes;      // [N, rowBytes]
   std::vector<float> scales;       // [N, groups]
   std::vector<uint8_t> zeroPoints; // [N, groups]
+  int64_t zeroCodes = 0; // weights (padding not counted) coded as 0 exactly
 };
 PackedGroups quantizeGroupwise(llvm::ArrayRef<float> rows, int64_t n, int64_t k,
                                int bits, int64_t groupSize);

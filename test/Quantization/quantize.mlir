@@ -36,7 +36,7 @@
 // STATIC-SAME: activation = "dynamic"
 // STATIC: dsq.dynamic_quantize
 // INT4-LABEL: func @matmul
-// INT4-SAME: ds.quantization = {layers = [{bits = 4 : i64, group_size = 8 : i64, node = "mm", op = "matmul", weight_bytes = 72 : i64, weight_bytes_fp32 = 256 : i64}], mode = "int4", quantized_layers = 1 : i64
+// INT4-SAME: ds.quantization = {layers = [{bits = 4 : i64, group_size = 8 : i64, node = "mm", op = "matmul", weight_bytes = 72 : i64, weight_bytes_fp32 = 256 : i64, zero_fraction = 0.000000e+00 : f64}], mode = "int4", quantized_layers = 1 : i64
 // INT4-DAG: dsg.constant dense<{{.*}}> : tensor<4x8xui8>
 // INT4-DAG: dsg.constant dense<{{.*}}> : tensor<4x2xf32>
 // INT4-DAG: dsg.constant dense<{{.*}}> : tensor<4x2xui8>

@@ -49,10 +49,11 @@ def PruneWeightsPass : Pass<"ds-prune-weights", "func::FuncOp"> {
   let description = [{
     Unstructured (default): the smallest-magnitude weights of each layer, or
     of all layers together with `global`, are set to zero. Structured: whole
-    output channels of Conv with the smallest L1 norm are removed, and the
-    shapes follow through per-channel ops (BatchNorm, activations, pools)
-    to the next Conv's input channels; a layer whose channels reach a
-    residual Add, a graph output or any other op is left whole and the
+    output channels (Conv filters, Gemm/MatMul output features) with the
+    smallest L1 norm are removed with their bias, and the shapes follow
+    through per-channel ops (BatchNorm, activations, pools) to the input
+    channels of the next Conv, Gemm or MatMul; a layer whose channels reach
+    a residual Add, a graph output or any other op is left whole and the
     reason recorded. Each layer's sparsity, weight bytes and FLOPs before
     and after go to the function's `ds.pruning` attribute for the report.
   }];

@@ -108,11 +108,53 @@ DenseElementsAttr sliceChannels(DenseElementsAttr attr, int64_t axis,
       ArrayRef<float>(out));
 }
 
-RankedTensorType withChannels(Type type, int64_t channels) {
+RankedTensorType withChannels(Type type, int64_t axis, int64_t channels) {
   auto t = llvm::cast<RankedTensorType>(type);
   SmallVector<int64_t> shape(t.getShape());
-  shape[1] = channels;
+  shape[axis] = channels;
   return RankedTensorType::get(shape, t.getElementType());
+}
+
+/// Where a layer's output channels are: the axis of its weight that indexes
+/// them and the axis of its result that carries them (Conv: weight 0,
+/// result 1; Gemm/MatMul: the weight's N axis and the result's last);
+/// nothing for a layer whose weight is not a plain matrix.
+struct ChannelAxes {
+  int64_t weight, result;
+};
+std::optional<ChannelAxes> outputChannelAxes(Operation *op) {
+  if (isa<ConvOp>(op))
+    return ChannelAxes{0, 1};
+  int64_t resultRank =
+      llvm::cast<RankedTensorType>(op->getResult(0).getType()).getRank();
+  if (auto gemm = dyn_cast<GemmOp>(op))
+    return ChannelAxes{gemm.getTransB() ? 0 : 1, resultRank - 1};
+  auto weight = llvm::cast<RankedTensorType>(weightOf(op).getType());
+  if (weight.getRank() != 2 || resultRank < 2)
+    return std::nullopt;
+  return ChannelAxes{1, resultRank - 1};
+}
+
+/// The axis of a reading layer's weight that indexes the input channels it
+/// reads on `use` (Conv: 1; Gemm/MatMul: K); nothing when it cannot lose
+/// some (grouped, transposed input, run-time weights).
+std::optional<int64_t> inputChannelAxis(OpOperand &use) {
+  Operation *reader = use.getOwner();
+  if (use.getOperandNumber() != 0 || !constantWeights(weightOf(reader)))
+    return std::nullopt;
+  if (auto conv = dyn_cast<ConvOp>(reader)) {
+    if (conv.getGroup() != 1)
+      return std::nullopt;
+    return 1;
+  }
+  if (auto gemm = dyn_cast<GemmOp>(reader)) {
+    if (gemm.getTransA())
+      return std::nullopt;
+    return gemm.getTransB() ? 1 : 0;
+  }
+  if (cast<MatMulOp>(reader).getRhs().getType().getRank() != 2)
+    return std::nullopt;
+  return 0;
 }
 
 struct PruneWeightsPass
@@ -232,76 +274,109 @@ struct PruneWeightsPass
     return std::nextafter(kth, std::numeric_limits<float>::infinity());
   }
 
-  /// Follows a conv's channels through per-channel ops to the convs that
-  /// read them. Fills `chain` (in order) and `readers`; returns why the
-  /// channels cannot be removed, or "".
-  std::string traceChannels(Value v, SmallVectorImpl<Operation *> &chain,
-                            SmallVectorImpl<ConvOp> &readers) const {
+  /// A layer whose channels are traced: the op and the weight axis.
+  struct Reader {
+    Operation *op;
+    int64_t weightAxis;
+  };
+
+  /// Follows a layer's channels (on `axis` of `v`) through per-channel ops
+  /// to the layers that read them. Fills `chain` (in order) and `readers`;
+  /// returns why the channels cannot be removed, or "".
+  std::string traceChannels(Value v, int64_t axis,
+                            SmallVectorImpl<Operation *> &chain,
+                            SmallVectorImpl<Reader> &readers) const {
+    int64_t rank = llvm::cast<RankedTensorType>(v.getType()).getRank();
     for (OpOperand &use : v.getUses()) {
       Operation *user = use.getOwner();
-      if (auto conv = dyn_cast<ConvOp>(user)) {
-        if (use.getOperandNumber() != 0 || conv.getGroup() != 1 ||
-            !constantWeights(conv.getWeight()))
-          return "a consumer conv is grouped or has run-time weights";
-        readers.push_back(conv);
+      if (isa<ConvOp, GemmOp, MatMulOp>(user)) {
+        // A conv reads channels on axis 1, a matrix product on the last.
+        bool matches = isa<ConvOp>(user) ? axis == 1 : axis == rank - 1;
+        std::optional<int64_t> weightAxis = inputChannelAxis(use);
+        if (!matches)
+          return "a consumer layer reads the channels on another axis";
+        if (!weightAxis)
+          return "a consumer layer is grouped, transposes its input or has "
+                 "run-time weights";
+        readers.push_back({user, *weightAxis});
         continue;
       }
       if (isa<func::ReturnOp>(user))
         return "the channels are a graph output";
-      if (!isPerChannel(user) || use.getOperandNumber() != 0)
+      // BatchNorm, pooling and reductions keep channels on axis 1 only.
+      bool perChannel =
+          isPerChannel(user) &&
+          (axis == 1 ||
+           (user->getNumOperands() == 1 &&
+            user->hasTrait<OpTrait::SameOperandsAndResultShape>()) ||
+           isa<ClipOp>(user));
+      if (!perChannel || use.getOperandNumber() != 0)
         return "the channels reach '" +
                user->getName().getStringRef().str() +
                "' (a residual connection or another op that mixes them)";
       chain.push_back(user);
-      std::string why = traceChannels(user->getResult(0), chain, readers);
+      std::string why = traceChannels(user->getResult(0), axis, chain, readers);
       if (!why.empty())
         return why;
     }
     return "";
   }
 
+  /// The layer's bias, whose last axis holds its output channels, or null.
+  static OpOperand *biasOperand(Operation *op) {
+    if (auto conv = dyn_cast<ConvOp>(op))
+      return conv.getBias() ? &conv.getBiasMutable()[0] : nullptr;
+    if (auto gemm = dyn_cast<GemmOp>(op))
+      return gemm.getC() ? &gemm.getCMutable()[0] : nullptr;
+    auto matmul = cast<MatMulOp>(op);
+    return matmul.getBias() ? &matmul.getBiasMutable()[0] : nullptr;
+  }
+
   void pruneChannels(ArrayRef<Operation *> layers,
                      std::vector<LayerStats> &stats) {
     for (Operation *op : layers) {
       LayerStats s = baseStats(op);
-      auto conv = dyn_cast<ConvOp>(op);
-      if (!conv) {
-        s.note = "structured pruning covers Conv only";
-        stats.push_back(s);
-        continue;
-      }
       if (excluded(op)) {
         s.note = "excluded";
         stats.push_back(s);
         continue;
       }
+      std::optional<ChannelAxes> axes = outputChannelAxes(op);
+      auto conv = dyn_cast<ConvOp>(op);
       SmallVector<Operation *> chain;
-      SmallVector<ConvOp> readers;
-      std::string why = conv.getGroup() != 1
-                            ? "grouped convolution"
-                            : traceChannels(conv.getResult(), chain, readers);
+      SmallVector<Reader> readers;
+      std::string why =
+          !axes ? "the weight is not a matrix"
+          : conv && conv.getGroup() != 1
+              ? "grouped convolution"
+              : traceChannels(op->getResult(0), axes->result, chain, readers);
       if (why.empty() && readers.empty())
-        why = "no convolution reads the channels";
+        why = "no layer reads the channels";
       if (!why.empty()) {
         s.note = "kept whole: " + why;
         stats.push_back(s);
         continue;
       }
-      DenseElementsAttr weights = constantWeights(conv.getWeight());
+      DenseElementsAttr weights = constantWeights(weightOf(op));
       auto wType = llvm::cast<RankedTensorType>(weights.getType());
-      int64_t channels = wType.getShape()[0];
-      int64_t perChannel = wType.getNumElements() / channels;
+      int64_t channels = wType.getShape()[axes->weight];
       int64_t drop = std::min<int64_t>(sparsity * channels, channels - 1);
       if (drop == 0) {
         s.note = "too few channels to remove any";
         stats.push_back(s);
         continue;
       }
+      // L1 norm of each output channel's weights.
       std::vector<double> norms(channels, 0.0);
-      auto values = weights.getValues<float>();
-      for (int64_t c = 0; c < channels; ++c)
-        for (int64_t i = 0; i < perChannel; ++i)
-          norms[c] += std::abs(values[c * perChannel + i]);
+      {
+        auto shape = wType.getShape();
+        int64_t inner =
+            std::accumulate(shape.begin() + axes->weight + 1, shape.end(),
+                            int64_t(1), std::multiplies<>());
+        int64_t index = 0;
+        for (float w : weights.getValues<float>())
+          norms[(index++ / inner) % channels] += std::abs(w);
+      }
       SmallVector<int64_t> order(channels);
       std::iota(order.begin(), order.end(), 0);
       std::stable_sort(order.begin(), order.end(),
@@ -311,19 +386,27 @@ struct PruneWeightsPass
       int64_t kept = keep.size();
 
       // The layer itself: fewer output channels.
-      OpBuilder b(conv);
+      OpBuilder b(op);
       auto constant = [&](DenseElementsAttr attr) -> Value {
-        return b.create<ConstantOp>(conv.getLoc(), attr);
+        return b.create<ConstantOp>(op->getLoc(), attr);
       };
-      conv.getWeightMutable().assign(constant(sliceChannels(weights, 0, keep)));
-      if (conv.getBias()) {
-        if (auto bias = constantWeights(conv.getBias()))
-          conv.getBiasMutable().assign(constant(sliceChannels(bias, 0, keep)));
-      }
-      conv.getResult().setType(withChannels(conv.getType(), kept));
+      OpOperand &weightUse =
+          *llvm::find_if(op->getOpOperands(), [&](OpOperand &operand) {
+            return operand.get() == weightOf(op);
+          });
+      weightUse.set(constant(sliceChannels(weights, axes->weight, keep)));
+      if (OpOperand *bias = biasOperand(op))
+        if (auto attr = constantWeights(bias->get())) {
+          auto type = llvm::cast<RankedTensorType>(attr.getType());
+          // A bias broadcast along the channels (one value) stays.
+          if (type.getRank() > 0 && type.getShape().back() == channels)
+            bias->set(constant(sliceChannels(attr, type.getRank() - 1, keep)));
+        }
+      op->getResult(0).setType(
+          withChannels(op->getResult(0).getType(), axes->result, kept));
       // Per-channel ops in between: their parameters and types follow.
-      for (Operation *op : chain) {
-        if (auto bn = dyn_cast<BatchNormOp>(op)) {
+      for (Operation *link : chain) {
+        if (auto bn = dyn_cast<BatchNormOp>(link)) {
           b.setInsertionPoint(bn);
           for (OpOperand &param : llvm::drop_begin(bn->getOpOperands())) {
             auto attr = constantWeights(param.get());
@@ -331,25 +414,28 @@ struct PruneWeightsPass
               param.set(constant(sliceChannels(attr, 0, keep)));
           }
         }
-        op->getResult(0).setType(withChannels(op->getResult(0).getType(), kept));
+        link->getResult(0).setType(
+            withChannels(link->getResult(0).getType(), axes->result, kept));
       }
       // The readers: fewer input channels.
       int64_t readerBytesBefore = 0, readerBytesAfter = 0;
       int64_t readerFlopsBefore = 0, readerFlopsAfter = 0;
-      for (ConvOp reader : readers) {
-        readerFlopsBefore += layerFlops(reader);
-        auto rw = constantWeights(reader.getWeight());
+      for (const Reader &reader : readers) {
+        readerFlopsBefore += layerFlops(reader.op);
+        Value weight = weightOf(reader.op);
+        auto rw = constantWeights(weight);
         readerBytesBefore += rw.getNumElements() * 4;
-        b.setInsertionPoint(reader);
-        DenseElementsAttr sliced = sliceChannels(rw, 1, keep);
-        reader.getWeightMutable().assign(
-            b.create<ConstantOp>(reader.getLoc(), sliced));
+        b.setInsertionPoint(reader.op);
+        DenseElementsAttr sliced = sliceChannels(rw, reader.weightAxis, keep);
+        for (OpOperand &operand : reader.op->getOpOperands())
+          if (operand.get() == weight && operand.getOperandNumber() != 0)
+            operand.set(b.create<ConstantOp>(reader.op->getLoc(), sliced));
         readerBytesAfter += sliced.getNumElements() * 4;
-        readerFlopsAfter += layerFlops(reader);
+        readerFlopsAfter += layerFlops(reader.op);
       }
       s.sparsity = (double)drop / channels;
-      s.bytesAfter = weightBytes(conv);
-      s.flopsAfter = layerFlops(conv);
+      s.bytesAfter = weightBytes(op);
+      s.flopsAfter = layerFlops(op);
       s.bytesBefore += readerBytesBefore;
       s.bytesAfter += readerBytesAfter;
       s.flopsBefore += readerFlopsBefore;

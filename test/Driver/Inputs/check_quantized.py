@@ -1,6 +1,7 @@
-"""Compares a quantized model's output with the float64 reference.
+"""Compares a quantized model's output with a reference: the float64 numpy
+one, or another build's output.
 
-Usage: check_quantized.py OUTPUT_0.pb REFERENCE.npy MIN_COSINE
+Usage: check_quantized.py OUTPUT_0.pb REFERENCE.npy|REFERENCE.pb MIN_COSINE
 Prints the cosine similarity; exits 1 below MIN_COSINE.
 """
 import sys
@@ -9,10 +10,17 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
-tensor = onnx.TensorProto()
-tensor.ParseFromString(open(sys.argv[1], "rb").read())
-y = numpy_helper.to_array(tensor).astype(np.float64).ravel()
-ref = np.load(sys.argv[2]).ravel()
+
+
+def load(path):
+    if path.endswith(".npy"):
+        return np.load(path).ravel()
+    tensor = onnx.TensorProto()
+    tensor.ParseFromString(open(path, "rb").read())
+    return numpy_helper.to_array(tensor).astype(np.float64).ravel()
+
+
+y, ref = load(sys.argv[1]), load(sys.argv[2])
 cosine = float(y @ ref / (np.linalg.norm(y) * np.linalg.norm(ref)))
 print("cosine %.5f" % cosine)
 sys.exit(0 if cosine >= float(sys.argv[3]) else 1)
