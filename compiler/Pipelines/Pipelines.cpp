@@ -26,6 +26,8 @@ void mlir::ds::buildGraphOptimizationPipeline(
     fn.addPass(graph::createFoldBatchNormPass());
     fn.addPass(graph::createFuseBiasPass());
     fn.addPass(graph::createFuseActivationPass());
+    // After the epilogues, which the int8 product then keeps.
+    fn.addPass(quant::createFoldQDQPass());
     fn.addPass(createCanonicalizerPass());
   }
   if (options.prune.sparsity > 0) {

@@ -52,6 +52,23 @@ def QuantizeWeightsPass : Pass<"ds-quantize", "func::FuncOp"> {
   let dependentDialects = ["::mlir::ds::quant::QuantDialect"];
 }
 
+def FoldQDQPass : Pass<"ds-fold-qdq", "func::FuncOp"> {
+  let summary = "Fold DequantizeLinear pairs around MatMul and Gemm into int8 products";
+  let description = [{
+    A pre-quantized model in QDQ form computes each layer in float on
+    dequantized operands: y = dequantize(xq) @ dequantize(Wq). When the
+    activation is dequantized per tensor and the weight is a constant int8
+    tensor dequantized per tensor or per output channel with zero points
+    0 (the symmetric weights quantizers produce), the layer becomes the int8
+    product of its codes, dsq.matmul_integer, rescaled once per element,
+    with the activation's zero point folded out by column sums computed at
+    compile time; bias and fused activation follow. The arithmetic is the
+    same up to float rounding (the sums are exact in i32). Each fold counts
+    as a `qdq_to_integer` fusion in the report.
+  }];
+  let dependentDialects = ["::mlir::ds::quant::QuantDialect"];
+}
+
 def ExposeLayerInputsPass : Pass<"ds-expose-layer-inputs", "func::FuncOp"> {
   let summary = "Return the input of every MatMul and Gemm as an extra result, for calibration";
   let description = [{

@@ -1,4 +1,5 @@
 //===- QuantizeWeights.cpp - MatMul/Gemm weights to int8/int4/int2 --------===//
+#include "passes/Quantization/Int8Product.h"
 #include "passes/Quantization/Passes.h"
 #include "passes/Quantization/WeightQuantizer.h"
 
@@ -194,17 +195,9 @@ struct QuantizeWeightsPass
           bits == 8
               ? rewriteInt8(b, *layer, calibrated ? &params->second : nullptr)
               : rewriteGroupwise(b, *layer, bits);
-      if (layer->bias)
-        result = b.create<g::AddOp>(op->getLoc(), op->getResult(0).getType(),
-                                    result, layer->bias);
-      if (layer->activation) {
-        SmallVector<float> params;
-        if (layer->activationParams)
-          for (Attribute p : layer->activationParams)
-            params.push_back(llvm::cast<FloatAttr>(p).getValueAsDouble());
-        result = g::buildActivation(
-            b, op->getLoc(), layer->activation.getValue(), params, result);
-      }
+      result = q::finishLayer(b, op->getLoc(), result, layer->bias,
+                              layer->activation, layer->activationParams,
+                              op->getResult(0).getType());
       op->getResult(0).replaceAllUsesWith(result);
       op->erase();
       before += floatBytes;
@@ -263,54 +256,30 @@ struct QuantizeWeightsPass
     ::ds::quant::Int8Columns columns =
         ::ds::quant::quantizeInt8PerColumn(values, k, n);
 
-    Type f32 = b.getF32Type(), i32 = b.getI32Type(), i8 = b.getI8Type();
+    Type f32 = b.getF32Type();
     Type u8 = IntegerType::get(b.getContext(), 8, IntegerType::Unsigned);
     auto inType = llvm::cast<RankedTensorType>(layer.input.getType());
     auto resultType =
         llvm::cast<RankedTensorType>(layer.op->getResult(0).getType());
     auto codesType = RankedTensorType::get(inType.getShape(), u8);
-    Value activation, activationScale, activationZeroPoint;
+    q::QuantizedActivation x;
     if (calibrated) {
-      activationScale = b.create<g::ConstantOp>(
+      x.scale = b.create<g::ConstantOp>(
           loc, DenseElementsAttr::get(RankedTensorType::get({}, f32),
                                       calibrated->scale));
-      activationZeroPoint = b.create<g::ConstantOp>(
+      x.zeroPoint = b.create<g::ConstantOp>(
           loc, DenseElementsAttr::get(RankedTensorType::get({}, u8),
                                       APInt(8, calibrated->zeroPoint)));
-      activation =
-          b.create<q::QuantizeOp>(loc, codesType, layer.input, activationScale,
-                                  activationZeroPoint, /*axis=*/1,
-                                  /*block_size=*/0);
+      x.codes = b.create<q::QuantizeOp>(loc, codesType, layer.input, x.scale,
+                                        x.zeroPoint, /*axis=*/1,
+                                        /*block_size=*/0);
     } else {
       auto dq = b.create<q::DynamicQuantizeOp>(
           loc, codesType, RankedTensorType::get({}, f32),
           RankedTensorType::get({}, u8), layer.input);
-      activation = dq.getResult();
-      activationScale = dq.getScale();
-      activationZeroPoint = dq.getZeroPoint();
+      x = {dq.getResult(), dq.getScale(), dq.getZeroPoint()};
     }
-    Value codes = b.create<g::ConstantOp>(
-        loc, DenseElementsAttr::get(RankedTensorType::get({k, n}, i8),
-                                    ArrayRef<int8_t>(columns.codes)));
-    auto accType = RankedTensorType::get(resultType.getShape(), i32);
-    Value acc = b.create<q::MatMulIntegerOp>(loc, accType, activation, codes,
-                                             Value(), Value());
-    Value columnSums = b.create<g::ConstantOp>(
-        loc, DenseElementsAttr::get(RankedTensorType::get({n}, i32),
-                                    ArrayRef<int32_t>(columns.columnSums)));
-    Value zeroPoint = b.create<g::CastOp>(loc, RankedTensorType::get({}, i32),
-                                          activationZeroPoint);
-    Value correction = b.create<g::MulOp>(loc, RankedTensorType::get({n}, i32),
-                                          zeroPoint, columnSums);
-    Value centered = b.create<g::SubOp>(loc, accType, acc, correction);
-    Value weightScales = b.create<g::ConstantOp>(
-        loc, DenseElementsAttr::get(RankedTensorType::get({n}, f32),
-                                    ArrayRef<float>(columns.scales)));
-    Value scale = b.create<g::MulOp>(loc, RankedTensorType::get({n}, f32),
-                                     activationScale, weightScales);
-    Value result = b.create<q::DequantizeOp>(loc, resultType, centered, scale,
-                                             Value(), /*axis=*/-1,
-                                             /*block_size=*/0);
+    Value result = q::buildInt8Product(b, loc, x, columns, k, n, resultType);
     return {result, k * n + n * 4 + n * 4, columns.zeroCodes};
   }
 

@@ -34,11 +34,23 @@ Int8Columns ds::quant::quantizeInt8PerColumn(llvm::ArrayRef<float> weight,
   for (float &s : out.scales)
     s /= 127.0f;
   for (int64_t row = 0; row < k; ++row)
+    for (int64_t col = 0; col < n; ++col)
+      out.codes[row * n + col] = (int8_t)quantizeValue(
+          weight[row * n + col], out.scales[col], 0, -127, 127);
+  return int8Columns(std::move(out.codes), std::move(out.scales), k, n);
+}
+
+Int8Columns ds::quant::int8Columns(std::vector<int8_t> codes,
+                                   std::vector<float> scales, int64_t k,
+                                   int64_t n) {
+  Int8Columns out;
+  out.codes = std::move(codes);
+  out.scales = std::move(scales);
+  out.columnSums.assign(n, 0);
+  for (int64_t row = 0; row < k; ++row)
     for (int64_t col = 0; col < n; ++col) {
-      int64_t q =
-          quantizeValue(weight[row * n + col], out.scales[col], 0, -127, 127);
-      out.codes[row * n + col] = (int8_t)q;
-      out.columnSums[col] += (int32_t)q;
+      int8_t q = out.codes[row * n + col];
+      out.columnSums[col] += q;
       out.zeroCodes += q == 0;
     }
   return out;

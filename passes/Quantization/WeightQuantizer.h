@@ -31,6 +31,10 @@ struct Int8Columns {
 };
 Int8Columns quantizeInt8PerColumn(llvm::ArrayRef<float> weight, int64_t k,
                                   int64_t n);
+/// Codes a model already holds ([K, N]) with their column scales ([N]):
+/// the sums and zero count filled in.
+Int8Columns int8Columns(std::vector<int8_t> codes, std::vector<float> scales,
+                        int64_t k, int64_t n);
 
 /// The uint8 scale and zero point of an activation observed in [min, max],
 /// as DynamicQuantizeLinear computes them at run time: the range is widened

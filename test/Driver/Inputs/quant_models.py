@@ -8,6 +8,11 @@ Usage: quant_models.py OUTDIR
     com.microsoft MatMulNBits: x[3,40] with 4-bit weights [8, 40] in blocks
     of 16 (K = 40 is padded to 48), packed zero points and a bias; the
     reference dequantizes the weights as the op's documentation defines.
+  OUTDIR/qdq.onnx, OUTDIR/qdq/input_0.pb, OUTDIR/qdq/reference.npy
+    the MLP as a QDQ model (what ONNX Runtime's static quantizer writes):
+    uint8 activations per tensor, int8 weights per output channel with
+    zero points 0, around MatMul + bias + Relu and Gemm(transB); the
+    reference applies the same quantize/dequantize steps in float64
   OUTDIR/calibration/set_{0,1}/input_0.pb: two more inputs for the MLP
   OUTDIR/badcal/input_0.pb: an input of the wrong shape for it, [8, 32]
 """
@@ -89,3 +94,47 @@ graph = helper.make_graph(
 model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
                                                 helper.make_opsetid("com.microsoft", 1)])
 save(model, "nbits", [a], outputs=[expected])
+
+
+# QDQ: QuantizeLinear/DequantizeLinear around the layers.
+def quantize(v, scale, zero_point, lo, hi):
+    return np.clip(np.rint(v / scale) + zero_point, lo, hi)
+
+
+def qdq_weight(w, axis):
+    scale = (np.abs(w).max(axis=1 - axis) / 127).astype(np.float32)
+    shape = [1, 1]
+    shape[axis] = -1
+    q = quantize(w, scale.reshape(shape), 0, -127, 127).astype(np.int8)
+    return q, scale, q.astype(np.float64) * scale.reshape(shape)
+
+
+qw1, qs1, dw1 = qdq_weight(rng.normal(0, 0.2, (64, 48)).astype(np.float32), 1)
+qw2, qs2, dw2 = qdq_weight(rng.normal(0, 0.2, (16, 48)).astype(np.float32), 0)
+qb1 = rng.normal(0, 0.1, 48).astype(np.float32)
+xs, xz, hs, hz = np.float32(0.03), np.uint8(128), np.float32(0.02), np.uint8(0)
+xq = rng.normal(0, 1, (8, 64)).astype(np.float32)
+ref_x = (quantize(xq.astype(np.float64), xs, xz, 0, 255) - xz) * xs
+ref_h = np.maximum(ref_x @ dw1 + qb1, 0)
+ref_h = (quantize(ref_h, hs, hz, 0, 255) - hz) * hs
+ref_y = ref_h @ dw2.T
+inits = [numpy_helper.from_array(a, n) for a, n in (
+    (qw1, "qw1"), (qs1, "qs1"), (qw2, "qw2"), (qs2, "qs2"), (qb1, "qb1"),
+    (np.array(xs), "xs"), (np.array(xz), "xz"), (np.array(hs), "hs"),
+    (np.array(hz), "hz"))]
+graph = helper.make_graph(
+    [helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
+     helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xd"]),
+     helper.make_node("DequantizeLinear", ["qw1", "qs1"], ["w1d"], axis=1),
+     helper.make_node("MatMul", ["xd", "w1d"], ["m1"], name="fc1"),
+     helper.make_node("Add", ["m1", "qb1"], ["a1"]),
+     helper.make_node("Relu", ["a1"], ["r1"]),
+     helper.make_node("QuantizeLinear", ["r1", "hs", "hz"], ["hq"]),
+     helper.make_node("DequantizeLinear", ["hq", "hs", "hz"], ["hd"]),
+     helper.make_node("DequantizeLinear", ["qw2", "qs2"], ["w2d"], axis=0),
+     helper.make_node("Gemm", ["hd", "w2d"], ["y"], name="fc2", transB=1)],
+    "qdq", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [8, 64])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, [8, 16])], inits)
+model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+onnx.checker.check_model(model)
+save(model, "qdq", [xq], reference=ref_y)
