@@ -73,6 +73,98 @@ std::optional<GemmLoops> classify(linalg::LinalgOp op) {
   return loops;
 }
 
+/// Each row's four codes of `lhs` (an i8 vector whose non-unit dims are
+/// the row dim `m` of `lhsMap` and the group, last) as one i32. When the
+/// rows come from a transfer_read, each word is read on its own from the
+/// operand (one vpbroadcastd from memory per row); gathering the rows into
+/// a vector first and extracting them again costs a dozen shuffles per
+/// step.
+SmallVector<Value> lhsWords(PatternRewriter &rewriter, Location loc, Value lhs,
+                            AffineMap lhsMap, std::optional<AffineExpr> m,
+                            int64_t rows) {
+  Type i8 = rewriter.getI8Type(), i32 = rewriter.getI32Type();
+  auto wordType = VectorType::get({1}, i32);
+  auto groupType = VectorType::get({kDotGroupWidth}, i8);
+  SmallVector<Value> words;
+  auto read = lhs.getDefiningOp<vector::TransferReadOp>();
+  AffineMap perm = read ? read.getPermutationMap() : AffineMap();
+  auto sourceDim = [&](unsigned vectorDim) -> std::optional<unsigned> {
+    if (auto dim = dyn_cast<AffineDimExpr>(perm.getResult(vectorDim)))
+      return dim.getPosition();
+    return std::nullopt;
+  };
+  std::optional<unsigned> rowDim;
+  if (read && m)
+    if (auto it = llvm::find(lhsMap.getResults(), *m);
+        it != lhsMap.getResults().end())
+      rowDim = sourceDim(it - lhsMap.getResults().begin());
+  bool direct =
+      read && !read.getMask() &&
+      llvm::all_of(read.getInBoundsValues(), [](bool b) { return b; }) &&
+      perm.getNumResults() == lhsMap.getNumResults() &&
+      sourceDim(perm.getNumResults() - 1) == perm.getNumDims() - 1 &&
+      (!m || rowDim);
+  if (direct) {
+    for (int64_t row = 0; row < rows; ++row) {
+      SmallVector<Value> indices(read.getIndices());
+      if (rowDim && row > 0)
+        indices[*rowDim] = rewriter.create<arith::AddIOp>(
+            loc, indices[*rowDim],
+            rewriter.create<arith::ConstantIndexOp>(loc, row));
+      Value codes = rewriter.create<vector::TransferReadOp>(
+          loc, groupType, read.getSource(), indices, read.getPadding(),
+          ArrayRef<bool>{true});
+      words.push_back(rewriter.create<vector::ExtractOp>(
+          loc, rewriter.create<vector::BitCastOp>(loc, wordType, codes), 0));
+    }
+    return words;
+  }
+  Value lhsRows = rewriter.create<vector::ShapeCastOp>(
+      loc, VectorType::get({rows, kDotGroupWidth}, i8), lhs);
+  for (int64_t row = 0; row < rows; ++row) {
+    Value codes = rewriter.create<vector::ExtractOp>(loc, lhsRows, row);
+    words.push_back(rewriter.create<vector::ExtractOp>(
+        loc, rewriter.create<vector::BitCastOp>(loc, wordType, codes), 0));
+  }
+  return words;
+}
+
+/// The weight codes of a register tile as one flat vector of `bytes`. A
+/// tile read whole from its own slice (the repacked weights' [1, N, 4]
+/// block is contiguous) is read flat, as a few full-width loads; left
+/// N-d, its read is later unrolled into a 4-byte load per column.
+Value rhsFlat(PatternRewriter &rewriter, Location loc, Value rhs,
+              int64_t bytes) {
+  auto flatType = VectorType::get({bytes}, rewriter.getI8Type());
+  auto read = rhs.getDefiningOp<vector::TransferReadOp>();
+  auto source = read ? dyn_cast<RankedTensorType>(read.getSource().getType())
+                     : RankedTensorType();
+  bool whole = source && source.hasStaticShape() && !read.getMask() &&
+               read.getPermutationMap().isMinorIdentity() &&
+               source.getShape() == read.getVectorType().getShape() &&
+               llvm::all_of(read.getIndices(), [](Value index) {
+                 return isConstantIntValue(index, 0);
+               });
+  // Leading unit dims stay (their strides are arbitrary, which would make
+  // bufferization copy the block); the [N, 4] that follows collapses.
+  int64_t rank = source ? source.getRank() : 0;
+  whole = whole && rank >= 2 &&
+          llvm::all_of(source.getShape().drop_back(2),
+                       [](int64_t size) { return size == 1; });
+  if (!whole)
+    return rewriter.create<vector::ShapeCastOp>(loc, flatType, rhs);
+  SmallVector<ReassociationIndices> groups;
+  for (int64_t d = 0; d < rank - 2; ++d)
+    groups.push_back({d});
+  groups.push_back({rank - 2, rank - 1});
+  Value collapsed =
+      rewriter.create<tensor::CollapseShapeOp>(loc, read.getSource(), groups);
+  Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
+  return rewriter.create<vector::TransferReadOp>(
+      loc, flatType, collapsed, SmallVector<Value>(rank - 1, zero),
+      read.getPadding(), ArrayRef<bool>{true});
+}
+
 /// A register tile of an int8 contraction in dot-product groups, uint8
 /// rows [(1, ...) M, (1,) 4] times int8 columns [(1,) N, 4] into an i32
 /// [(1, ...) M, N] accumulator, as one AVX-512 VNNI vpdpbusd per row and 16
@@ -128,10 +220,10 @@ struct ContractToVNNI : OpRewritePattern<vector::ContractionOp> {
     Location loc = op.getLoc();
     Type i8 = rewriter.getI8Type(), i32 = rewriter.getI32Type();
     auto laneType = VectorType::get({kLanes}, i32);
-    auto lhsRows = rewriter.create<vector::ShapeCastOp>(
-        loc, VectorType::get({rows, kDotGroupWidth}, i8), lhsExt.getIn());
-    auto rhsBytes = rewriter.create<vector::ShapeCastOp>(
-        loc, VectorType::get({columns * kDotGroupWidth}, i8), rhsExt.getIn());
+    SmallVector<Value> rowWords =
+        lhsWords(rewriter, loc, lhsExt.getIn(), maps[0], m, rows);
+    Value rhsBytes =
+        rhsFlat(rewriter, loc, rhsExt.getIn(), columns * kDotGroupWidth);
     SmallVector<Value> columnBlocks;
     for (int64_t j = 0; j < columns / kLanes; ++j) {
       Value bytes = rewriter.create<vector::ExtractStridedSliceOp>(
@@ -145,12 +237,8 @@ struct ContractToVNNI : OpRewritePattern<vector::ContractionOp> {
         rewriter.create<vector::ShapeCastOp>(loc, matrixType, op.getAcc());
     Value result = accMatrix;
     for (int64_t row = 0; row < rows; ++row) {
-      Value codes = rewriter.create<vector::ExtractOp>(loc, lhsRows, row);
-      Value word = rewriter.create<vector::BitCastOp>(
-          loc, VectorType::get({1}, i32), codes);
-      Value scalar = rewriter.create<vector::ExtractOp>(loc, word, 0);
       Value broadcast =
-          rewriter.create<vector::BroadcastOp>(loc, laneType, scalar);
+          rewriter.create<vector::BroadcastOp>(loc, laneType, rowWords[row]);
       Value accRow = rewriter.create<vector::ExtractOp>(loc, accMatrix, row);
       for (int64_t j = 0; j < columns / kLanes; ++j) {
         Value acc = rewriter.create<vector::ExtractStridedSliceOp>(

@@ -5,13 +5,19 @@
 // lowers to: uint8 [M, K/4, 4] times int8 [K/4, N, 4]): the k%4 loop stays
 // whole in every register tile, the accumulator stays in registers across
 // the k/4 loop, and with VNNI each row of 16 columns is one vpdpbusd; the
-// row's four codes are broadcast to every lane.
+// row's four codes are read as one word and broadcast to every lane, and
+// the weight block [1, 64, 4] is read flat (a few full-width loads, not a
+// load per column).
 #lhs = affine_map<(m, n, k, g) -> (m, k, g)>
 #rhs = affine_map<(m, n, k, g) -> (k, n, g)>
 #out = affine_map<(m, n, k, g) -> (m, n)>
 // VNNI-LABEL: func @dots
 // VNNI: scf.for {{.*}} -> (vector<6x64xi32>)
-// VNNI: vector.bitcast {{.*}} : vector<4xi8> to vector<1xi32>
+// VNNI: %[[ROW:.*]] = vector.transfer_read %{{.*}}[%c0, %c0, %c0], %{{.*}} {in_bounds = [true]} : tensor<6x1x4xi8>, vector<4xi8>
+// VNNI: vector.bitcast %[[ROW]] : vector<4xi8> to vector<1xi32>
+// VNNI: vector.transfer_read %{{.*}}[%c5, %c0, %c0], %{{.*}} : tensor<6x1x4xi8>, vector<4xi8>
+// VNNI: %[[FLAT:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2]] : tensor<1x64x4xi8> into tensor<1x256xi8>
+// VNNI: vector.transfer_read %[[FLAT]][%c0, %c0], %{{.*}} {in_bounds = [true]} : tensor<1x256xi8>, vector<256xi8>
 // VNNI: vector.splat {{.*}} : vector<16xi32>
 // VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"({{.*}}) : (vector<16xi32>, vector<16xi32>, vector<16xi32>) -> vector<16xi32>
 // VNNI-NOT: arith.muli
