@@ -21,6 +21,9 @@
 #include <onnx/defs/schema.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <google/protobuf/io/coded_stream.h>
+
+#include <climits>
 #include <fstream>
 #include <sstream>
 
@@ -408,12 +411,25 @@ bool onnx_import::readModelFile(const std::string &path,
     error = path + ": the file is empty";
     return false;
   }
-  if (!model.ParseFromString(bytes) || !model.has_graph()) {
-    error = path + ": not a valid ONNX model (protobuf parse failed or the "
-                   "file is truncated)";
+  if (model.ParseFromString(bytes) && model.has_graph())
+    return true;
+  // Protobuf stops at 100 levels of nested messages. A model that parses
+  // with a deeper limit is well formed but nests its subgraphs (If and Loop
+  // bodies) too deep to compile; say so rather than call it corrupt.
+  constexpr int kProbeDepth = 10000;
+  onnx::ModelProto deep;
+  google::protobuf::io::CodedInputStream stream(
+      reinterpret_cast<const uint8_t *>(bytes.data()), (int)bytes.size());
+  stream.SetRecursionLimit(kProbeDepth);
+  if (bytes.size() < (size_t)INT_MAX && deep.ParseFromCodedStream(&stream) &&
+      stream.ConsumedEntireMessage() && deep.has_graph()) {
+    error = path + ": the model nests subgraphs (If/Loop bodies) deeper "
+                   "than the 100 message levels protobuf reads";
     return false;
   }
-  return true;
+  error = path + ": not a valid ONNX model (protobuf parse failed or the "
+                 "file is truncated)";
+  return false;
 }
 
 int64_t onnx_import::defaultOpset(const onnx::ModelProto &model) {

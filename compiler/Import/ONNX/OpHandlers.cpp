@@ -1240,6 +1240,14 @@ LogicalResult importGather(NodeImporter &n) {
   if (failed(axis) ||
       failed(n.requireStaticDims(0, {*axis}, "wrapping negative indices")))
     return failure();
+  // Constant indices are checked here; run-time ones are clamped by the
+  // lowering rather than read out of bounds.
+  int64_t extent = data.getDimSize(*axis);
+  if (DenseElementsAttr constant = n.constantInput(1))
+    for (const APInt &index : constant.getValues<APInt>())
+      if (index.getSExtValue() < -extent || index.getSExtValue() >= extent)
+        return n.error() << "Gather index " << index.getSExtValue()
+                         << " is out of range for an axis of " << extent;
   SmallVector<int64_t> shape(data.getShape().take_front(*axis));
   llvm::append_range(shape, indices.getShape());
   llvm::append_range(shape, data.getShape().drop_front(*axis + 1));

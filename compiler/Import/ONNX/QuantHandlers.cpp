@@ -9,6 +9,7 @@
 
 #include "compiler/Import/ONNX/ImporterImpl.h"
 
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/Verifier.h"
 
 using namespace mlir;
@@ -58,6 +59,19 @@ FailureOr<Value> binary(NodeImporter &n, Value a, Value b) {
 
 FailureOr<Value> quantize(NodeImporter &n, Value x, Value scale, Value zp,
                           Type elt, int64_t axis, int64_t block) {
+  // A constant scale that is 0, negative or not finite is a broken model
+  // (the ops themselves survive one at run time: see dsq.quantize).
+  DenseElementsAttr scales;
+  if (matchPattern(scale, m_Constant(&scales)) &&
+      llvm::isa<FloatType>(scales.getElementType()))
+    for (const APFloat &s : scales.getValues<APFloat>())
+      if (!s.isFiniteNonZero() || s.isNegative()) {
+        SmallString<16> text;
+        s.toString(text);
+        return n.error() << "quantization scale must be positive and finite, "
+                            "got "
+                         << text;
+      }
   auto type = RankedTensorType::get(typeOf(x).getShape(), elt);
   auto op = n.b.create<q::QuantizeOp>(n.loc, type, x, scalarize(n, scale),
                                       scalarize(n, zp), axis, block);
