@@ -9,6 +9,8 @@ using namespace ds::quant;
 // Range shrink factors tried per group: 1.0, 0.95, ..., 0.65.
 static constexpr int kClipSteps = 8;
 static constexpr float kClipStride = 0.05f;
+// Least-squares refits of a group's scale after the range search.
+static constexpr int kRefitRounds = 4;
 
 int64_t ds::quant::quantizeValue(float x, float scale, int64_t zeroPoint,
                                  int64_t lo, int64_t hi) {
@@ -98,6 +100,15 @@ PackedGroups ds::quant::quantizeGroupwise(llvm::ArrayRef<float> rows, int64_t n,
       // The full range wastes codes on rare outliers: shrink it while that
       // lowers the group's squared error (a few codes of clipping buy
       // finer steps for all the others).
+      llvm::ArrayRef<float> group = rows.slice(row * k + begin, end - begin);
+      auto squaredError = [&](float s, int64_t zp) {
+        double error = 0;
+        for (float w : group) {
+          float back = (float)(quantizeValue(w, s, zp, 0, maxCode) - zp) * s;
+          error += (double)(w - back) * (w - back);
+        }
+        return error;
+      };
       float scale = 0.0f;
       int64_t zeroPoint = 0;
       double bestError = INFINITY;
@@ -105,17 +116,34 @@ PackedGroups ds::quant::quantizeGroupwise(llvm::ArrayRef<float> rows, int64_t n,
         float shrink = 1.0f - step * kClipStride;
         float s = (hi - lo) * shrink / (float)maxCode;
         int64_t zp = quantizeValue(-lo * shrink, s, 0, 0, maxCode);
-        double error = 0;
-        for (int64_t i = begin; i < end; ++i) {
-          float w = rows[row * k + i];
-          float back = (float)(quantizeValue(w, s, zp, 0, maxCode) - zp) * s;
-          error += (double)(w - back) * (w - back);
-        }
+        double error = squaredError(s, zp);
         if (error < bestError) {
           bestError = error;
           scale = s;
           zeroPoint = zp;
         }
+      }
+      // Then refit the scale to the codes chosen (least squares with the
+      // zero point fixed) while that helps: the grid's scale is only a
+      // good guess for the codes it produces.
+      for (int round = 0; round < kRefitRounds && scale > 0.0f; ++round) {
+        double dot = 0, norm = 0;
+        for (float w : group) {
+          double c = (double)(quantizeValue(w, scale, zeroPoint, 0, maxCode) -
+                              zeroPoint);
+          dot += c * w;
+          norm += c * c;
+        }
+        if (norm == 0)
+          break;
+        float refit = (float)(dot / norm);
+        double error = refit > 0.0f && std::isfinite(refit)
+                           ? squaredError(refit, zeroPoint)
+                           : INFINITY;
+        if (!(error < bestError))
+          break;
+        bestError = error;
+        scale = refit;
       }
       out.scales[row * out.groups + g] = std::isfinite(scale) ? scale : 0.0f;
       out.zeroPoints[row * out.groups + g] = (uint8_t)zeroPoint;

@@ -121,3 +121,39 @@ TEST_CASE("uint8 activation parameters include zero and survive bad ranges",
   CHECK(nan.scale == Approx(2.0f / 255.0f));
   CHECK(nan.zeroPoint == 0);
 }
+
+TEST_CASE("group-wise codes err less than the plain min-max quantizer",
+          "[quant]") {
+  // Gaussian weights with an outlier per group: the range search and the
+  // scale refit must beat codes spread evenly over [min, max].
+  std::vector<float> row(256);
+  uint32_t state = 12345;
+  auto uniform = [&] {
+    state = state * 1664525u + 1013904223u;
+    return (state >> 8) * (1.0f / 16777216.0f);
+  };
+  for (float &w : row)
+    w = std::sqrt(-2.0f * std::log(uniform() + 1e-7f)) *
+        std::cos(6.2831853f * uniform());
+  row[5] = 6.0f;
+  row[200] = -5.0f;
+  PackedGroups p = quantizeGroupwise(row, 1, 256, 4, 128);
+  double searched = 0, plain = 0;
+  for (int g = 0; g < 2; ++g) {
+    float lo = 0, hi = 0;
+    for (int i = g * 128; i < (g + 1) * 128; ++i) {
+      lo = std::min(lo, row[i]);
+      hi = std::max(hi, row[i]);
+    }
+    float s = (hi - lo) / 15.0f;
+    int64_t zp = quantizeValue(-lo, s, 0, 0, 15);
+    for (int i = g * 128; i < (g + 1) * 128; ++i) {
+      int code = (p.bytes[i / 2] >> (4 * (i % 2))) & 15;
+      float back = (code - p.zeroPoints[g]) * p.scales[g];
+      searched += (row[i] - back) * (row[i] - back);
+      float even = (quantizeValue(row[i], s, zp, 0, 15) - zp) * s;
+      plain += (row[i] - even) * (row[i] - even);
+    }
+  }
+  CHECK(searched < 0.9 * plain);
+}
