@@ -220,6 +220,7 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
   timer.start();
   ImportOptions importOptions;
   importOptions.inputShapes = options.inputShapes;
+  importOptions.maxModelBytes = options.maxModelBytes;
   auto imported = importONNXModel(context, options.inputPath, importOptions);
   if (failed(imported))
     return CompileStatus::BadInput;

@@ -55,6 +55,8 @@ struct CompileOptions {
   /// Whether to measure how far pruning and quantization moved the outputs
   /// (off for the builds that adaptive quantization makes to measure).
   bool measureSimilarity = true;
+  /// --max-model-bytes: model file plus external data; 0 for no limit.
+  uint64_t maxModelBytes = 0;
   /// --input-shape: sizes fixed at compile time for named inputs.
   std::map<std::string, std::vector<int64_t>> inputShapes;
 };

@@ -172,6 +172,10 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
   app.add_option("--exclude-ops", options.quantizeExcludeOps,
                  "ONNX op types left in float by --quantize (MatMul, Gemm)")
       ->delimiter(',');
+  app.add_option("--max-model-bytes", options.maxModelBytes,
+                 "Refuse models whose file and external data hold more "
+                 "bytes than this (0: no limit), checked before they are "
+                 "read");
   std::vector<std::string> inputShapes;
   app.add_option("--input-shape", inputShapes,
                  "Fix an input's shape at compile time, NAME:1x3x224x224 "

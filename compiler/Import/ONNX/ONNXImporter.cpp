@@ -13,8 +13,9 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Matchers.h"
-#include "llvm/ADT/StringSet.h"
 #include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
 #include <onnx/checker.h>
@@ -63,10 +64,11 @@ static std::string dtypeName(int32_t t) {
              : "type " + std::to_string(t);
 }
 
-/// Reads external data named by `tensor` from inside `baseDir` only.
+/// Reads external data named by `tensor` from inside `baseDir` only, and
+/// no more than `budget` bytes of it.
 static bool readExternalData(const onnx::TensorProto &tensor,
-                             const std::string &baseDir, std::string &bytes,
-                             std::string &error) {
+                             const std::string &baseDir, uint64_t budget,
+                             std::string &bytes, std::string &error) {
   std::string location;
   int64_t offset = 0, length = -1;
   for (const auto &entry : tensor.external_data()) {
@@ -97,6 +99,12 @@ static bool readExternalData(const onnx::TensorProto &tensor,
   }
   if (length < 0)
     length = size - offset;
+  if ((uint64_t)length > budget) {
+    error = "external data '" + location + "' holds " + std::to_string(length) +
+            " bytes, past what --max-model-bytes leaves (" +
+            std::to_string(budget) + ")";
+    return false;
+  }
   bytes.resize(length);
   in.seekg(offset);
   in.read(bytes.data(), length);
@@ -456,21 +464,40 @@ bool onnx_import::isSupported(const onnx::NodeProto &node, int64_t opset) {
 
 LogicalResult ModelImporter::parse() {
   std::string readError;
+  uint64_t fileBytes = 0;
+  auto overLimit = [&](uint64_t bytes) {
+    if (!options.maxModelBytes || bytes <= options.maxModelBytes)
+      return false;
+    emitError(UnknownLoc::get(&ctx))
+        << path << ": the model holds " << bytes
+        << " bytes with its external data, more than --max-model-bytes "
+        << options.maxModelBytes;
+    return true;
+  };
+  // Checked before reading: a limit must hold before the memory is spent.
+  if (!llvm::sys::fs::file_size(path, fileBytes) && overLimit(fileBytes))
+    return failure();
   if (!readModelFile(path, model, readError)) {
     emitError(UnknownLoc::get(&ctx)) << readError;
     return failure();
   }
+  uint64_t modelBytes = fileBytes;
   // External data is pulled into the initializers here, from inside the
   // model's directory only, so everything after sees self-contained tensors.
   for (auto &tensor : *model.mutable_graph()->mutable_initializer()) {
     if (tensor.data_location() != onnx::TensorProto::EXTERNAL)
       continue;
     std::string bytes, error;
-    if (!readExternalData(tensor, baseDir, bytes, error)) {
+    uint64_t budget = options.maxModelBytes
+                          ? options.maxModelBytes -
+                                std::min(modelBytes, options.maxModelBytes)
+                          : UINT64_MAX;
+    if (!readExternalData(tensor, baseDir, budget, bytes, error)) {
       emitError(UnknownLoc::get(&ctx))
           << path << ": tensor '" << tensor.name() << "': " << error;
       return failure();
     }
+    modelBytes += bytes.size();
     tensor.set_raw_data(std::move(bytes));
     tensor.clear_external_data();
     tensor.set_data_location(onnx::TensorProto::DEFAULT);

@@ -17,6 +17,9 @@ struct ImportOptions {
   /// Shapes fixed at compile time for named graph inputs (--input-shape),
   /// replacing symbolic dimensions with sizes: static code is faster.
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// The most bytes the model file and its external data may hold together
+  /// (--max-model-bytes); 0 for no limit.
+  uint64_t maxModelBytes = 0;
 };
 
 
