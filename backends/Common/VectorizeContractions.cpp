@@ -218,7 +218,7 @@ struct ContractToVNNI : OpRewritePattern<vector::ContractionOp> {
       return failure();
 
     Location loc = op.getLoc();
-    Type i8 = rewriter.getI8Type(), i32 = rewriter.getI32Type();
+    Type i32 = rewriter.getI32Type();
     auto laneType = VectorType::get({kLanes}, i32);
     SmallVector<Value> rowWords =
         lhsWords(rewriter, loc, lhsExt.getIn(), maps[0], m, rows);

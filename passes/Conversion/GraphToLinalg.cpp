@@ -936,7 +936,6 @@ struct MatMulLowering : GraphPattern<g::MatMulOp> {
     SmallVector<utils::IteratorType> iterators(rank,
                                                utils::IteratorType::parallel);
     iterators.push_back(utils::IteratorType::reduction);
-    Type elt = resultType.getElementType();
     SmallVector<Value> sizes = dynamicSizesFromLoops(
         rewriter, loc, resultType, maps[2], {adaptor.getLhs(), adaptor.getRhs()},
         ArrayRef(maps).take_front(2));

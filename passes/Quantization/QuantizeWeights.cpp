@@ -160,14 +160,16 @@ struct QuantizeWeightsPass
         return signalPassFailure();
       }
     for (Operation *op : candidates) {
+      // Kept apart: the op is erased once rewritten.
+      std::string node = g::nodeName(op);
       NamedAttrList record;
-      record.set("node", StringAttr::get(ctx, g::nodeName(op)));
+      record.set("node", StringAttr::get(ctx, node));
       record.set("op", StringAttr::get(ctx, op->getName().stripDialect()));
-      auto chosen = bitsByNode.find(g::nodeName(op));
+      auto chosen = bitsByNode.find(node);
       int bits = chosen != bitsByNode.end() ? chosen->second : defaultBits;
       std::string why;
       FailureOr<Layer> layer = failure();
-      if (llvm::is_contained(excludeNodes, g::nodeName(op)))
+      if (llvm::is_contained(excludeNodes, node))
         why = "excluded by name";
       else if (llvm::any_of(excludeOps, [&](const std::string &name) {
                  return op->getName().stripDialect().equals_insensitive(name);
@@ -189,7 +191,7 @@ struct QuantizeWeightsPass
       }
       int64_t floatBytes = layer->weight.getNumElements() * 4;
       OpBuilder b(op);
-      auto params = activationParams.find(g::nodeName(op));
+      auto params = activationParams.find(node);
       bool calibrated = staticInt8 && params != activationParams.end();
       auto [result, bytes, zeroCodes] =
           bits == 8
@@ -211,7 +213,7 @@ struct QuantizeWeightsPass
         record.set("activation",
                    StringAttr::get(ctx, calibrated ? "static" : "dynamic"));
       if (calibrated) {
-        auto [min, max] = activationRange.lookup(g::nodeName(op));
+        auto [min, max] = activationRange.lookup(node);
         record.set(
             "activation_range",
             b.getArrayAttr({b.getF64FloatAttr(min), b.getF64FloatAttr(max)}));

@@ -127,10 +127,10 @@ struct RecomposeLayerNorm : OpRewritePattern<DivOp> {
       return failure();
     std::optional<double> eps;
     ReduceMeanOp variance;
-    for (int i = 0; i < 2; ++i)
+    for (int i = 0; i < 2 && !variance; ++i)
       if ((eps = splatValue(shifted.getOperand(1 - i))))
         variance = shifted.getOperand(i).getDefiningOp<ReduceMeanOp>();
-    if (!variance || variance.getAxes() != mean.getAxes() ||
+    if (!variance || !eps || variance.getAxes() != mean.getAxes() ||
         !variance.getKeepdims())
       return failure();
     Operation *square = variance.getInput().getDefiningOp();
