@@ -1,4 +1,4 @@
-//===- AdaptiveQuantization.h - a width per layer, within a budget -*- C++ -*-//
+//===- AdaptiveQuantization.h - a width per layer ---------------*- C++ -*-===//
 //
 // --quantize adaptive --max-error E: each MatMul/Gemm layer gets 2, 4 or 8
 // bits, or stays float, so that the model's outputs move by at most E

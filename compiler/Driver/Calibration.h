@@ -1,5 +1,4 @@
-//===- Calibration.h - activation ranges for static quantization -*- C++
-//-*-===//
+//===- Calibration.h - activation ranges for static int8 --------*- C++ -*-===//
 //
 // --quantize static-int8 fixes each layer's activation scale at compile
 // time from the range its input takes on the calibration sets: a float

@@ -252,8 +252,7 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
       return planned;
     layerBits = adaptive->layerBits();
   }
-  std::map<std::string, std::pair<double, double>> activationRanges =
-      options.activationRanges;
+  std::map<std::string, std::pair<double, double>> activationRanges;
   if (options.quantize == "static-int8") {
     CompileStatus calibrated =
         calibrateActivationRanges(options, evaluation, activationRanges);
@@ -400,15 +399,17 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
       (*record)["calibration"] = std::move(calibration);
     }
   ScratchBuilds references(options, evaluation);
+  // The artifact's own outputs, run once for both records.
+  std::optional<std::vector<float>> ours;
+  std::string why;
   for (llvm::json::Value *recordValue : {&pruning, &quantization}) {
     auto *record = recordValue->getAsObject();
     if (!record || options.emit != "lib" || !options.measureSimilarity ||
         (adaptive && recordValue == &quantization))
       continue;
-    std::string why;
     std::optional<double> cosine;
-    std::optional<std::vector<float>> ours =
-        runOnInputs(stagedPath(artifact), evaluation, why);
+    if (!ours && why.empty())
+      ours = runOnInputs(stagedPath(artifact), evaluation, why);
     if (ours) {
       CompileOptions reference = options;
       if (recordValue == &pruning) {

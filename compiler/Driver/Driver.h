@@ -44,8 +44,6 @@ struct CompileOptions {
   /// "percentile" (the calibrationPercentile-th and its mirror).
   std::string calibrationMethod = "minmax";
   double calibrationPercentile = 99.99;
-  /// Calibrated input ranges of named layers, NODE -> (min, max).
-  std::map<std::string, std::pair<double, double>> activationRanges;
   /// Return every MatMul/Gemm input as an extra output, named NODE:input
   /// (the build calibration runs).
   bool exposeLayerInputs = false;

@@ -1,5 +1,4 @@
-//===- ModelEvaluation.h - run artifacts to measure lossy passes -*- C++
-//-*-===//
+//===- ModelEvaluation.h - run artifacts to measure them --------*- C++ -*-===//
 //
 // Pruning and quantization change a model's outputs; how much is measured by
 // running the artifact and a float build of the same model on the same
@@ -84,8 +83,6 @@ public:
   CompileStatus build(CompileOptions variant, bool run,
                       const std::string &purpose, Result &result);
 
-  /// The options a build starts from.
-  const CompileOptions &base() const { return options; }
   int count() const { return builds; }
 
 private:

@@ -87,17 +87,15 @@ std::optional<::ds::quant::Int8Columns> weightCodes(Value input,
     if (failed(axis) || *axis != outputAxis || numScales != n)
       return std::nullopt;
   }
-  std::vector<int8_t> kn(k * n);
-  auto values = codes.getValues<int8_t>();
-  for (int64_t row = 0; row < k; ++row)
-    for (int64_t col = 0; col < n; ++col)
-      kn[row * n + col] =
-          transposed ? values[col * k + row] : values[row * n + col];
+  if (transposed)
+    codes = q::transposeMatrix(codes);
+  auto kn = codes.getValues<int8_t>();
   auto scaleValues = scales.getValues<float>();
   std::vector<float> perColumn(n);
   for (int64_t col = 0; col < n; ++col)
     perColumn[col] = scaleValues[numScales == 1 ? 0 : col];
-  return ::ds::quant::int8Columns(std::move(kn), std::move(perColumn), k, n);
+  return ::ds::quant::int8Columns({kn.begin(), kn.end()}, std::move(perColumn),
+                                  k, n);
 }
 
 struct FoldQDQPass : q::impl::FoldQDQPassBase<FoldQDQPass> {
@@ -112,41 +110,26 @@ struct FoldQDQPass : q::impl::FoldQDQPassBase<FoldQDQPass> {
   }
 
   void fold(Operation *op) {
-    Value lhs, rhs, bias;
-    bool transposed = false;
-    if (auto matmul = dyn_cast<g::MatMulOp>(op)) {
-      lhs = matmul.getLhs();
-      rhs = matmul.getRhs();
-      bias = matmul.getBias();
-    } else {
-      auto gemm = cast<g::GemmOp>(op);
-      if (gemm.getTransA() || gemm.getAlpha().convertToDouble() != 1.0 ||
-          (gemm.getC() && gemm.getBeta().convertToDouble() != 1.0))
-        return;
-      lhs = gemm.getA();
-      rhs = gemm.getB();
-      bias = gemm.getC();
-      transposed = gemm.getTransB();
-    }
+    std::string why;
+    FailureOr<q::MatrixLayer> layer = q::readMatrixLayer(op, why);
     auto resultType = llvm::cast<RankedTensorType>(op->getResult(0).getType());
-    if (!resultType.getElementType().isF32())
+    if (failed(layer) || !resultType.getElementType().isF32())
       return;
     std::optional<::ds::quant::Int8Columns> weight =
-        weightCodes(rhs, transposed);
+        weightCodes(layer->weight, layer->weightTransposed);
     if (!weight)
       return;
     OpBuilder b(op);
-    std::optional<q::QuantizedActivation> x = activationCodes(b, lhs);
+    std::optional<q::QuantizedActivation> x = activationCodes(b, layer->input);
     if (!x)
       return;
     int64_t n = weight->scales.size(),
             k = weight->codes.size() / std::max<int64_t>(1, n);
     Value product =
         q::buildInt8Product(b, op->getLoc(), *x, *weight, k, n, resultType);
-    Value result = q::finishLayer(
-        b, op->getLoc(), product, bias,
-        op->getAttrOfType<StringAttr>("activation"),
-        op->getAttrOfType<ArrayAttr>("activation_params"), resultType);
+    Value result =
+        q::finishLayer(b, op->getLoc(), product, layer->bias, layer->activation,
+                       layer->activationParams, resultType);
     g::recordFusion(op, "qdq_to_integer");
     op->getResult(0).replaceAllUsesWith(result);
     op->erase();

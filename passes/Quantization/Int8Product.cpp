@@ -9,6 +9,36 @@ using namespace mlir::ds;
 namespace g = mlir::ds::graph;
 namespace q = mlir::ds::quant;
 
+FailureOr<q::MatrixLayer> q::readMatrixLayer(Operation *op, std::string &why) {
+  MatrixLayer layer;
+  layer.activation = op->getAttrOfType<StringAttr>("activation");
+  layer.activationParams = op->getAttrOfType<ArrayAttr>("activation_params");
+  if (auto matmul = dyn_cast<g::MatMulOp>(op)) {
+    layer.input = matmul.getLhs();
+    layer.weight = matmul.getRhs();
+    layer.bias = matmul.getBias();
+    return layer;
+  }
+  auto gemm = cast<g::GemmOp>(op);
+  if (gemm.getTransA() || gemm.getAlpha().convertToDouble() != 1.0 ||
+      (gemm.getC() && gemm.getBeta().convertToDouble() != 1.0)) {
+    why = "Gemm with transA, alpha != 1 or beta != 1";
+    return failure();
+  }
+  layer.input = gemm.getA();
+  layer.weight = gemm.getB();
+  layer.bias = gemm.getC();
+  layer.weightTransposed = gemm.getTransB();
+  return layer;
+}
+
+DenseElementsAttr q::transposeMatrix(DenseElementsAttr matrix) {
+  auto shape = llvm::cast<ShapedType>(matrix.getType()).getShape();
+  return g::transposeConstant(
+      matrix, {1, 0},
+      RankedTensorType::get({shape[1], shape[0]}, matrix.getElementType()));
+}
+
 Value q::buildInt8Product(OpBuilder &b, Location loc,
                           const QuantizedActivation &x,
                           const ::ds::quant::Int8Columns &weight, int64_t k,

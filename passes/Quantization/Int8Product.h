@@ -1,5 +1,7 @@
-//===- Int8Product.h - the int8 layer both quantization paths build -*- C++
-//-*-===//
+//===- Int8Product.h - the int8 layer of both quantizers --------*- C++ -*-===//
+//
+// How ds-quantize and ds-fold-qdq read a MatMul/Gemm layer, and the int8
+// layer they both build from it.
 //
 // A float layer y = act(x @ W + bias) with int8 weights and a uint8 (or
 // int8) activation, as ds-quantize makes it from float weights and
@@ -20,6 +22,22 @@
 #include "mlir/IR/BuiltinAttributes.h"
 
 namespace mlir::ds::quant {
+
+/// A MatMul or Gemm read as y = act(x @ W + bias), with W as the op holds
+/// it: [K, N], or [N, K] for a Gemm with transB.
+struct MatrixLayer {
+  Value input, weight, bias;
+  bool weightTransposed = false;
+  StringAttr activation;      // fused epilogue, or null
+  ArrayAttr activationParams; // its constants, or null
+};
+
+/// `op` (a dsg.matmul or dsg.gemm) as a MatrixLayer; fails, with `why`, for
+/// a Gemm with transA, alpha != 1 or beta != 1.
+FailureOr<MatrixLayer> readMatrixLayer(Operation *op, std::string &why);
+
+/// A 2-D constant transposed ([N, K] -> [K, N]).
+DenseElementsAttr transposeMatrix(DenseElementsAttr matrix);
 
 /// The activation side: its codes and their scale and zero point (rank-0
 /// tensors, run-time values or constants).

@@ -31,55 +31,27 @@ struct Layer {
 
 /// The layer `op` is, or why it is left in float.
 FailureOr<Layer> asLayer(Operation *op, std::string &why) {
-  auto f32Constant = [](Value v) -> DenseElementsAttr {
-    DenseElementsAttr attr;
-    if (v && matchPattern(v, m_Constant(&attr)) &&
-        attr.getElementType().isF32() &&
-        llvm::cast<ShapedType>(attr.getType()).getRank() == 2)
-      return attr;
-    return nullptr;
-  };
-  auto isF32 = [](Value v) {
-    return llvm::cast<ShapedType>(v.getType()).getElementType().isF32();
-  };
-  Layer layer{op,
-              {},
-              {},
-              {},
-              op->getAttrOfType<StringAttr>("activation"),
-              op->getAttrOfType<ArrayAttr>("activation_params")};
-  if (auto matmul = dyn_cast<g::MatMulOp>(op)) {
-    layer.input = matmul.getLhs();
-    layer.weight = f32Constant(matmul.getRhs());
-    layer.bias = matmul.getBias();
-  } else {
-    auto gemm = cast<g::GemmOp>(op);
-    if (gemm.getTransA() || gemm.getAlpha().convertToDouble() != 1.0 ||
-        (gemm.getC() && gemm.getBeta().convertToDouble() != 1.0)) {
-      why = "Gemm with transA, alpha != 1 or beta != 1";
-      return failure();
-    }
-    layer.input = gemm.getA();
-    layer.weight = f32Constant(gemm.getB());
-    if (layer.weight && gemm.getTransB())
-      layer.weight = g::transposeConstant(
-          layer.weight, {1, 0},
-          RankedTensorType::get(
-              llvm::to_vector(llvm::reverse(
-                  llvm::cast<ShapedType>(layer.weight.getType()).getShape())),
-              layer.weight.getElementType()));
-    layer.bias = gemm.getC();
-  }
-  if (!layer.weight) {
+  FailureOr<q::MatrixLayer> matrix = q::readMatrixLayer(op, why);
+  if (failed(matrix))
+    return failure();
+  DenseElementsAttr weight;
+  if (!matchPattern(matrix->weight, m_Constant(&weight)) ||
+      !weight.getElementType().isF32() ||
+      llvm::cast<ShapedType>(weight.getType()).getRank() != 2) {
     why = "the weight is not a 2-D float32 constant";
     return failure();
   }
-  if (!isF32(layer.input) ||
-      llvm::cast<ShapedType>(layer.input.getType()).getRank() < 2) {
+  auto inputType = llvm::cast<ShapedType>(matrix->input.getType());
+  if (!inputType.getElementType().isF32() || inputType.getRank() < 2) {
     why = "the input is not a float32 matrix";
     return failure();
   }
-  return layer;
+  return Layer{op,
+               matrix->input,
+               matrix->weightTransposed ? q::transposeMatrix(weight) : weight,
+               matrix->bias,
+               matrix->activation,
+               matrix->activationParams};
 }
 
 /// A quantized layer: its result, the bytes of its stored weight data and
@@ -108,7 +80,6 @@ struct QuantizeWeightsPass
           << mode << "' (int8, static-int8, int4, int2 or none)";
       return signalPassFailure();
     }
-    llvm::StringMap<::ds::quant::ActivationParams> activationParams;
     llvm::StringMap<std::pair<double, double>> activationRange;
     for (const std::string &entry : activationRanges) {
       auto [node, range] = StringRef(entry).rsplit('=');
@@ -120,10 +91,10 @@ struct QuantizeWeightsPass
             << entry << "' is not NODE=MIN:MAX with MIN <= MAX";
         return signalPassFailure();
       }
-      activationParams[node] = ::ds::quant::uint8ActivationParams(min, max);
       activationRange[node] = {min, max};
     }
-    llvm::StringMap<int> bitsByNode;
+    // In the option's order, so that an error names the first bad entry.
+    SmallVector<std::pair<StringRef, int>> bitsEntries;
     for (const std::string &entry : layerBits) {
       auto [node, text] = StringRef(entry).rsplit('=');
       int bits = 0;
@@ -133,7 +104,7 @@ struct QuantizeWeightsPass
             << entry << "' is not NODE=BITS with BITS 2, 4, 8 or 32";
         return signalPassFailure();
       }
-      bitsByNode[node] = bits;
+      bitsEntries.push_back({node, bits});
     }
     if (groupSize <= 0 || groupSize % 8) {
       getOperation().emitError(
@@ -152,13 +123,15 @@ struct QuantizeWeightsPass
     llvm::StringSet<> candidateNames;
     for (Operation *op : candidates)
       candidateNames.insert(g::nodeName(op));
-    for (const std::string &entry : layerBits)
-      if (!candidateNames.contains(StringRef(entry).rsplit('=').first)) {
+    llvm::StringMap<int> bitsByNode;
+    for (auto [node, bits] : bitsEntries) {
+      if (!candidateNames.contains(node)) {
         getOperation().emitError("layer-bits names '")
-            << StringRef(entry).rsplit('=').first
-            << "', which is not a MatMul or Gemm node of this function";
+            << node << "', which is not a MatMul or Gemm node of this function";
         return signalPassFailure();
       }
+      bitsByNode[node] = bits;
+    }
     for (Operation *op : candidates) {
       // Kept apart: the op is erased once rewritten.
       std::string node = g::nodeName(op);
@@ -191,12 +164,14 @@ struct QuantizeWeightsPass
       }
       int64_t floatBytes = layer->weight.getNumElements() * 4;
       OpBuilder b(op);
-      auto params = activationParams.find(node);
-      bool calibrated = staticInt8 && params != activationParams.end();
-      auto [result, bytes, zeroCodes] =
-          bits == 8
-              ? rewriteInt8(b, *layer, calibrated ? &params->second : nullptr)
-              : rewriteGroupwise(b, *layer, bits);
+      auto range = activationRange.find(node);
+      std::optional<::ds::quant::ActivationParams> calibrated;
+      if (staticInt8 && range != activationRange.end())
+        calibrated = ::ds::quant::uint8ActivationParams(range->second.first,
+                                                        range->second.second);
+      auto [result, bytes, zeroCodes] = bits == 8
+                                            ? rewriteInt8(b, *layer, calibrated)
+                                            : rewriteGroupwise(b, *layer, bits);
       result = q::finishLayer(b, op->getLoc(), result, layer->bias,
                               layer->activation, layer->activationParams,
                               op->getResult(0).getType());
@@ -213,12 +188,12 @@ struct QuantizeWeightsPass
         record.set("activation",
                    StringAttr::get(ctx, calibrated ? "static" : "dynamic"));
       if (calibrated) {
-        auto [min, max] = activationRange.lookup(node);
+        auto [min, max] = range->second;
         record.set(
             "activation_range",
             b.getArrayAttr({b.getF64FloatAttr(min), b.getF64FloatAttr(max)}));
-        record.set("activation_scale", b.getF32FloatAttr(params->second.scale));
-        record.set("activation_zero_point", i64(params->second.zeroPoint));
+        record.set("activation_scale", b.getF32FloatAttr(calibrated->scale));
+        record.set("activation_zero_point", i64(calibrated->zeroPoint));
       }
       record.set("weight_bytes_fp32", i64(floatBytes));
       record.set("weight_bytes", i64(bytes));
@@ -249,8 +224,9 @@ struct QuantizeWeightsPass
   /// int8: y = dequant(matmul_integer(q(x), Wq) - zp_x * colsum(Wq),
   /// s_x * s_w), with q(x)'s scale and zero point from the activation at run
   /// time, or the constants `calibrated` gives.
-  Rewritten rewriteInt8(OpBuilder &b, const Layer &layer,
-                        const ::ds::quant::ActivationParams *calibrated) {
+  Rewritten
+  rewriteInt8(OpBuilder &b, const Layer &layer,
+              const std::optional<::ds::quant::ActivationParams> &calibrated) {
     Location loc = layer.op->getLoc();
     auto weightType = llvm::cast<ShapedType>(layer.weight.getType());
     int64_t k = weightType.getDimSize(0), n = weightType.getDimSize(1);

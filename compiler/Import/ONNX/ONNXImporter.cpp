@@ -425,15 +425,17 @@ bool onnx_import::readModelFile(const std::string &path,
   // with a deeper limit is well formed but nests its subgraphs (If and Loop
   // bodies) too deep to compile; say so rather than call it corrupt.
   constexpr int kProbeDepth = 10000;
-  onnx::ModelProto deep;
-  google::protobuf::io::CodedInputStream stream(
-      reinterpret_cast<const uint8_t *>(bytes.data()), (int)bytes.size());
-  stream.SetRecursionLimit(kProbeDepth);
-  if (bytes.size() < (size_t)INT_MAX && deep.ParseFromCodedStream(&stream) &&
-      stream.ConsumedEntireMessage() && deep.has_graph()) {
-    error = path + ": the model nests subgraphs (If/Loop bodies) deeper "
-                   "than the 100 message levels protobuf reads";
-    return false;
+  if (bytes.size() < (size_t)INT_MAX) {
+    onnx::ModelProto deep;
+    google::protobuf::io::CodedInputStream stream(
+        reinterpret_cast<const uint8_t *>(bytes.data()), (int)bytes.size());
+    stream.SetRecursionLimit(kProbeDepth);
+    if (deep.ParseFromCodedStream(&stream) && stream.ConsumedEntireMessage() &&
+        deep.has_graph()) {
+      error = path + ": the model nests subgraphs (If/Loop bodies) deeper "
+                     "than the 100 message levels protobuf reads";
+      return false;
+    }
   }
   error = path + ": not a valid ONNX model (protobuf parse failed or the "
                  "file is truncated)";

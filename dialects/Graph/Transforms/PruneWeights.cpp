@@ -23,13 +23,15 @@ DenseElementsAttr constantWeights(Value v) {
 }
 
 /// The weight operand of a prunable layer.
-Value weightOf(Operation *op) {
+OpOperand &weightOperand(Operation *op) {
   if (auto conv = dyn_cast<ConvOp>(op))
-    return conv.getWeight();
+    return conv.getWeightMutable();
   if (auto gemm = dyn_cast<GemmOp>(op))
-    return gemm.getB();
-  return cast<MatMulOp>(op).getRhs();
+    return gemm.getBMutable();
+  return cast<MatMulOp>(op).getRhsMutable();
 }
+
+Value weightOf(Operation *op) { return weightOperand(op).get(); }
 
 /// Multiply-adds times two, from the static result shape.
 int64_t layerFlops(Operation *op) {
@@ -67,19 +69,20 @@ struct LayerStats {
   }
 };
 
-/// Ops that map each channel (dim 1) on its own: removing channel c of the
-/// input removes channel c of the result and nothing else.
-bool isPerChannel(Operation *op) {
+/// Ops that map each channel (on `axis`) on its own: removing channel c of
+/// the input removes channel c of the result and nothing else. BatchNorm,
+/// pooling and reductions keep channels on axis 1 only.
+bool isPerChannel(Operation *op, int64_t axis) {
   if (op->getNumResults() != 1)
     return false;
   if (isa<BatchNormOp, MaxPoolOp, AveragePoolOp>(op))
-    return true;
+    return axis == 1;
   if (auto clip = dyn_cast<ClipOp>(op))
     return (!clip.getMin() || clip.getMin().getType().getNumElements() == 1) &&
            (!clip.getMax() || clip.getMax().getType().getNumElements() == 1);
   if (isa<ReduceMeanOp, ReduceMaxOp>(op)) {
     auto axes = op->getAttrOfType<DenseI64ArrayAttr>("axes").asArrayRef();
-    return op->getAttrOfType<BoolAttr>("keepdims").getValue() &&
+    return axis == 1 && op->getAttrOfType<BoolAttr>("keepdims").getValue() &&
            llvm::all_of(axes, [](int64_t a) { return a >= 2; });
   }
   return op->getNumOperands() == 1 &&
@@ -291,10 +294,9 @@ struct PruneWeightsPass
       Operation *user = use.getOwner();
       if (isa<ConvOp, GemmOp, MatMulOp>(user)) {
         // A conv reads channels on axis 1, a matrix product on the last.
-        bool matches = isa<ConvOp>(user) ? axis == 1 : axis == rank - 1;
-        std::optional<int64_t> weightAxis = inputChannelAxis(use);
-        if (!matches)
+        if (isa<ConvOp>(user) ? axis != 1 : axis != rank - 1)
           return "a consumer layer reads the channels on another axis";
+        std::optional<int64_t> weightAxis = inputChannelAxis(use);
         if (!weightAxis)
           return "a consumer layer is grouped, transposes its input or has "
                  "run-time weights";
@@ -303,14 +305,7 @@ struct PruneWeightsPass
       }
       if (isa<func::ReturnOp>(user))
         return "the channels are a graph output";
-      // BatchNorm, pooling and reductions keep channels on axis 1 only.
-      bool perChannel =
-          isPerChannel(user) &&
-          (axis == 1 ||
-           (user->getNumOperands() == 1 &&
-            user->hasTrait<OpTrait::SameOperandsAndResultShape>()) ||
-           isa<ClipOp>(user));
-      if (!perChannel || use.getOperandNumber() != 0)
+      if (!isPerChannel(user, axis) || use.getOperandNumber() != 0)
         return "the channels reach '" +
                user->getName().getStringRef().str() +
                "' (a residual connection or another op that mixes them)";
@@ -390,11 +385,8 @@ struct PruneWeightsPass
       auto constant = [&](DenseElementsAttr attr) -> Value {
         return b.create<ConstantOp>(op->getLoc(), attr);
       };
-      OpOperand &weightUse =
-          *llvm::find_if(op->getOpOperands(), [&](OpOperand &operand) {
-            return operand.get() == weightOf(op);
-          });
-      weightUse.set(constant(sliceChannels(weights, axes->weight, keep)));
+      weightOperand(op).set(
+          constant(sliceChannels(weights, axes->weight, keep)));
       if (OpOperand *bias = biasOperand(op))
         if (auto attr = constantWeights(bias->get())) {
           auto type = llvm::cast<RankedTensorType>(attr.getType());
@@ -422,14 +414,12 @@ struct PruneWeightsPass
       int64_t readerFlopsBefore = 0, readerFlopsAfter = 0;
       for (const Reader &reader : readers) {
         readerFlopsBefore += layerFlops(reader.op);
-        Value weight = weightOf(reader.op);
-        auto rw = constantWeights(weight);
+        auto rw = constantWeights(weightOf(reader.op));
         readerBytesBefore += rw.getNumElements() * 4;
         b.setInsertionPoint(reader.op);
         DenseElementsAttr sliced = sliceChannels(rw, reader.weightAxis, keep);
-        for (OpOperand &operand : reader.op->getOpOperands())
-          if (operand.get() == weight && operand.getOperandNumber() != 0)
-            operand.set(b.create<ConstantOp>(reader.op->getLoc(), sliced));
+        weightOperand(reader.op).set(
+            b.create<ConstantOp>(reader.op->getLoc(), sliced));
         readerBytesAfter += sliced.getNumElements() * 4;
         readerFlopsAfter += layerFlops(reader.op);
       }
