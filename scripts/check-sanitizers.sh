@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the `sanitize` preset (AddressSanitizer and UndefinedBehaviorSanitizer
-# over our code, the tools and the runtime; LLVM, MLIR and generated models
-# are not instrumented) into build-sanitize/ and runs the unit tests and
-# every lit test (hostile-model corpus included) with it. Any report fails.
+# Builds the `sanitize` preset (clang with AddressSanitizer and
+# UndefinedBehaviorSanitizer over our code, the tools and the runtime; LLVM,
+# MLIR and generated models are not instrumented) into build-sanitize/, runs
+# the unit tests and every lit test (hostile-model corpus included) with it,
+# then each libFuzzer target for FUZZ_SECONDS (default 60). Any report fails.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,3 +21,4 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 build-sanitize/bin/ds-unit-tests
 lit=/usr/lib/llvm-19/build/utils/lit/lit.py
 python3 "$lit" -sv build-sanitize/test
+"$repo/scripts/run-fuzzers.sh" "${FUZZ_SECONDS:-60}"

@@ -11,11 +11,14 @@ build=${DS_BUILD_DIR:-$repo/build}
 packages=(
   # Compiler infrastructure: LLVM/MLIR 19, shared libraries and TableGen.
   llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools llvm-19 libzstd-dev
-  # Build tools.
-  cmake ninja-build g++ ccache
+  # Build tools; clang and its runtimes build the sanitizer and fuzzing
+  # preset (the `sanitizers` test).
+  cmake ninja-build g++ ccache clang-19 libclang-rt-19-dev
   # Model format and the libraries the tools use.
   libonnx-dev libprotobuf-dev protobuf-compiler libflatbuffers-dev
   flatbuffers-compiler libcli11-dev libspdlog-dev catch2
+  # gzip streams for deepseek-package.
+  zlib1g-dev
   # Conformance data and the model generators used by tests.
   libonnx-testdata python3 python3-onnx python3-numpy
 )

@@ -15,6 +15,8 @@ config.excludes = ["unit", "conformance", "Inputs", "CMakeLists.txt",
 config.environment["PATH"] = os.pathsep.join(
     [config.ds_tools_dir, config.llvm_tools_dir, os.environ.get("PATH", "")])
 config.substitutions.append(("%onnx_data", config.onnx_test_data))
+# The build tree under test (bin/ holds the tools).
+config.substitutions.append(("%ds_build", config.ds_obj_root))
 # The interpreter that has the onnx module, for model generators.
 config.substitutions.append(("%python_onnx", "/usr/bin/python3"))
 

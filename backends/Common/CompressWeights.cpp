@@ -40,10 +40,11 @@ struct CompressWeightsPass
       std::vector<float> nonZeros;
       std::vector<uint8_t> bitmap((n + 7) / 8, 0);
       int64_t i = 0;
-      for (const APFloat &v : dense.getValues<APFloat>()) {
+      // Plain floats, not APFloat: this loop sees every weight of the model.
+      for (float v : dense.getValues<float>()) {
         // Exact bits: -0.0 is kept as a non-zero.
-        if (!v.bitcastToAPInt().isZero()) {
-          nonZeros.push_back(v.convertToFloat());
+        if (llvm::bit_cast<uint32_t>(v) != 0) {
+          nonZeros.push_back(v);
           bitmap[i / 8] |= uint8_t(1) << (i % 8);
         }
         ++i;

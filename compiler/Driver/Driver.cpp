@@ -17,6 +17,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
+#include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FileSystem.h"
@@ -27,12 +28,13 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
-#include <cstring>
-#include <optional>
 #include <cmath>
 #include <cstdlib>
-#include <random>
+#include <cstring>
 #include <map>
+#include <optional>
+#include <random>
+#include <set>
 
 using namespace mlir;
 using namespace mlir::ds;
@@ -156,20 +158,92 @@ bool writeText(const std::string &path, const std::string &text) {
   return false;
 }
 
+/// Times the stages for report.json and tells CompileOptions::onStage.
 class StageTimer {
 public:
-  void start() { begin = std::chrono::steady_clock::now(); }
-  void stop(StringRef stage) {
+  explicit StageTimer(const CompileOptions &options) : options(options) {}
+  void start(StringRef name) {
+    stage = name.str();
+    if (options.onStage)
+      options.onStage(stage, -1);
+    begin = std::chrono::steady_clock::now();
+  }
+  void stop() {
     double ms = std::chrono::duration<double, std::milli>(
                     std::chrono::steady_clock::now() - begin)
                     .count();
     timings[stage] = std::round(ms * 10) / 10;
+    if (options.onStage)
+      options.onStage(stage, ms);
   }
   llvm::json::Object timings;
 
 private:
+  const CompileOptions &options;
+  std::string stage;
   std::chrono::steady_clock::time_point begin;
 };
+
+/// The names of the passes in `pm`, from its textual form
+/// ("builtin.module(ds-a{opt=1}, func.func(canonicalize))").
+static std::set<std::string> passNames(OpPassManager &pm) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  pm.printAsTextualPipeline(os);
+  std::set<std::string> names;
+  std::string word;
+  int braces = 0; // pass options are not names
+  for (char c : text) {
+    if (c == '{')
+      ++braces;
+    if (c == '}')
+      --braces;
+    if (braces == 0 && (llvm::isAlnum(c) || c == '-' || c == '_' || c == '.')) {
+      word += c;
+      continue;
+    }
+    if (!word.empty() && c != '(')
+      names.insert(word);
+    word.clear();
+  }
+  if (!word.empty())
+    names.insert(word);
+  return names;
+}
+
+/// --dump-ir-after: prints the module after each named pass of `pm`, to
+/// stderr or under --dump-ir-dir/`pipeline`.
+static LogicalResult enableIRDump(PassManager &pm,
+                                  const CompileOptions &options,
+                                  StringRef pipeline) {
+  if (options.dumpIRAfter.empty())
+    return success();
+  // Weights would drown the IR; 16 elements show what a constant is.
+  OpPrintingFlags flags;
+  flags.elideLargeElementsAttrs(16);
+  auto never = [](Pass *, Operation *) { return false; };
+  auto after = [names = options.dumpIRAfter](Pass *pass, Operation *) {
+    return llvm::is_contained(names, "all") ||
+           llvm::is_contained(names, pass->getArgument().str());
+  };
+  if (options.dumpIRDir.empty()) {
+    pm.enableIRPrinting(never, after, /*printModuleScope=*/true,
+                        /*printAfterOnlyOnChange=*/false,
+                        /*printAfterOnlyOnFailure=*/false, llvm::errs(), flags);
+    return success();
+  }
+  llvm::SmallString<256> dir(options.dumpIRDir);
+  llvm::sys::path::append(dir, pipeline);
+  if (std::error_code ec = llvm::sys::fs::create_directories(dir)) {
+    llvm::errs() << "deepseek-convert: error: --dump-ir-dir: cannot create '"
+                 << dir << "': " << ec.message() << "\n";
+    return failure();
+  }
+  pm.enableIRPrintingToFileTree(never, after, /*printModuleScope=*/true,
+                                /*printAfterOnlyOnChange=*/false,
+                                /*printAfterOnlyOnFailure=*/false, dir, flags);
+  return success();
+}
 
 } // namespace
 
@@ -216,8 +290,8 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
     return success();
   });
 
-  StageTimer timer;
-  timer.start();
+  StageTimer timer(options);
+  timer.start("import");
   ImportOptions importOptions;
   importOptions.inputShapes = options.inputShapes;
   importOptions.maxModelBytes = options.maxModelBytes;
@@ -225,7 +299,7 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
   if (failed(imported))
     return CompileStatus::BadInput;
   OwningOpRef<ModuleOp> module = std::move(*imported);
-  timer.stop("import");
+  timer.stop();
   auto func = *module->getOps<func::FuncOp>().begin();
   ModelSignature signature = signatureOf(func);
   llvm::json::Object importedSummary = graphSummary(*module);
@@ -246,18 +320,22 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
   std::map<std::string, int> layerBits = options.quantizeLayerBits;
   if (options.quantize == "adaptive") {
     adaptive.emplace();
+    timer.start("quantization_search");
     CompileStatus planned =
         planAdaptiveQuantization(options, evaluation, *adaptive);
     if (planned != CompileStatus::Success)
       return planned;
+    timer.stop();
     layerBits = adaptive->layerBits();
   }
   std::map<std::string, std::pair<double, double>> activationRanges;
   if (options.quantize == "static-int8") {
+    timer.start("calibration");
     CompileStatus calibrated =
         calibrateActivationRanges(options, evaluation, activationRanges);
     if (calibrated != CompileStatus::Success)
       return calibrated;
+    timer.stop();
   }
 
   // The output's parent may not exist yet; the output itself appears only
@@ -276,7 +354,6 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
     return std::string(p);
   };
 
-  timer.start();
   PassManager graphPM(&context);
   GraphPipelineOptions graphOptions;
   graphOptions.fusion = options.fusion;
@@ -301,9 +378,39 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
   }
   graphOptions.exposeLayerInputs = options.exposeLayerInputs;
   buildGraphOptimizationPipeline(graphPM, graphOptions);
+  // The element type the graph computes in (MLIR's name for it).
+  std::string computeType = options.precision == "fp16"   ? "f16"
+                            : options.precision == "bf16" ? "bf16"
+                                                          : "";
+  TargetOptions targetOptions{options.cpu, options.features, options.gpu};
+  auto buildLowering = [&](PassManager &pm) {
+    buildGraphToLinalgPipeline(pm, computeType);
+    backend->buildCodegenPipeline(pm, targetOptions);
+  };
+  if (!options.dumpIRAfter.empty()) {
+    // A misspelt pass name is caught before anything runs.
+    std::set<std::string> known = passNames(graphPM);
+    PassManager lowering(&context);
+    buildLowering(lowering);
+    known.merge(passNames(lowering));
+    for (const std::string &name : options.dumpIRAfter)
+      if (name != "all" && !known.count(name)) {
+        std::string list;
+        for (const std::string &k : known)
+          if (k != "builtin.module" && k != "func.func" && k != "gpu.module")
+            list += (list.empty() ? "" : ", ") + k;
+        llvm::errs() << "deepseek-convert: error: --dump-ir-after '" << name
+                     << "' is not a pass of this compilation (its passes: "
+                     << list << ")\n";
+        return CompileStatus::BadInput;
+      }
+  }
+  if (failed(enableIRDump(graphPM, options, "1-graph")))
+    return CompileStatus::BadInput;
+  timer.start("graph_passes");
   if (failed(graphPM.run(*module)))
     return CompileStatus::CompileFailure;
-  timer.stop("graph_passes");
+  timer.stop();
   if (options.exposeLayerInputs)
     signature = signatureOf(func);
   llvm::json::Object optimizedSummary = graphSummary(*module);
@@ -345,25 +452,21 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
     if (!writeText(stagedPath(artifact), text))
       return CompileStatus::CompileFailure;
   } else {
-    timer.start();
     PassManager lowerPM(&context);
-    // The element type the graph computes in (MLIR's name for it).
-    std::string computeType = options.precision == "fp16"   ? "f16"
-                              : options.precision == "bf16" ? "bf16"
-                                                            : "";
-    buildGraphToLinalgPipeline(lowerPM, computeType);
-    TargetOptions targetOptions{options.cpu, options.features, options.gpu};
-    backend->buildCodegenPipeline(lowerPM, targetOptions);
+    buildLowering(lowerPM);
+    if (failed(enableIRDump(lowerPM, options, "2-lowering")))
+      return CompileStatus::BadInput;
+    timer.start("lowering");
     if (failed(lowerPM.run(*module))) {
       llvm::errs() << "deepseek-convert: error: lowering " << options.inputPath
                    << " for " << backend->name() << " failed\n";
       return CompileStatus::CompileFailure;
     }
-    timer.stop("lowering");
+    timer.stop();
     if (auto storage = (*module)->getAttr("ds.weight_storage"))
       weightStorage = attributeToJson(storage);
 
-    timer.start();
+    timer.start("codegen");
     auto [kind, fileName] = kinds.at(options.emit);
     artifact = fileName;
     ArtifactRequest request;
@@ -375,7 +478,7 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
       llvm::errs() << "deepseek-convert: error: " << error << "\n";
       return CompileStatus::CompileFailure;
     }
-    timer.stop("codegen");
+    timer.stop();
     // GPU kernels also go beside the library, for inspection and ptxas.
     for (auto [name, text] : kernelAssembly(*module))
       if (!writeText(stagedPath(name), text))
@@ -402,11 +505,15 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
   // The artifact's own outputs, run once for both records.
   std::optional<std::vector<float>> ours;
   std::string why;
+  bool measuring = false;
   for (llvm::json::Value *recordValue : {&pruning, &quantization}) {
     auto *record = recordValue->getAsObject();
     if (!record || options.emit != "lib" || !options.measureSimilarity ||
         (adaptive && recordValue == &quantization))
       continue;
+    if (!measuring)
+      timer.start("similarity");
+    measuring = true;
     std::optional<double> cosine;
     if (!ours && why.empty())
       ours = runOnInputs(stagedPath(artifact), evaluation, why);
@@ -432,6 +539,8 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
     (*record)["similarity_inputs"] =
         cosine ? evaluation.describe() : "not measured: " + why;
   }
+  if (measuring)
+    timer.stop();
 
   TargetOptions resolved{options.cpu, options.features, options.gpu};
   llvm::json::Object report{

@@ -2,6 +2,7 @@
 #ifndef DS_COMPILER_DRIVER_DRIVER_H
 #define DS_COMPILER_DRIVER_DRIVER_H
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -57,6 +58,15 @@ struct CompileOptions {
   uint64_t maxModelBytes = 0;
   /// --input-shape: sizes fixed at compile time for named inputs.
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// --dump-ir-after: the passes (by command-line name, as in
+  /// deepseek-opt, or "all") after which the module is printed.
+  std::vector<std::string> dumpIRAfter;
+  /// --dump-ir-dir: print those dumps as a file tree here, one
+  /// subdirectory per pipeline, instead of to stderr.
+  std::string dumpIRDir;
+  /// Told as each stage (the keys of report.json's compile_ms) begins,
+  /// with ms < 0, and ends, with its duration: progress display and logs.
+  std::function<void(const std::string &stage, double ms)> onStage;
 };
 
 /// Exit codes, documented in --help and README.

@@ -235,6 +235,9 @@ CompileStatus ScratchBuilds::build(CompileOptions variant, bool run,
   variant.reportPath.clear();
   variant.calibrationDir.clear();
   variant.measureSimilarity = false;
+  // Measuring builds are the compiler's business, not the user's.
+  variant.dumpIRAfter.clear();
+  variant.onStage = nullptr;
   llvm::SmallString<256> dir(scratch);
   llvm::sys::path::append(dir, "build" + std::to_string(builds++));
   variant.outputDir = std::string(dir);

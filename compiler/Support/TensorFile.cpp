@@ -444,29 +444,33 @@ std::string formatIndex(size_t flat, const std::vector<int64_t> &shape) {
   return formatShape(index);
 }
 
-bool readTensorFile(const std::string &path, Tensor &out, std::string &error) {
-  std::string bytes;
-  if (!readWholeFile(path, bytes, error))
-    return false;
+bool parseTensor(const std::string &bytes, const std::string &origin,
+                 Tensor &out, std::string &error) {
   std::string problem;
   try {
     TensorProto proto;
     if (!proto.ParseFromString(bytes)) {
-      error = "tensor file '" + path +
+      error = "tensor file '" + origin +
               "' is not a valid TensorProto (truncated or corrupt)";
       return false;
     }
     Tensor tensor;
     if (!decodeTensor(proto, tensor, problem)) {
-      error = "tensor file '" + path + "' " + problem;
+      error = "tensor file '" + origin + "' " + problem;
       return false;
     }
     out = std::move(tensor);
     return true;
   } catch (const std::exception &e) {
-    error = "cannot read tensor file '" + path + "': " + e.what();
+    error = "cannot read tensor file '" + origin + "': " + e.what();
     return false;
   }
+}
+
+bool readTensorFile(const std::string &path, Tensor &out, std::string &error) {
+  std::string bytes;
+  return readWholeFile(path, bytes, error) &&
+         parseTensor(bytes, path, out, error);
 }
 
 bool writeTensorFile(const std::string &path, const Tensor &t,

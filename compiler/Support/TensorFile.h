@@ -48,6 +48,11 @@ std::string formatIndex(size_t flat, const std::vector<int64_t> &shape);
 /// that disagree with the dims.
 bool readTensorFile(const std::string &path, Tensor &out, std::string &error);
 
+/// readTensorFile's decoding, on the file's bytes; `origin` names them in
+/// errors.
+bool parseTensor(const std::string &bytes, const std::string &origin,
+                 Tensor &out, std::string &error);
+
 /// Writes `t` as a TensorProto with name, dims and raw_data, atomically.
 bool writeTensorFile(const std::string &path, const Tensor &t,
                      std::string &error);

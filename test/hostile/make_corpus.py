@@ -214,6 +214,31 @@ for name, scale in (("quantize_scale_zero", 0.0), ("quantize_scale_nan", np.nan)
         [numpy_helper.from_array(np.array(scale, np.float32), "s"),
          numpy_helper.from_array(np.array(0, np.uint8), "z")]),
         "scale")
+# Arity the ONNX checker would catch, at an opset it does not know (found
+# by ds-fuzz-import: a Conv with no outputs wrote past the importer's list).
+add_model("node_without_outputs", model_of(
+    [helper.make_node("Conv", ["x", "w"], [], name="conv")],
+    [fvalue("x", [1, 1, 4, 4])], [fvalue("y", [1, 1, 4, 4])],
+    [numpy_helper.from_array(np.ones((1, 1, 1, 1), np.float32), "w")],
+    opset=21),
+    r"node 'conv' \(Conv, opset 21\).*has 0 outputs")
+add_model("missing_required_input", model_of(
+    [helper.make_node("Gemm", ["x", ""], ["y"], name="gemm")],
+    [fvalue("x", [2, 2])], [fvalue("y", [2, 2])], opset=21),
+    r"node 'gemm' \(Gemm, opset 21\).*input 1 \('B'\) is required")
+# Shapes computed from constants are bounded like declared ones (the
+# Reshape case was found by ds-fuzz-import: its dim product overflowed).
+add_model("reshape_overflow", model_of(
+    [helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")],
+    [fvalue("x", [2, 3])], [fvalue("y", [6])],
+    [numpy_helper.from_array(np.array([109, 5188146770730811391], np.int64),
+                             "shape")]),
+    r"node 'reshape' \(Reshape, opset 17\).*more than 2\^40 elements")
+add_model("expand_absurd", model_of(
+    [helper.make_node("Expand", ["x", "shape"], ["y"], name="expand")],
+    [fvalue("x", [1, 1])], [fvalue("y", [2**31, 2**31])],
+    [numpy_helper.from_array(np.array([2**31, 2**31], np.int64), "shape")]),
+    r"node 'expand' \(Expand, opset 17\).*more than 2\^40 elements")
 add_model("unknown_domain", model_of(
     [helper.make_node("Relu", ["x"], ["y"], name="relu", domain="com.nowhere")],
     [fvalue("x", [2])], [fvalue("y", [2])], domains=["com.nowhere"]),

@@ -27,7 +27,7 @@ TEST_CASE("defaults for a minimal command line", "[options]") {
   CHECK(cl.compile.target == "x86_64");
   CHECK(cl.compile.emit == "lib");
   CHECK(cl.compile.cpu.empty());
-  CHECK_FALSE(cl.verbose);
+  CHECK(cl.logLevel == "warn");
 }
 
 TEST_CASE("every option is taken", "[options]") {
@@ -41,7 +41,7 @@ TEST_CASE("every option is taken", "[options]") {
   CHECK(cl.compile.emit == "asm");
   CHECK(cl.compile.reportPath == "r.json");
   CHECK(cl.compile.features == "+avx2");
-  CHECK(cl.verbose);
+  CHECK(cl.logLevel == "info");
 }
 
 TEST_CASE("bad command lines are usage errors", "[options]") {

@@ -1,19 +1,138 @@
 //===- Options.cpp - deepseek-convert command-line parsing ----------------===//
 #include "tools/deepseek-convert/Options.h"
 
+#include "compiler/Support/Version.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/YAMLParser.h"
+
 #include <CLI/CLI.hpp>
 
+#include <set>
 #include <sstream>
 
 using namespace ds::tools;
 
-/// Runs a CLI11 parse, mapping help and errors to ParseOutcome.
+namespace {
+
+/// --config FILE: YAML, or JSON (which YAML reads too). The top level maps
+/// long option names (without the dashes) to a value, or to a list for
+/// repeatable options; flags take true or false.
+class ConfigFile : public CLI::Config {
+public:
+  ConfigFile(std::string path, std::set<std::string> options)
+      : path(std::move(path)), options(std::move(options)) {}
+
+  std::vector<CLI::ConfigItem> from_config(std::istream &input) const override {
+    std::string text((std::istreambuf_iterator<char>(input)),
+                     std::istreambuf_iterator<char>());
+    llvm::SourceMgr sources;
+    std::string problem;
+    sources.setDiagHandler(
+        [](const llvm::SMDiagnostic &d, void *out) {
+          auto &message = *static_cast<std::string *>(out);
+          if (message.empty())
+            message = "line " + std::to_string(d.getLineNo()) + ": " +
+                      d.getMessage().str();
+        },
+        &problem);
+    llvm::yaml::Stream stream(text, sources);
+    std::vector<CLI::ConfigItem> items;
+    auto fail = [&](const std::string &why) {
+      throw CLI::FileError("--config " + path + ": " + why);
+    };
+    llvm::yaml::document_iterator doc = stream.begin();
+    if (doc == stream.end() || !doc->getRoot())
+      fail("empty file");
+    auto *root = llvm::dyn_cast<llvm::yaml::MappingNode>(doc->getRoot());
+    if (!root && problem.empty())
+      fail("the top level must map option names to values");
+    auto scalar = [&](llvm::yaml::Node *node, const std::string &key) {
+      auto *s = llvm::dyn_cast_or_null<llvm::yaml::ScalarNode>(node);
+      if (!s)
+        fail("'" + key + "' must be a value or a list of values");
+      llvm::SmallString<64> storage;
+      return s->getValue(storage).str();
+    };
+    for (llvm::yaml::KeyValueNode &entry :
+         root ? llvm::make_range(root->begin(), root->end())
+              : llvm::make_range(llvm::yaml::MappingNode::iterator(),
+                                 llvm::yaml::MappingNode::iterator())) {
+      if (!problem.empty())
+        break;
+      std::string key = scalar(entry.getKey(), "a key");
+      if (!options.count(key))
+        fail("'" + key + "' is not a deepseek-convert option");
+      CLI::ConfigItem item;
+      item.name = key;
+      if (auto *list = llvm::dyn_cast_or_null<llvm::yaml::SequenceNode>(
+              entry.getValue())) {
+        for (llvm::yaml::Node &element : *list)
+          item.inputs.push_back(scalar(&element, key));
+      } else {
+        item.inputs.push_back(scalar(entry.getValue(), key));
+      }
+      items.push_back(std::move(item));
+    }
+    if (!problem.empty() || stream.failed())
+      fail(problem.empty() ? "not valid YAML or JSON" : problem);
+    return items;
+  }
+
+  /// The options set, as YAML this class reads back.
+  std::string to_config(const CLI::App *app, bool defaults, bool,
+                        std::string) const override {
+    std::string out;
+    for (const CLI::Option *opt : app->get_options()) {
+      std::string name = opt->get_single_name();
+      if (!options.count(name) || (opt->count() == 0 && !defaults))
+        continue;
+      std::vector<std::string> values = opt->reduced_results();
+      if (values.empty())
+        continue;
+      out += name + ":";
+      if (values.size() == 1 && opt->get_expected_max() <= 1) {
+        out += " " + values.front() + "\n";
+        continue;
+      }
+      for (const std::string &v : values)
+        out += "\n  - " + v;
+      out += "\n";
+    }
+    return out;
+  }
+
+private:
+  std::string path;
+  std::set<std::string> options;
+};
+
+/// The --config argument, for ConfigFile's messages (CLI11 hands the
+/// parser only the stream).
+std::string configArgument(int argc, const char *const *argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--config" && i + 1 < argc)
+      return argv[i + 1];
+    if (arg.rfind("--config=", 0) == 0)
+      return arg.substr(9);
+  }
+  return "";
+}
+
+} // namespace
+
+/// Runs a CLI11 parse, mapping help, version and errors to ParseOutcome.
 static ParseOutcome runParser(CLI::App &app, int argc, const char *const *argv,
                               std::string &message) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp &) {
     message = app.help();
+    return ParseOutcome::ExitOk;
+  } catch (const CLI::CallForVersion &e) {
+    message = std::string(e.what()) + "\n";
     return ParseOutcome::ExitOk;
   } catch (const CLI::ParseError &e) {
     message = e.what();
@@ -80,57 +199,64 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
                "compiler bug on an accepted model); 2 bad input: bad options, "
                "an unreadable, invalid or unsupported model. On failure no "
                "output directory is left behind."};
+  app.get_formatter()->column_width(34);
+  // Added again last, so that the groups read in pipeline order.
+  app.set_help_flag();
   mlir::ds::CompileOptions &options = out.compile;
+
+  const char *kInput = "Input";
   std::string framework = "onnx";
   app.add_option("--input,-i", options.inputPath, "ONNX model file")
-      ->required();
-  app.add_option("--output,-o", options.outputDir,
-                 "Output directory (created or replaced atomically)")
-      ->required();
+      ->required()
+      ->group(kInput);
   app.add_option("--framework", framework, "Input format")
-      ->check(CLI::IsMember({"onnx"}));
-  app.add_option("--target", options.target, "Target backend")
-      ->default_val("x86_64");
+      ->check(CLI::IsMember({"onnx"}))
+      ->group(kInput);
+  std::vector<std::string> inputShapes;
+  app.add_option("--input-shape", inputShapes,
+                 "Fix an input's shape at compile time, NAME:1x3x224x224 "
+                 "(repeatable); symbolic dims left unfixed stay dynamic")
+      ->group(kInput);
+  app.add_option("--max-model-bytes", options.maxModelBytes,
+                 "Refuse models whose file and external data hold more "
+                 "bytes than this (0: no limit), checked before they are "
+                 "read")
+      ->group(kInput);
+  app.set_config("--config", "",
+                 "YAML or JSON file of options: long names without the "
+                 "dashes, e.g. `quantize: int8`; the command line wins")
+      ->group(kInput);
+
+  const char *kTarget = "Target";
+  app.add_option("--target", options.target, "Target backend: x86_64 or cuda")
+      ->default_val("x86_64")
+      ->group(kTarget);
   app.add_option("--cpu", options.cpu,
-                 "LLVM CPU name (default: the host CPU when compiling for it)");
+                 "LLVM CPU name (default: the host CPU when compiling for it)")
+      ->group(kTarget);
   app.add_option("--features", options.features,
-                 "Extra LLVM subtarget features, e.g. +avx2,-avx512f");
+                 "Extra LLVM subtarget features, e.g. +avx2,-avx512f")
+      ->group(kTarget);
+  app.add_option("--gpu", options.gpu,
+                 "GPU architecture for --target cuda (default sm_80)")
+      ->check(CLI::IsMember({"sm_75", "sm_80", "sm_86", "sm_89", "sm_90"}))
+      ->group(kTarget);
   app.add_option("--precision", options.precision,
                  "Compute in fp32, fp16 (cuda) or bf16 (cuda, or x86 with "
                  "AVX512-BF16); reductions accumulate in fp32, inputs and "
                  "outputs stay fp32")
       ->default_val("fp32")
-      ->check(CLI::IsMember({"fp32", "fp16", "bf16"}));
-  app.add_option("--gpu", options.gpu,
-                 "GPU architecture for --target cuda (default sm_80)")
-      ->check(CLI::IsMember({"sm_75", "sm_80", "sm_86", "sm_89", "sm_90"}));
-  app.add_option("--emit", options.emit,
-                 "What to produce: mlir (dsg), llvm (IR), asm, obj, lib")
-      ->default_val("lib")
-      ->check(CLI::IsMember({"mlir", "llvm", "asm", "obj", "lib"}));
-  app.add_option("--report", options.reportPath,
-                 "Also write report.json to this path");
+      ->check(CLI::IsMember({"fp32", "fp16", "bf16"}))
+      ->group(kTarget);
+
+  const char *kOptimization = "Optimization";
   bool noFusion = false;
   app.add_flag("--no-fusion", noFusion,
                "Turn off operator fusion (BatchNorm folding, bias and "
-               "activation epilogues, GELU/LayerNorm recomposition)");
-  std::string pruneStrategy = "magnitude", pruneScope = "layer";
-  app.add_option("--prune-sparsity", options.pruneSparsity,
-                 "Prune Conv/Gemm/MatMul weights to this sparsity, in [0, 1)")
-      ->check(CLI::Range(0.0, 0.999999));
-  app.add_option("--prune-strategy", pruneStrategy,
-                 "magnitude: zero the smallest weights; l1_norm: remove "
-                 "whole output channels with the smallest L1 norm")
-      ->check(CLI::IsMember({"magnitude", "l1_norm"}));
-  app.add_flag("--prune-structured", options.pruneStructured,
-               "Same as --prune-strategy l1_norm");
-  app.add_option("--prune-scope", pruneScope,
-                 "Magnitude threshold per layer or over all layers")
-      ->check(CLI::IsMember({"layer", "global"}));
-  app.add_option("--prune-exclude", options.pruneExclude,
-                 "Node names whose weights stay whole (repeatable, or "
-                 "comma-separated)")
-      ->delimiter(',');
+               "activation epilogues, GELU/LayerNorm recomposition)")
+      ->group(kOptimization);
+
+  const char *kQuantization = "Quantization";
   app.add_option("--quantize", options.quantize,
                  "Quantize MatMul/Gemm weights: int8 (dynamic: int8 weights "
                  "per output channel, activations quantized at run time), "
@@ -140,51 +266,152 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
                  "--max-error)")
       ->default_val("none")
       ->check(CLI::IsMember(
-          {"none", "int8", "static-int8", "int4", "int2", "adaptive"}));
+          {"none", "int8", "static-int8", "int4", "int2", "adaptive"}))
+      ->group(kQuantization);
+  app.add_option("--group-size", options.groupSize,
+                 "Weights per scale for int4/int2")
+      ->default_val(128)
+      ->check(CLI::IsMember({32, 64, 128}))
+      ->group(kQuantization);
   app.add_option("--max-error", options.maxError,
                  "For --quantize adaptive: the largest relative output error "
                  "||y - y_fp32|| / ||y_fp32|| allowed, in (0, 1)")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(CLI::Range(0.0, 1.0))
+      ->group(kQuantization);
   app.add_option("--calibration-data", options.calibrationDir,
                  "Directory of input_<i>.pb files (or of subdirectories "
                  "holding them, one set each) on which quantization and "
                  "pruning are measured; default: synthetic inputs")
-      ->check(CLI::ExistingDirectory);
+      ->check(CLI::ExistingDirectory)
+      ->group(kQuantization);
   app.add_option("--calibration-method", options.calibrationMethod,
                  "How static-int8 takes a layer input's range from the "
                  "calibration data: minmax, or percentile (see "
                  "--calibration-percentile)")
       ->default_val("minmax")
-      ->check(CLI::IsMember({"minmax", "percentile"}));
+      ->check(CLI::IsMember({"minmax", "percentile"}))
+      ->group(kQuantization);
   app.add_option("--calibration-percentile", options.calibrationPercentile,
                  "For --calibration-method percentile: the range runs from "
                  "the (100 - P)-th to the P-th percentile of the values")
       ->default_val(99.99)
-      ->check(CLI::Range(50.0, 100.0));
-  app.add_option("--group-size", options.groupSize,
-                 "Weights per scale for int4/int2")
-      ->default_val(128)
-      ->check(CLI::IsMember({32, 64, 128}));
+      ->check(CLI::Range(50.0, 100.0))
+      ->group(kQuantization);
   app.add_option("--exclude-nodes", options.quantizeExcludeNodes,
                  "Node names left in float by --quantize (repeatable, or "
                  "comma-separated)")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->group(kQuantization);
   app.add_option("--exclude-ops", options.quantizeExcludeOps,
                  "ONNX op types left in float by --quantize (MatMul, Gemm)")
-      ->delimiter(',');
-  app.add_option("--max-model-bytes", options.maxModelBytes,
-                 "Refuse models whose file and external data hold more "
-                 "bytes than this (0: no limit), checked before they are "
-                 "read");
-  std::vector<std::string> inputShapes;
-  app.add_option("--input-shape", inputShapes,
-                 "Fix an input's shape at compile time, NAME:1x3x224x224 "
-                 "(repeatable); symbolic dims left unfixed stay dynamic");
-  app.add_flag("--verbose,-v", out.verbose, "Log the compilation stages");
-  app.footer("Also: deepseek-convert inspect MODEL [--json]");
+      ->delimiter(',')
+      ->group(kQuantization);
+
+  const char *kPruning = "Pruning";
+  std::string pruneStrategy = "magnitude", pruneScope = "layer";
+  app.add_option("--prune-sparsity", options.pruneSparsity,
+                 "Prune Conv/Gemm/MatMul weights to this sparsity, in [0, 1)")
+      ->check(CLI::Range(0.0, 0.999999))
+      ->group(kPruning);
+  app.add_option("--prune-strategy", pruneStrategy,
+                 "magnitude: zero the smallest weights; l1_norm: remove "
+                 "whole output channels with the smallest L1 norm")
+      ->check(CLI::IsMember({"magnitude", "l1_norm"}))
+      ->group(kPruning);
+  app.add_flag("--prune-structured", options.pruneStructured,
+               "Same as --prune-strategy l1_norm")
+      ->group(kPruning);
+  app.add_option("--prune-scope", pruneScope,
+                 "Magnitude threshold per layer or over all layers")
+      ->check(CLI::IsMember({"layer", "global"}))
+      ->group(kPruning);
+  app.add_option("--prune-exclude", options.pruneExclude,
+                 "Node names whose weights stay whole (repeatable, or "
+                 "comma-separated)")
+      ->delimiter(',')
+      ->group(kPruning);
+
+  const char *kOutput = "Output";
+  app.add_option("--output,-o", options.outputDir,
+                 "Output directory (created or replaced atomically)")
+      ->required()
+      ->group(kOutput);
+  app.add_option("--emit", options.emit,
+                 "What to produce: mlir (dsg), llvm (IR), asm, obj, lib")
+      ->default_val("lib")
+      ->check(CLI::IsMember({"mlir", "llvm", "asm", "obj", "lib"}))
+      ->group(kOutput);
+  app.add_option("--report", options.reportPath,
+                 "Also write report.json to this path")
+      ->group(kOutput);
+
+  const char *kDiagnostics = "Diagnostics";
+  bool verbose = false;
+  auto *verboseFlag =
+      app.add_flag("--verbose,-v", verbose,
+                   "Log the compilation stages (same as --log-level info)")
+          ->group(kDiagnostics);
+  auto *logLevel =
+      app.add_option("--log-level", out.logLevel,
+                     "Messages to print besides errors: error, warn, info "
+                     "(stages), debug (stage timings)")
+          ->check(CLI::IsMember({"error", "warn", "info", "debug"}))
+          ->group(kDiagnostics);
+  app.add_flag("--quiet,-q", out.quiet,
+               "Errors only, and no progress display (shown on a terminal "
+               "otherwise)")
+      ->excludes(verboseFlag)
+      ->excludes(logLevel)
+      ->group(kDiagnostics);
+  app.add_option("--dump-ir-after", options.dumpIRAfter,
+                 "Print the module after these passes (names as in "
+                 "deepseek-opt, e.g. ds-fuse-activation; `all` for every "
+                 "pass), to stderr or --dump-ir-dir (repeatable, or "
+                 "comma-separated)")
+      ->delimiter(',')
+      ->group(kDiagnostics);
+  app.add_option("--dump-ir-dir", options.dumpIRDir,
+                 "Write the --dump-ir-after dumps as files under this "
+                 "directory, one subdirectory per pipeline")
+      ->group(kDiagnostics);
+  app.set_version_flag("--version",
+                       ds::support::versionText("deepseek-convert"))
+      ->group(kDiagnostics);
+  app.set_help_flag("-h,--help", "Print this help and exit")
+      ->group(kDiagnostics);
+
+  std::set<std::string> configurable;
+  for (const CLI::Option *opt : app.get_options())
+    if (opt->get_configurable() && !opt->get_lnames().empty())
+      configurable.insert(opt->get_lnames().front());
+  configurable.erase("config");
+  configurable.erase("help");
+  configurable.erase("version");
+  app.config_formatter(std::make_shared<ConfigFile>(configArgument(argc, argv),
+                                                    std::move(configurable)));
+
+  app.footer("Examples:\n"
+             "  deepseek-convert -i model.onnx -o out/\n"
+             "  deepseek-convert -i model.onnx -o out/ --quantize int8\n"
+             "  deepseek-convert -i model.onnx -o out/ --quantize adaptive "
+             "--max-error 0.02 --calibration-data calib/\n"
+             "  deepseek-convert -i model.onnx -o out/ --target cuda --gpu "
+             "sm_80 --precision fp16\n"
+             "  deepseek-convert --config convert.yaml\n"
+             "  deepseek-convert -i model.onnx -o out/ --emit mlir "
+             "--dump-ir-after ds-fuse-activation\n"
+             "\nAlso: deepseek-convert inspect MODEL [--json]");
   ParseOutcome outcome = runParser(app, argc, argv, message);
   if (outcome != ParseOutcome::Run)
     return outcome;
+  if (verbose && (out.logLevel == "warn" || out.logLevel == "error"))
+    out.logLevel = "info";
+  if (out.quiet)
+    out.logLevel = "error";
+  if (!options.dumpIRDir.empty() && options.dumpIRAfter.empty()) {
+    message = "--dump-ir-dir needs --dump-ir-after PASS (or all)";
+    return ParseOutcome::BadUsage;
+  }
   options.fusion = !noFusion;
   options.pruneStructured |= pruneStrategy == "l1_norm";
   options.pruneGlobal = pruneScope == "global";

@@ -10,7 +10,10 @@ namespace ds::tools {
 
 struct ConvertCommandLine {
   mlir::ds::CompileOptions compile;
-  bool verbose = false;
+  /// error, warn, info or debug (-v means info); --quiet means error and
+  /// no progress display.
+  std::string logLevel = "warn";
+  bool quiet = false;
 };
 
 enum class ParseOutcome {
@@ -36,7 +39,9 @@ bool parseInputShape(const std::string &text,
                      std::map<std::string, std::vector<int64_t>> &shapes,
                      std::string &error);
 
-/// Parses deepseek-convert's arguments. Help text goes to `message` too.
+/// Parses deepseek-convert's arguments, and the --config file (YAML or
+/// JSON: a mapping from long option names to values or lists, which the
+/// command line overrides). Help and version text go to `message` too.
 ParseOutcome parseConvertCommandLine(int argc, const char *const *argv,
                                      ConvertCommandLine &out,
                                      std::string &message);

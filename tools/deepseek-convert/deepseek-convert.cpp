@@ -8,10 +8,13 @@
 #include "compiler/Import/ONNX/ModelInspector.h"
 #include "tools/deepseek-convert/Options.h"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
+#include <unistd.h>
 
 namespace {
 constexpr int kBadInput = static_cast<int>(mlir::ds::CompileStatus::BadInput);
@@ -50,6 +53,33 @@ int inspect(int argc, char **argv) {
   std::fputs(text.c_str(), stdout);
   return summary.unsupported.empty() ? 0 : kBadInput;
 }
+
+/// One status line on stderr, rewritten as each stage begins, when stderr
+/// is a terminal; nothing otherwise, so logs and CI output stay clean.
+class ProgressLine {
+public:
+  explicit ProgressLine(bool enabled) : enabled(enabled) {}
+  ~ProgressLine() { clear(); }
+  void show(const std::string &stage) {
+    if (!enabled)
+      return;
+    std::fprintf(stderr, "\r\033[Kdeepseek-convert: %s...", stage.c_str());
+    std::fflush(stderr);
+    shown = true;
+  }
+  /// Before anything else is printed to the terminal.
+  void clear() {
+    if (!shown)
+      return;
+    std::fputs("\r\033[K", stderr);
+    std::fflush(stderr);
+    shown = false;
+  }
+
+private:
+  bool enabled;
+  bool shown = false;
+};
 } // namespace
 
 int main(int argc, char **argv) {
@@ -61,11 +91,27 @@ int main(int argc, char **argv) {
           ds::tools::parseConvertCommandLine(argc, argv, cl, message), message);
       rc >= 0)
     return rc;
+  spdlog::set_default_logger(spdlog::stderr_color_st("deepseek-convert"));
   spdlog::set_pattern("deepseek-convert: %v");
-  spdlog::set_level(cl.verbose ? spdlog::level::info : spdlog::level::warn);
+  spdlog::set_level(spdlog::level::from_str(cl.logLevel));
+  ProgressLine progress(!cl.quiet && isatty(STDERR_FILENO));
+  cl.compile.onStage = [&](const std::string &key, double ms) {
+    // report.json's compile_ms key, in words.
+    std::string stage = key;
+    std::replace(stage.begin(), stage.end(), '_', ' ');
+    if (ms < 0) {
+      progress.clear();
+      spdlog::info("{}", stage);
+      progress.show(stage);
+    } else if (spdlog::should_log(spdlog::level::debug)) {
+      progress.clear();
+      spdlog::debug("{} took {:.1f} ms", stage, ms);
+    }
+  };
   spdlog::info("compiling {} for {} into {}", cl.compile.inputPath,
                cl.compile.target, cl.compile.outputDir);
   auto status = mlir::ds::compileModel(cl.compile);
+  progress.clear();
   if (status == mlir::ds::CompileStatus::Success)
     spdlog::info("wrote {}", cl.compile.outputDir);
   return static_cast<int>(status);

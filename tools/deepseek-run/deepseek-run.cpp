@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Support/TensorFile.h"
+#include "compiler/Support/Version.h"
 
 #include "ds_runtime.h"
 
@@ -301,6 +302,7 @@ int main(int argc, char **argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
 
+  app.set_version_flag("--version", ds::support::versionText("deepseek-run"));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {

@@ -34,6 +34,11 @@ int64_t defaultOpset(const onnx::ModelProto &model);
 /// Whether the importer has a handler for `node` at `opset`.
 bool isSupported(const onnx::NodeProto &node, int64_t opset);
 
+/// The most elements any tensor of a model may have (2^40, 4 TiB of
+/// floats): larger shapes are corrupt or hostile, and products of their
+/// dims would overflow int64 on the way.
+constexpr int64_t kMaxTensorElements = int64_t(1) << 40;
+
 /// ONNX element type code -> MLIR element type (unsigned ONNX types become
 /// `ui*`), or null for types dsg has no use for (strings, complex).
 Type elementTypeFor(MLIRContext *ctx, int32_t onnxType);

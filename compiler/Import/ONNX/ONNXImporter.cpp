@@ -128,7 +128,7 @@ onnx_import::tensorToAttr(MLIRContext *ctx, const onnx::TensorProto &tensor,
   int64_t count = 1;
   for (int64_t d : tensor.dims()) {
     // Reject absurd shapes before anything is allocated for them.
-    if (d < 0 || (d > 0 && count > (int64_t(1) << 40) / d)) {
+    if (d < 0 || (d > 0 && count > kMaxTensorElements / d)) {
       error = "tensor '" + tensor.name() + "' has an invalid shape";
       return failure();
     }
@@ -710,6 +710,52 @@ LogicalResult ModelImporter::checkSupported() {
   return success(reportUnsupported(model.graph()));
 }
 
+/// Shapes computed from constants (Reshape, Expand, Tile, ...) are as
+/// untrusted as declared ones: bound the element count of every result.
+static LogicalResult checkElementCount(NodeImporter &importer, StringRef name,
+                                       Type type) {
+  auto shaped = llvm::dyn_cast<ShapedType>(type);
+  if (!shaped || !shaped.hasRank())
+    return success();
+  int64_t count = 1;
+  for (int64_t d : shaped.getShape()) {
+    if (ShapedType::isDynamic(d) || d == 0)
+      continue;
+    if (d < 0 || count > kMaxTensorElements / d)
+      return importer.error() << "output '" << name << "' would have shape "
+                              << type << ", more than 2^40 elements";
+    count *= d;
+  }
+  return success();
+}
+
+/// Handlers take inputs and outputs by position, so the node must have
+/// what its schema requires: every required input, at least the outputs it
+/// must produce. The ONNX checker covers this only for the opsets it knows.
+static LogicalResult checkArity(NodeImporter &importer,
+                                const onnx::NodeProto &node, int64_t opset) {
+  const onnx::OpSchema *schema =
+      onnx::OpSchemaRegistry::Schema(node.op_type(), opset, node.domain());
+  if (!schema)
+    return success();
+  for (auto [i, formal] : llvm::enumerate(schema->inputs())) {
+    if (formal.GetOption() != onnx::OpSchema::Single)
+      continue;
+    if ((int)i >= node.input_size() || node.input((int)i).empty())
+      return importer.error() << "input " << i << " ('" << formal.GetName()
+                              << "') is required but missing";
+  }
+  if (node.input_size() < schema->min_input())
+    return importer.error()
+           << "has " << node.input_size() << " inputs; it takes at least "
+           << schema->min_input();
+  if (node.output_size() < schema->min_output() || node.output_size() == 0)
+    return importer.error()
+           << "has " << node.output_size() << " outputs; it produces at least "
+           << std::max(1, schema->min_output());
+  return success();
+}
+
 LogicalResult ModelImporter::importNodes(const onnx::GraphProto &graph,
                                          Scope &scope) {
   for (auto [index, node] : llvm::enumerate(graph.node())) {
@@ -766,7 +812,8 @@ LogicalResult ModelImporter::importNodes(const onnx::GraphProto &graph,
     const OpHandler *handler = findHandler(node, opset);
     if (!handler)
       return importer.error() << "unsupported op";
-    if (failed(checkDynamicSupport(importer, *handler)) ||
+    if (failed(checkArity(importer, node, opset)) ||
+        failed(checkDynamicSupport(importer, *handler)) ||
         failed(handler->import(importer)))
       return failure();
     for (auto [i, name] : llvm::enumerate(node.output())) {
@@ -781,6 +828,8 @@ LogicalResult ModelImporter::importNodes(const onnx::GraphProto &graph,
         importer.error() << "output '" << name << "' is not supported";
         return failure();
       }
+      if (failed(checkElementCount(importer, name, v.getType())))
+        return failure();
       scope.values[name] = v;
     }
   }

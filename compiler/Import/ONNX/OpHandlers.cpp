@@ -1095,6 +1095,8 @@ LogicalResult importReshape(NodeImporter &n) {
     }
     if (d < 0)
       return n.error() << "reshape dim " << d << " is invalid";
+    if (d > 0 && known > kMaxTensorElements / d)
+      return n.error() << "reshape to more than 2^40 elements";
     known *= d;
     shape.push_back(d);
   }
