@@ -21,6 +21,8 @@ packages=(
   zlib1g-dev
   # Conformance data and the model generators used by tests.
   libonnx-testdata python3 python3-onnx python3-numpy
+  # A test renders deepseek-profile's HTML page in headless Chromium.
+  chromium
 )
 # Node.js and npm fetch ONNX Runtime for bench/run (onnxruntime-node). A
 # machine that already has them (say from NodeSource, whose nodejs bundles

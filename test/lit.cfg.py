@@ -38,6 +38,10 @@ try:
 except OSError:
     pass
 
+# Headless Chromium renders deepseek-profile's HTML page.
+if shutil.which("chromium"):
+    config.available_features.add("chromium")
+
 # bfloat16 arithmetic on the host CPU (for --precision bf16 on x86).
 try:
     with open("/proc/cpuinfo") as cpuinfo:

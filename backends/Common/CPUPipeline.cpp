@@ -61,6 +61,9 @@ void mlir::ds::buildCPUCodegenPipeline(OpPassManager &pm,
   contractions.vnni = options.vnni;
   pm.addNestedPass<func::FuncOp>(createVectorizeContractionsPass(contractions));
   pm.addNestedPass<func::FuncOp>(createApproximateMathPass());
+  // Here a layer is what the generated code computes as one piece.
+  if (options.instrumentLayers)
+    pm.addPass(createInstrumentLayersPass());
   buildBufferizationPipeline(pm, /*insertDeallocations=*/true);
   // What bufferization left as linalg ops outside the kernels (elementwise
   // chains, pad and slice copies, fills) is vectorized here, not by LLVM.

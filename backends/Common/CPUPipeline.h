@@ -9,6 +9,8 @@ namespace ds {
 struct CPUCodegenOptions {
   /// The target has AVX-512 VNNI: int8 contractions use vpdpbusd.
   bool vnni = false;
+  /// A timestamp call at every layer boundary (ds-instrument-layers).
+  bool instrumentLayers = false;
 };
 
 /// Tensors to buffers: outputs become caller-owned arguments of the graph

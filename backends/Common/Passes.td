@@ -180,4 +180,28 @@ def DispatchParallelCallsPass
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def InstrumentLayersPass : Pass<"ds-instrument-layers", "ModuleOp"> {
+  let summary = "Time every layer: a runtime call at each layer boundary";
+  let description = [{
+    For deepseek-profile's builds; runs on tensors after the contractions
+    got their loop nests (and the elementwise consumers fused into them),
+    just before bufferization, so that a layer is what the generated code
+    computes as one piece: a MatMul with its fused residual Add is one
+    layer, named after both nodes. Consecutive top-level ops that come
+    from the same ONNX nodes (the NameLocs in and under them) form one
+    layer; constants, tensor.empty and reshapes are no work of their own.
+    Before each layer a call `ds_profile_mark(i32 layer)` is inserted, and
+    one more, numbered after the last layer, before the return: the
+    runtime records a timestamp per call, so layer i runs from mark i to
+    mark i+1. What each layer is goes to the module's `ds.profile_layers`
+    attribute: its nodes, the op moving the most data, the FLOPs and
+    weight bytes of its nodes (taken from the module's `ds.node_costs`,
+    which the driver measures on the graph before lowering; a node split
+    over several layers counts in the first), and the bytes of the other
+    tensors its ops read and write.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif

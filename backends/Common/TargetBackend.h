@@ -27,6 +27,9 @@ struct TargetOptions {
   /// GPU architecture (sm_80 style) for backends that offload kernels;
   /// empty means the backend's default.
   std::string gpu;
+  /// Time every layer (ds-instrument-layers): deepseek-profile's builds;
+  /// CPU targets only.
+  bool instrumentLayers = false;
 };
 
 class TargetBackend {

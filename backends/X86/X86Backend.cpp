@@ -75,6 +75,7 @@ public:
                             const TargetOptions &options) const override {
     CPUCodegenOptions codegen;
     codegen.vnni = hasFeatures(options, "+avx512vnni,+avx512bw");
+    codegen.instrumentLayers = options.instrumentLayers;
     buildCPUCodegenPipeline(pm, codegen);
   }
 };

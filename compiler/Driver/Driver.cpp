@@ -247,6 +247,79 @@ static LogicalResult enableIRDump(PassManager &pm,
 
 } // namespace
 
+llvm::json::Object
+mlir::ds::codegenOptionsJson(const CompileOptions &options,
+                             const std::map<std::string, int> &layerBits) {
+  auto strings = [](const std::vector<std::string> &list) {
+    return llvm::json::Array(list);
+  };
+  llvm::json::Object bits;
+  for (auto &[node, width] : layerBits)
+    bits[node] = width;
+  llvm::json::Object shapes;
+  for (auto &[name, dims] : options.inputShapes)
+    shapes[name] = llvm::json::Array(dims);
+  return llvm::json::Object{
+      {"target", options.target},
+      {"cpu", options.cpu},
+      {"features", options.features},
+      {"gpu", options.gpu},
+      {"precision", options.precision},
+      {"fusion", options.fusion},
+      {"prune_sparsity", options.pruneSparsity},
+      {"prune_structured", options.pruneStructured},
+      {"prune_global", options.pruneGlobal},
+      {"prune_exclude", strings(options.pruneExclude)},
+      // Adaptive quantization's choice is recorded as the widths it chose.
+      {"quantize", options.quantize == "adaptive" ? "none" : options.quantize},
+      {"group_size", options.groupSize},
+      {"exclude_nodes", strings(options.quantizeExcludeNodes)},
+      {"exclude_ops", strings(options.quantizeExcludeOps)},
+      {"layer_bits", std::move(bits)},
+      {"calibration_data", options.calibrationDir},
+      {"calibration_method", options.calibrationMethod},
+      {"calibration_percentile", options.calibrationPercentile},
+      {"input_shapes", std::move(shapes)},
+  };
+}
+
+bool mlir::ds::codegenOptionsFromJson(const llvm::json::Object &json,
+                                      CompileOptions &options,
+                                      std::string &error) {
+  llvm::json::Value value = llvm::json::Object(json);
+  llvm::json::Path::Root root("options");
+  llvm::json::ObjectMapper map(value, root);
+  std::map<std::string, int> bits;
+  std::map<std::string, std::vector<int64_t>> shapes;
+  CompileOptions read = options;
+  bool ok = map && map.map("target", read.target) && map.map("cpu", read.cpu) &&
+            map.map("features", read.features) && map.map("gpu", read.gpu) &&
+            map.map("precision", read.precision) &&
+            map.map("fusion", read.fusion) &&
+            map.map("prune_sparsity", read.pruneSparsity) &&
+            map.map("prune_structured", read.pruneStructured) &&
+            map.map("prune_global", read.pruneGlobal) &&
+            map.map("prune_exclude", read.pruneExclude) &&
+            map.map("quantize", read.quantize) &&
+            map.map("group_size", read.groupSize) &&
+            map.map("exclude_nodes", read.quantizeExcludeNodes) &&
+            map.map("exclude_ops", read.quantizeExcludeOps) &&
+            map.map("layer_bits", bits) &&
+            map.map("calibration_data", read.calibrationDir) &&
+            map.map("calibration_method", read.calibrationMethod) &&
+            map.map("calibration_percentile", read.calibrationPercentile) &&
+            map.map("input_shapes", shapes);
+  if (!ok) {
+    error = "report.json 'options' is malformed: " +
+            llvm::toString(root.getError());
+    return false;
+  }
+  read.quantizeLayerBits = std::move(bits);
+  read.inputShapes = std::move(shapes);
+  options = std::move(read);
+  return true;
+}
+
 CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
   registerAllTargetBackends();
   const TargetBackend *backend = lookupTargetBackend(options.target);
@@ -382,7 +455,8 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
   std::string computeType = options.precision == "fp16"   ? "f16"
                             : options.precision == "bf16" ? "bf16"
                                                           : "";
-  TargetOptions targetOptions{options.cpu, options.features, options.gpu};
+  TargetOptions targetOptions{options.cpu, options.features, options.gpu,
+                              options.instrumentLayers};
   auto buildLowering = [&](PassManager &pm) {
     buildGraphToLinalgPipeline(pm, computeType);
     backend->buildCodegenPipeline(pm, targetOptions);
@@ -441,7 +515,33 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
     func->removeAttr("ds.quantization");
   });
 
+  // What each node costs, for the layers ds-instrument-layers will time
+  // (by then the graph ops are gone).
+  if (options.instrumentLayers) {
+    Builder b(&context);
+    std::map<std::string, std::pair<int64_t, int64_t>> costs;
+    module->walk([&](Operation *op) {
+      std::string name = graph::nodeName(op);
+      if (name.empty() || op->hasTrait<OpTrait::ConstantLike>())
+        return;
+      auto &[flops, weightBytes] = costs[name];
+      flops += graph::estimateFlops(op);
+      for (Value operand : op->getOperands())
+        if (Operation *def = operand.getDefiningOp();
+            def && def->hasTrait<OpTrait::ConstantLike>())
+          if (auto t = llvm::dyn_cast<RankedTensorType>(operand.getType());
+              t && t.hasStaticShape() && t.getElementType().isIntOrFloat())
+            weightBytes += t.getNumElements() *
+                           std::max(1u, t.getElementTypeBitWidth() / 8);
+    });
+    NamedAttrList entries;
+    for (auto &[name, cost] : costs)
+      entries.append(name, b.getDenseI64ArrayAttr({cost.first, cost.second}));
+    (*module)->setAttr("ds.node_costs", entries.getDictionary(&context));
+  }
+
   std::string artifact;
+  llvm::json::Value profileLayers = nullptr;
   // How the weights are stored in the artifact, when not plainly dense.
   llvm::json::Value weightStorage = nullptr;
   if (options.emit == "mlir") {
@@ -465,6 +565,11 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
     timer.stop();
     if (auto storage = (*module)->getAttr("ds.weight_storage"))
       weightStorage = attributeToJson(storage);
+    // What each timed layer is, for deepseek-profile.
+    if (auto layers = (*module)->getAttr("ds.profile_layers")) {
+      profileLayers = attributeToJson(layers);
+      (*module)->removeAttr("ds.profile_layers");
+    }
 
     timer.start("codegen");
     auto [kind, fileName] = kinds.at(options.emit);
@@ -562,6 +667,8 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
       {"pruning", std::move(pruning)},
       {"quantization", std::move(quantization)},
       {"weight_storage", std::move(weightStorage)},
+      {"options", codegenOptionsJson(options, layerBits)},
+      {"profile_layers", std::move(profileLayers)},
       // The only field that differs between identical compilations.
       {"compile_ms", std::move(timer.timings)}};
   std::string reportText;

@@ -2,6 +2,8 @@
 #ifndef DS_COMPILER_DRIVER_DRIVER_H
 #define DS_COMPILER_DRIVER_DRIVER_H
 
+#include "llvm/Support/JSON.h"
+
 #include <functional>
 #include <map>
 #include <string>
@@ -51,6 +53,10 @@ struct CompileOptions {
   /// --calibration-data: input sets (input_<i>.pb) on which quantization
   /// and pruning are measured; synthetic inputs when empty.
   std::string calibrationDir;
+  /// Time every layer (deepseek-profile's builds): the artifact calls
+  /// ds_profile_mark at each layer boundary and report.json describes the
+  /// layers under `profile_layers`.
+  bool instrumentLayers = false;
   /// Whether to measure how far pruning and quantization moved the outputs
   /// (off for the builds that adaptive quantization makes to measure).
   bool measureSimilarity = true;
@@ -75,6 +81,19 @@ enum class CompileStatus : int {
   CompileFailure = 1, // the compiler failed on a model it accepted
   BadInput = 2,       // bad options, unreadable/invalid/unsupported model
 };
+
+/// The options that decide what code is generated, as report.json records
+/// them under `options`; with `layerBits` the widths actually used (those
+/// adaptive quantization chose, which a rebuild then takes as given).
+llvm::json::Object
+codegenOptionsJson(const CompileOptions &options,
+                   const std::map<std::string, int> &layerBits);
+
+/// Reads back what codegenOptionsJson wrote into `options` (input, output
+/// and the measuring options are left as they are); false with `error` when
+/// a field is missing or malformed.
+bool codegenOptionsFromJson(const llvm::json::Object &json,
+                            CompileOptions &options, std::string &error);
 
 /// Imports, optimizes, lowers and emits. Errors go to stderr, one line each,
 /// naming the file, node and op where there is one. On failure nothing is

@@ -105,6 +105,16 @@ const char *ds_model_last_error(const ds_model *model);
 /* Size in bytes of one element of `dtype`, 0 when unknown. */
 size_t ds_dtype_size(int32_t dtype);
 
+/* Layer timing. Artifacts built with per-layer instrumentation (the builds
+ * deepseek-profile makes) call ds_profile_mark at every layer boundary;
+ * the runtime records the layer number and a monotonic timestamp in
+ * nanoseconds. ds_profile_take copies up to `capacity` of the marks
+ * recorded since the last take, oldest first, forgets them all and
+ * returns how many there were. Marks come from the thread that called
+ * ds_model_run; profile one model at a time. */
+void ds_profile_mark(int32_t layer);
+size_t ds_profile_take(int32_t *layers, uint64_t *ns, size_t capacity);
+
 #ifdef __cplusplus
 }
 #endif

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdarg>
 #include <cstdio>
 #include <map>
@@ -196,7 +197,39 @@ struct ds_model {
   }
 };
 
+namespace {
+/// The marks of instrumented artifacts, until ds_profile_take.
+struct ProfileMarks {
+  std::vector<int32_t> layers;
+  std::vector<uint64_t> ns;
+};
+ProfileMarks &profileMarks() {
+  static ProfileMarks marks;
+  return marks;
+}
+} // namespace
+
 extern "C" {
+
+void ds_profile_mark(int32_t layer) {
+  ProfileMarks &marks = profileMarks();
+  marks.layers.push_back(layer);
+  marks.ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::steady_clock::now().time_since_epoch())
+                         .count());
+}
+
+size_t ds_profile_take(int32_t *layers, uint64_t *ns, size_t capacity) {
+  ProfileMarks &marks = profileMarks();
+  size_t count = marks.layers.size();
+  for (size_t i = 0; i < count && i < capacity; ++i) {
+    layers[i] = marks.layers[i];
+    ns[i] = marks.ns[i];
+  }
+  marks.layers.clear();
+  marks.ns.clear();
+  return count;
+}
 
 size_t ds_dtype_size(int32_t dtype) {
   switch (dtype) {

@@ -82,6 +82,38 @@ std::string mlir::ds::graph::nodeName(Operation *op) {
   return "";
 }
 
+int64_t mlir::ds::graph::estimateFlops(Operation *op) {
+  int64_t results = 0;
+  for (Type type : op->getResultTypes()) {
+    auto tensor = llvm::dyn_cast<RankedTensorType>(type);
+    if (!tensor || !tensor.hasStaticShape())
+      return 0;
+    results += tensor.getNumElements();
+  }
+  auto staticType = [](Value v) {
+    auto t = llvm::dyn_cast<RankedTensorType>(v.getType());
+    return t && t.hasStaticShape() && t.getRank() > 0 ? t : RankedTensorType();
+  };
+  // Multiply-adds per result element: the reduced size.
+  int64_t reduced = 0;
+  if (auto conv = dyn_cast<ConvOp>(op)) {
+    if (auto w = staticType(conv.getWeight()))
+      reduced = w.getNumElements() / w.getShape()[0];
+  } else if (auto gemm = dyn_cast<GemmOp>(op)) {
+    if (auto a = staticType(gemm.getA()))
+      reduced = a.getShape()[gemm.getTransA() ? 0 : a.getRank() - 1];
+  } else if (isa<MatMulOp>(op) ||
+             op->getName().getStringRef().ends_with("matmul_integer") ||
+             op->getName().getStringRef().ends_with("weight_matmul")) {
+    // [.., M, K] x [K, N]: the left operand's last dim.
+    if (auto lhs = staticType(op->getOperand(0)))
+      reduced = lhs.getShape().back();
+  } else {
+    return results;
+  }
+  return 2 * results * reduced;
+}
+
 /// Checks the fused-activation attributes of Conv, Gemm and MatMul.
 static LogicalResult verifyEpilogue(Operation *op) {
   auto name = op->getAttrOfType<StringAttr>("activation");

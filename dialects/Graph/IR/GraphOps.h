@@ -31,6 +31,11 @@ Value buildActivation(OpBuilder &b, Location loc, llvm::StringRef name,
 /// The ONNX node an op came from (its NameLoc), or "".
 std::string nodeName(Operation *op);
 
+/// FLOPs of a dsg or dsq op from its static shapes: two per multiply-add
+/// for Conv, Gemm and the matrix products, one per result element for
+/// everything else; 0 where a shape it needs is dynamic.
+int64_t estimateFlops(Operation *op);
+
 /// `dense` permuted as a transpose with `perm` would (result dim i is input
 /// dim perm[i]); null unless the elements are whole bytes and the shape is
 /// static.
