@@ -116,18 +116,29 @@ struct InstrumentLayersPass
                 layer.weightBytes += cost->second.second;
               }
             }
+          // Bytes the op reads and writes; a slice reads only its part and
+          // an insert writes into a tensor it does not read whole.
           int64_t size = 0;
-          for (Value operand : op.getOperands()) {
-            Operation *def = operand.getDefiningOp();
-            if (!def || !def->hasTrait<OpTrait::ConstantLike>())
-              size += tensorBytes(operand.getType());
+          if (auto extract = dyn_cast<tensor::ExtractSliceOp>(op)) {
+            size = 2 * tensorBytes(extract.getType());
+          } else if (auto insert = dyn_cast<tensor::InsertSliceOp>(op)) {
+            size = 2 * tensorBytes(insert.getSourceType());
+          } else {
+            for (Value operand : op.getOperands()) {
+              Operation *def = operand.getDefiningOp();
+              if (!def || !def->hasTrait<OpTrait::ConstantLike>())
+                size += tensorBytes(operand.getType());
+            }
+            for (Type type : op.getResultTypes())
+              size += tensorBytes(type);
           }
-          for (Type type : op.getResultTypes())
-            size += tensorBytes(type);
           layer.activationBytes += size;
-          // The op that moves the most data names the layer's kind.
-          if (size > layer.heaviest) {
-            layer.heaviest = size;
+          // The compute op moving the most data names the layer's kind;
+          // tensor-dialect copies (pad, slices) only when there is none.
+          bool copy = isa<tensor::TensorDialect>(op.getDialect());
+          int64_t rank = copy ? 0 : size + 1;
+          if (layer.op.empty() || rank > layer.heaviest) {
+            layer.heaviest = rank;
             layer.op = op.getName().getStringRef().str();
           }
         }

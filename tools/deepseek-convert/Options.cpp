@@ -1,6 +1,7 @@
 //===- Options.cpp - deepseek-convert command-line parsing ----------------===//
 #include "tools/deepseek-convert/Options.h"
 
+#include "compiler/Support/Platforms.h"
 #include "compiler/Support/Version.h"
 
 #include "llvm/ADT/SmallString.h"
@@ -228,8 +229,19 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
       ->group(kInput);
 
   const char *kTarget = "Target";
-  app.add_option("--target", options.target, "Target backend: x86_64 or cuda")
-      ->default_val("x86_64")
+  auto *targetOption = app.add_option("--target", options.target,
+                                      "Target backend: x86_64 or cuda")
+                           ->default_val("x86_64")
+                           ->group(kTarget);
+  std::string platformName;
+  std::vector<std::string> platformList;
+  for (const ds::support::Platform &p : ds::support::platforms())
+    platformList.push_back(p.name);
+  app.add_option("--platform", platformName,
+                 "Deployment preset, as deepseek-package takes it: sets "
+                 "--target, --cpu and --gpu (e.g. x86-avx2 is x86_64 for "
+                 "haswell)")
+      ->check(CLI::IsMember(platformList))
       ->group(kTarget);
   app.add_option("--cpu", options.cpu,
                  "LLVM CPU name (default: the host CPU when compiling for it)")
@@ -404,6 +416,21 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
   ParseOutcome outcome = runParser(app, argc, argv, message);
   if (outcome != ParseOutcome::Run)
     return outcome;
+  if (const ds::support::Platform *platform =
+          ds::support::findPlatform(platformName)) {
+    // The preset decides what the user did not say; a contradiction is
+    // an error rather than a silent choice.
+    if (targetOption->count() && options.target != platform->target) {
+      message = "--platform " + platformName + " compiles for --target " +
+                platform->target + ", not " + options.target;
+      return ParseOutcome::BadUsage;
+    }
+    options.target = platform->target;
+    if (options.cpu.empty())
+      options.cpu = platform->cpu;
+    if (options.gpu.empty())
+      options.gpu = platform->gpu;
+  }
   if (verbose && (out.logLevel == "warn" || out.logLevel == "error"))
     out.logLevel = "info";
   if (out.quiet)
