@@ -33,21 +33,8 @@ OpOperand &weightOperand(Operation *op) {
 
 Value weightOf(Operation *op) { return weightOperand(op).get(); }
 
-/// Multiply-adds times two, from the static result shape.
-int64_t layerFlops(Operation *op) {
-  auto result = llvm::cast<RankedTensorType>(op->getResult(0).getType());
-  auto weight = llvm::cast<RankedTensorType>(weightOf(op).getType());
-  if (!result.hasStaticShape() || !weight.hasStaticShape())
-    return 0;
-  int64_t perOutput;
-  if (isa<ConvOp>(op))
-    perOutput = weight.getNumElements() / weight.getShape()[0];
-  else if (auto gemm = dyn_cast<GemmOp>(op))
-    perOutput = weight.getShape()[gemm.getTransB() ? 1 : 0];
-  else
-    perOutput = weight.getShape()[weight.getRank() == 1 ? 0 : weight.getRank() - 2];
-  return 2 * result.getNumElements() * perOutput;
-}
+/// Multiply-adds times two (graph::estimateFlops, shared with the profile).
+int64_t layerFlops(Operation *op) { return estimateFlops(op); }
 
 struct LayerStats {
   std::string node, op, note;
