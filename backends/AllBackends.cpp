@@ -7,6 +7,7 @@ void mlir::ds::registerAllTargetBackends() {
   static std::once_flag once;
   std::call_once(once, [] {
     registerTargetBackend(createX86Backend());
+    registerTargetBackend(createAArch64Backend());
     registerTargetBackend(createCUDABackend());
   });
 }

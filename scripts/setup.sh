@@ -19,6 +19,9 @@ packages=(
   flatbuffers-compiler libcli11-dev libspdlog-dev catch2
   # gzip streams for deepseek-package.
   zlib1g-dev
+  # --target aarch64: linking artifacts, the cross-built runtime, and
+  # running them under emulation (deepseek-run, the aarch64 conformance).
+  gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user
   # Conformance data and the model generators used by tests.
   libonnx-testdata python3 python3-onnx python3-numpy
   # A test renders deepseek-profile's HTML page in headless Chromium.

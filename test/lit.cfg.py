@@ -38,6 +38,12 @@ try:
 except OSError:
     pass
 
+# aarch64 artifacts run under user-mode emulation, with the runner the
+# build cross-compiled (lib/aarch64-linux-gnu/ds-exec).
+if shutil.which("qemu-aarch64") and os.path.exists(
+        os.path.join(config.ds_obj_root, "lib", "aarch64-linux-gnu", "ds-exec")):
+    config.available_features.add("qemu-aarch64")
+
 # Headless Chromium renders deepseek-profile's HTML page.
 if shutil.which("chromium"):
     config.available_features.add("chromium")

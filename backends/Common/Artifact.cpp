@@ -199,21 +199,25 @@ static LogicalResult writeCodegen(llvm::Module &module, llvm::TargetMachine &tm,
   return success();
 }
 
-/// Links one object into a shared library with the system compiler driver,
-/// which knows where the C library and the linker are.
+/// Links one object into a shared library with the first of `drivers` (C
+/// compiler drivers for the target) found, which knows where the target's
+/// C library and linker are.
 static LogicalResult linkSharedLibrary(const std::string &object,
                                        const std::string &output,
+                                       const std::vector<std::string> &drivers,
                                        std::string &error) {
-  std::string driver;
-  for (const char *name : {"cc", "gcc", "clang", "clang-19"}) {
+  std::string driver, names;
+  for (const std::string &name : drivers) {
+    names += (names.empty() ? "" : ", ") + name;
     if (auto path = llvm::sys::findProgramByName(name)) {
       driver = *path;
       break;
     }
   }
   if (driver.empty()) {
-    error = "no C compiler driver (cc, gcc or clang) found to link the "
-            "shared library; use --emit obj or install gcc";
+    error = "no C compiler driver (" + names +
+            ") found to link the shared library; install one or use "
+            "--emit obj";
     return failure();
   }
   llvm::SmallVector<llvm::StringRef> args = {
@@ -303,7 +307,8 @@ LogicalResult mlir::ds::emitArtifact(ModuleOp module,
     if (failed(writeCodegen(*llvmModule, *tm,
                             llvm::CodeGenFileType::ObjectFile, object, error)))
       return failure();
-    LogicalResult linked = linkSharedLibrary(object, outputPath, error);
+    LogicalResult linked = linkSharedLibrary(
+        object, outputPath, request.backend->linkerDrivers(), error);
     llvm::sys::fs::remove(object);
     return linked;
   }

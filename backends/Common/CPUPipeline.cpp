@@ -59,6 +59,9 @@ void mlir::ds::buildCPUCodegenPipeline(OpPassManager &pm,
   // tensors, where tiling and subset hoisting are cleanest.
   VectorizeContractionsPassOptions contractions;
   contractions.vnni = options.vnni;
+  contractions.sdot = options.sdot;
+  contractions.mr = options.registerRows;
+  contractions.nr = options.registerColumns;
   pm.addNestedPass<func::FuncOp>(createVectorizeContractionsPass(contractions));
   pm.addNestedPass<func::FuncOp>(createApproximateMathPass());
   // Here a layer is what the generated code computes as one piece.

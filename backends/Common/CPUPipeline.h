@@ -2,6 +2,8 @@
 #ifndef DS_BACKENDS_COMMON_CPUPIPELINE_H
 #define DS_BACKENDS_COMMON_CPUPIPELINE_H
 
+#include <cstdint>
+
 namespace mlir {
 class OpPassManager;
 namespace ds {
@@ -9,6 +11,12 @@ namespace ds {
 struct CPUCodegenOptions {
   /// The target has AVX-512 VNNI: int8 contractions use vpdpbusd.
   bool vnni = false;
+  /// The target has Armv8.2 dotprod: int8 contractions use sdot.
+  bool sdot = false;
+  /// Register tile (ds-vectorize-contractions mr x nr), sized for the
+  /// target's vector registers; the default suits AVX-512's 32 zmm.
+  int64_t registerRows = 8;
+  int64_t registerColumns = 32;
   /// A timestamp call at every layer boundary (ds-instrument-layers).
   bool instrumentLayers = false;
 };

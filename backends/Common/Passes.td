@@ -115,6 +115,9 @@ def VectorizeContractionsPass
     Option<"vnni", "vnni", "bool", "false",
            "Lower int8 contractions in dot-product groups to AVX-512 VNNI "
            "vpdpbusd (the target CPU has avx512vnni)">,
+    Option<"sdot", "sdot", "bool", "false",
+           "Lower int8 contractions in dot-product groups to AArch64 sdot "
+           "(the target CPU has dotprod)">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::LLVM::LLVMDialect",
                            "::mlir::vector::VectorDialect",

@@ -1,7 +1,11 @@
 //===- TargetBackend.cpp - backend registry -------------------------------===//
 #include "backends/Common/TargetBackend.h"
+#include "backends/Common/LLVMCodegen.h"
 
 #include "llvm/ADT/StringMap.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
 
 #include <algorithm>
 
@@ -28,4 +32,42 @@ std::vector<std::string> mlir::ds::registeredTargetNames() {
     names.push_back(entry.getKey().str());
   std::sort(names.begin(), names.end());
   return names;
+}
+
+bool TargetBackend::compilesForHost(llvm::Triple::ArchType arch,
+                                    const TargetOptions &options) {
+  return llvm::Triple(llvm::sys::getProcessTriple()).getArch() == arch &&
+         (options.cpu.empty() || options.cpu == "native" ||
+          options.cpu == "host");
+}
+
+std::string TargetBackend::cpuFor(llvm::Triple::ArchType arch,
+                                  const TargetOptions &options,
+                                  llvm::StringRef baseline) {
+  if (compilesForHost(arch, options))
+    return llvm::sys::getHostCPUName().str();
+  return options.cpu.empty() ? baseline.str() : options.cpu;
+}
+
+std::string TargetBackend::featuresFor(llvm::Triple::ArchType arch,
+                                       const TargetOptions &options) {
+  std::vector<std::string> list;
+  if (compilesForHost(arch, options))
+    for (auto &f : llvm::sys::getHostCPUFeatures())
+      list.push_back((f.getValue() ? "+" : "-") + f.getKey().str());
+  std::sort(list.begin(), list.end());
+  if (!options.features.empty())
+    list.push_back(options.features);
+  std::string features;
+  for (const std::string &f : list)
+    features += (features.empty() ? "" : ",") + f;
+  return features;
+}
+
+bool TargetBackend::hasFeatures(const TargetOptions &options,
+                                llvm::StringRef features) const {
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(
+      triple(), resolveCPU(options), resolveFeatures(options), error);
+  return tm && tm->getMCSubtargetInfo()->checkFeatures(features);
 }

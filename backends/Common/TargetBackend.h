@@ -9,6 +9,7 @@
 #define DS_BACKENDS_COMMON_TARGETBACKEND_H
 
 #include "llvm/ADT/StringRef.h"
+#include "llvm/TargetParser/Triple.h"
 
 #include <memory>
 #include <string>
@@ -55,9 +56,35 @@ public:
                                           const TargetOptions &options) const {
     return precision == "fp32" ? "" : "--target cuda";
   }
+  /// C compiler drivers that can link the target's shared library, in order
+  /// of preference (the first one found is used). The default, the host's
+  /// own, fits a target of the host's architecture.
+  virtual std::vector<std::string> linkerDrivers() const {
+    return {"cc", "gcc", "clang", "clang-19"};
+  }
   /// linalg/tensor/arith/math on tensors -> LLVM dialect.
   virtual void buildCodegenPipeline(OpPassManager &pm,
                                     const TargetOptions &options) const = 0;
+
+protected:
+  /// For CPU backends of architecture `arch`: whether `options` compile
+  /// for the machine the compiler runs on (no --cpu, or native/host, on a
+  /// host of that architecture).
+  static bool compilesForHost(llvm::Triple::ArchType arch,
+                              const TargetOptions &options);
+  /// The host's CPU name when compiling for it, else --cpu, else
+  /// `baseline`.
+  static std::string cpuFor(llvm::Triple::ArchType arch,
+                            const TargetOptions &options,
+                            llvm::StringRef baseline);
+  /// When compiling for the host, the features it really has (hypervisors
+  /// hide some that the CPU name implies); then --features.
+  static std::string featuresFor(llvm::Triple::ArchType arch,
+                                 const TargetOptions &options);
+  /// Whether the target CPU (its name and extra features) has `features`
+  /// ("+avx512vnni"), as LLVM's subtarget for it says.
+  bool hasFeatures(const TargetOptions &options,
+                   llvm::StringRef features) const;
 };
 
 /// Registers every backend built into this binary; safe to call repeatedly.
@@ -69,6 +96,7 @@ std::vector<std::string> registeredTargetNames();
 
 /// Factories of the built-in backends (one per backends/<target>/ library).
 std::unique_ptr<TargetBackend> createX86Backend();
+std::unique_ptr<TargetBackend> createAArch64Backend();
 std::unique_ptr<TargetBackend> createCUDABackend();
 
 } // namespace ds

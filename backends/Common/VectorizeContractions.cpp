@@ -165,26 +165,48 @@ Value rhsFlat(PatternRewriter &rewriter, Location loc, Value rhs,
       read.getPadding(), ArrayRef<bool>{true});
 }
 
+/// An int8 dot-product instruction: each 32-bit lane of the accumulator
+/// adds the dot product of four codes of one operand with four of the
+/// other.
+struct DotInstruction {
+  llvm::StringLiteral intrinsic;
+  /// 32-bit lanes per instruction.
+  int64_t lanes;
+  /// Whether the code operands are i8 vectors (else i32 words).
+  bool byteOperands;
+  /// Whether it multiplies int8 by int8 (else uint8 by int8).
+  bool signedBySigned;
+};
+/// AVX-512 VNNI vpdpbusd: uint8 x int8, 16 lanes.
+constexpr DotInstruction kVNNI = {"llvm.x86.avx512.vpdpbusd.512", 16, false,
+                                  false};
+/// Armv8.2 dotprod sdot: int8 x int8, 4 lanes.
+constexpr DotInstruction kSDot = {"llvm.aarch64.neon.sdot.v4i32.v16i8", 4, true,
+                                  true};
+
 /// A register tile of an int8 contraction in dot-product groups, uint8
 /// rows [(1, ...) M, (1,) 4] times int8 columns [(1,) N, 4] into an i32
-/// [(1, ...) M, N] accumulator, as one AVX-512 VNNI vpdpbusd per row and 16
-/// columns: the row's four codes are broadcast to every lane, and each lane
-/// adds the dot product of them with its column's four codes.
-constexpr llvm::StringLiteral kVNNIIntrinsic = "llvm.x86.avx512.vpdpbusd.512";
-
-struct ContractToVNNI : OpRewritePattern<vector::ContractionOp> {
-  using OpRewritePattern::OpRewritePattern;
-  static constexpr int64_t kLanes = 16;
+/// [(1, ...) M, N] accumulator, as one dot-product instruction per row and
+/// `lanes` columns: the row's four codes are broadcast to every lane, and
+/// each lane adds the dot product of them with its column's four codes.
+/// An int8 x int8 instruction takes the row's codes less 128 (flipping
+/// their top bit), and adds back 128 times each column's code sum, which
+/// the same instruction computes once per column block for every row.
+struct ContractToDotProduct : OpRewritePattern<vector::ContractionOp> {
+  ContractToDotProduct(MLIRContext *ctx, DotInstruction instruction)
+      : OpRewritePattern(ctx), instruction(instruction) {}
+  DotInstruction instruction;
 
   LogicalResult matchAndRewrite(vector::ContractionOp op,
                                 PatternRewriter &rewriter) const override {
+    const int64_t lanes = instruction.lanes;
     // The accumulator is [..., N] with at most one other non-unit dim, M
     // (batch dims, and an n split as heads by a folded reshape, are unit
     // in a register tile).
     auto accType = llvm::dyn_cast<VectorType>(op.getAccType());
     if (!accType || accType.getRank() < 2 ||
         !accType.getElementType().isInteger(32) ||
-        accType.getShape().back() % kLanes != 0)
+        accType.getShape().back() % lanes != 0)
       return failure();
     int64_t rank = accType.getRank();
     int64_t columns = accType.getDimSize(rank - 1);
@@ -218,40 +240,65 @@ struct ContractToVNNI : OpRewritePattern<vector::ContractionOp> {
       return failure();
 
     Location loc = op.getLoc();
-    Type i32 = rewriter.getI32Type();
-    auto laneType = VectorType::get({kLanes}, i32);
+    Type i32 = rewriter.getI32Type(), i8 = rewriter.getI8Type();
+    auto laneType = VectorType::get({lanes}, i32);
+    auto codeType = instruction.byteOperands
+                        ? VectorType::get({lanes * kDotGroupWidth}, i8)
+                        : laneType;
+    auto asCodes = [&](Value v) -> Value {
+      return v.getType() == codeType
+                 ? v
+                 : rewriter.create<vector::BitCastOp>(loc, codeType, v);
+    };
+    auto dot = [&](Value acc, Value a, Value b) -> Value {
+      return rewriter
+          .create<LLVM::CallIntrinsicOp>(
+              loc, laneType, rewriter.getStringAttr(instruction.intrinsic),
+              ValueRange{acc, a, b})
+          .getResult(0);
+    };
     SmallVector<Value> rowWords =
         lhsWords(rewriter, loc, lhsExt.getIn(), maps[0], m, rows);
     Value rhsBytes =
         rhsFlat(rewriter, loc, rhsExt.getIn(), columns * kDotGroupWidth);
-    SmallVector<Value> columnBlocks;
-    for (int64_t j = 0; j < columns / kLanes; ++j) {
+    SmallVector<Value> columnBlocks, columnBias;
+    for (int64_t j = 0; j < columns / lanes; ++j) {
       Value bytes = rewriter.create<vector::ExtractStridedSliceOp>(
-          loc, rhsBytes, ArrayRef<int64_t>{j * kLanes * kDotGroupWidth},
-          ArrayRef<int64_t>{kLanes * kDotGroupWidth}, ArrayRef<int64_t>{1});
-      columnBlocks.push_back(
-          rewriter.create<vector::BitCastOp>(loc, laneType, bytes));
+          loc, rhsBytes, ArrayRef<int64_t>{j * lanes * kDotGroupWidth},
+          ArrayRef<int64_t>{lanes * kDotGroupWidth}, ArrayRef<int64_t>{1});
+      columnBlocks.push_back(asCodes(bytes));
+    }
+    Value zero = rewriter.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(laneType, rewriter.getI32IntegerAttr(0)));
+    if (instruction.signedBySigned) {
+      // -128 x the column's codes, to subtract: (a - 128) w + 128 w = a w.
+      Value minus128 = rewriter.create<arith::ConstantOp>(
+          loc,
+          DenseElementsAttr::get(codeType, rewriter.getI8IntegerAttr(-128)));
+      for (Value block : columnBlocks)
+        columnBias.push_back(dot(zero, minus128, block));
+      Value flip = rewriter.create<arith::ConstantOp>(
+          loc, rewriter.getI32IntegerAttr(static_cast<int32_t>(0x80808080u)));
+      for (Value &word : rowWords)
+        word = rewriter.create<arith::XOrIOp>(loc, word, flip);
     }
     auto matrixType = VectorType::get({rows, columns}, i32);
     Value accMatrix =
         rewriter.create<vector::ShapeCastOp>(loc, matrixType, op.getAcc());
     Value result = accMatrix;
     for (int64_t row = 0; row < rows; ++row) {
-      Value broadcast =
-          rewriter.create<vector::BroadcastOp>(loc, laneType, rowWords[row]);
+      Value broadcast = asCodes(
+          rewriter.create<vector::BroadcastOp>(loc, laneType, rowWords[row]));
       Value accRow = rewriter.create<vector::ExtractOp>(loc, accMatrix, row);
-      for (int64_t j = 0; j < columns / kLanes; ++j) {
+      for (int64_t j = 0; j < columns / lanes; ++j) {
         Value acc = rewriter.create<vector::ExtractStridedSliceOp>(
-            loc, accRow, ArrayRef<int64_t>{j * kLanes},
-            ArrayRef<int64_t>{kLanes}, ArrayRef<int64_t>{1});
-        Value dot =
-            rewriter
-                .create<LLVM::CallIntrinsicOp>(
-                    loc, laneType, rewriter.getStringAttr(kVNNIIntrinsic),
-                    ValueRange{acc, broadcast, columnBlocks[j]})
-                .getResult(0);
+            loc, accRow, ArrayRef<int64_t>{j * lanes}, ArrayRef<int64_t>{lanes},
+            ArrayRef<int64_t>{1});
+        Value sum = dot(acc, broadcast, columnBlocks[j]);
+        if (instruction.signedBySigned)
+          sum = rewriter.create<arith::SubIOp>(loc, sum, columnBias[j]);
         accRow = rewriter.create<vector::InsertStridedSliceOp>(
-            loc, dot, accRow, ArrayRef<int64_t>{j * kLanes},
+            loc, sum, accRow, ArrayRef<int64_t>{j * lanes},
             ArrayRef<int64_t>{1});
       }
       result = rewriter.create<vector::InsertOp>(loc, accRow, result, row);
@@ -270,7 +317,8 @@ struct IntrinsicEffects
   void
   getEffects(Operation *op,
              SmallVectorImpl<MemoryEffects::EffectInstance> &effects) const {
-    if (cast<LLVM::CallIntrinsicOp>(op).getIntrin() == kVNNIIntrinsic)
+    llvm::StringRef name = cast<LLVM::CallIntrinsicOp>(op).getIntrin();
+    if (name == kVNNI.intrinsic || name == kSDot.intrinsic)
       return;
     effects.emplace_back(MemoryEffects::Read::get());
     effects.emplace_back(MemoryEffects::Write::get());
@@ -609,10 +657,10 @@ struct VectorizeContractionsPass
       (void)hoistLoopInvariantSubsets(rewriter, loop);
     });
 
-    // int8 dot-product groups -> VNNI, where the target has it.
-    if (vnni) {
+    // int8 dot-product groups -> the target's dot-product instruction.
+    if (vnni || sdot) {
       RewritePatternSet dots(ctx);
-      dots.add<ContractToVNNI>(ctx);
+      dots.add<ContractToDotProduct>(ctx, vnni ? kVNNI : kSDot);
       if (failed(applyPatternsAndFoldGreedily(func, std::move(dots))))
         return signalPassFailure();
     }

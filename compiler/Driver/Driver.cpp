@@ -5,6 +5,7 @@
 #include "compiler/Driver/ModelEvaluation.h"
 
 #include "backends/Common/Artifact.h"
+#include "backends/Common/LLVMCodegen.h"
 #include "backends/Common/TargetBackend.h"
 #include "compiler/Import/ONNX/ONNXImporter.h"
 #include "compiler/Pipelines/Pipelines.h"
@@ -20,12 +21,14 @@
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
 
 #include <chrono>
 #include <cmath>
@@ -338,6 +341,16 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
     if (!needed.empty()) {
       llvm::errs() << "deepseek-convert: error: --precision "
                    << options.precision << " needs " << needed << "\n";
+      return CompileStatus::BadInput;
+    }
+    // LLVM only warns about a CPU it does not know, then compiles for its
+    // baseline: not what someone who named a CPU wants.
+    std::string cpu = backend->resolveCPU(target), error;
+    std::unique_ptr<llvm::TargetMachine> machine =
+        createTargetMachine(backend->triple(), cpu, "", error);
+    if (machine && !machine->getMCSubtargetInfo()->isCPUStringValid(cpu)) {
+      llvm::errs() << "deepseek-convert: error: unknown --cpu '" << cpu
+                   << "' for --target " << options.target << "\n";
       return CompileStatus::BadInput;
     }
   }

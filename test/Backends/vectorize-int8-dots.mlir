@@ -1,5 +1,6 @@
 // RUN: deepseek-opt %s -ds-vectorize-contractions="vnni=true" | FileCheck %s --check-prefix=VNNI
 // RUN: deepseek-opt %s -ds-vectorize-contractions | FileCheck %s --check-prefix=PLAIN
+// RUN: deepseek-opt %s -ds-vectorize-contractions="sdot=true mr=8 nr=8" | FileCheck %s --check-prefix=SDOT
 
 // An int8 contraction in dot-product groups (the form dsq.matmul_integer
 // lowers to: uint8 [M, K/4, 4] times int8 [K/4, N, 4]): the k%4 loop stays
@@ -21,6 +22,21 @@
 // VNNI: vector.splat {{.*}} : vector<16xi32>
 // VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"({{.*}}) : (vector<16xi32>, vector<16xi32>, vector<16xi32>) -> vector<16xi32>
 // VNNI-NOT: arith.muli
+// AArch64 sdot multiplies int8 by int8: the row's codes less 128 (top bit
+// flipped), broadcast as 16 bytes, times each 4-column block; 128 times
+// the block's column sums, one sdot of -128 per block shared by the rows,
+// is added back (subtracted as -128 x codes).
+// SDOT-LABEL: func @dots
+// SDOT-DAG: %[[MINUS:.*]] = arith.constant dense<-128> : vector<16xi8>
+// SDOT-DAG: %[[FLIP:.*]] = arith.constant -2139062144 : i32
+// SDOT: scf.for {{.*}} -> (vector<6x16xi32>)
+// SDOT: %[[BIAS:.*]] = llvm.call_intrinsic "llvm.aarch64.neon.sdot.v4i32.v16i8"(%{{.*}}, %[[MINUS]], %[[COL:.*]]) : (vector<4xi32>, vector<16xi8>, vector<16xi8>) -> vector<4xi32>
+// SDOT: %[[FLIPPED:.*]] = arith.xori %{{.*}}, %[[FLIP]] : i32
+// SDOT: %[[SPLAT:.*]] = vector.splat %[[FLIPPED]] : vector<4xi32>
+// SDOT: %[[BYTES:.*]] = vector.bitcast %[[SPLAT]] : vector<4xi32> to vector<16xi8>
+// SDOT: %[[DOT:.*]] = llvm.call_intrinsic "llvm.aarch64.neon.sdot.v4i32.v16i8"(%{{.*}}, %[[BYTES]], %[[COL]])
+// SDOT: arith.subi %[[DOT]], %[[BIAS]] : vector<4xi32>
+// SDOT-NOT: arith.muli
 // PLAIN-LABEL: func @dots
 // PLAIN-NOT: llvm.call_intrinsic
 // PLAIN: arith.muli

@@ -229,10 +229,12 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
       ->group(kInput);
 
   const char *kTarget = "Target";
-  auto *targetOption = app.add_option("--target", options.target,
-                                      "Target backend: x86_64 or cuda")
-                           ->default_val("x86_64")
-                           ->group(kTarget);
+  auto *targetOption =
+      app.add_option("--target", options.target,
+                     "Target backend: x86_64, aarch64 (NEON; linked with "
+                     "aarch64-linux-gnu-gcc) or cuda")
+          ->default_val("x86_64")
+          ->group(kTarget);
   std::string platformName;
   std::vector<std::string> platformList;
   for (const ds::support::Platform &p : ds::support::platforms())
@@ -244,7 +246,9 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
       ->check(CLI::IsMember(platformList))
       ->group(kTarget);
   app.add_option("--cpu", options.cpu,
-                 "LLVM CPU name (default: the host CPU when compiling for it)")
+                 "LLVM CPU name, e.g. skylake-avx512, cortex-a72, "
+                 "neoverse-n1 (default: the host CPU when compiling for it, "
+                 "else x86-64 or generic)")
       ->group(kTarget);
   app.add_option("--features", options.features,
                  "Extra LLVM subtarget features, e.g. +avx2,-avx512f")
@@ -409,6 +413,7 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
              "--max-error 0.02 --calibration-data calib/\n"
              "  deepseek-convert -i model.onnx -o out/ --target cuda --gpu "
              "sm_80 --precision fp16\n"
+             "  deepseek-convert -i model.onnx -o out/ --platform raspberrypi\n"
              "  deepseek-convert --config convert.yaml\n"
              "  deepseek-convert -i model.onnx -o out/ --emit mlir "
              "--dump-ir-after ds-fuse-activation\n"

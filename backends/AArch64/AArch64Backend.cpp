@@ -1,0 +1,58 @@
+//===- AArch64Backend.cpp - AArch64 (NEON) code generation ----------------===//
+//
+// Same pipeline as x86-64, with register tiles sized for NEON's 32 128-bit
+// registers and int8 dot products on sdot where the CPU has dotprod. Off
+// an aarch64 host, the artifact is linked by the GNU cross toolchain.
+//
+//===----------------------------------------------------------------------===//
+#include "backends/Common/CPUPipeline.h"
+#include "backends/Common/TargetBackend.h"
+
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+
+using namespace mlir;
+using namespace mlir::ds;
+
+namespace {
+class AArch64Backend final : public TargetBackend {
+public:
+  llvm::StringRef name() const override { return "aarch64"; }
+  llvm::StringRef triple() const override {
+    return "aarch64-unknown-linux-gnu";
+  }
+
+  std::string resolveCPU(const TargetOptions &options) const override {
+    // Off the host, ARMv8-A with NEON: what every 64-bit Arm core runs.
+    return cpuFor(llvm::Triple::aarch64, options, "generic");
+  }
+
+  std::string resolveFeatures(const TargetOptions &options) const override {
+    // A CPU name implies its features (cortex-a76: dotprod, fullfp16).
+    return featuresFor(llvm::Triple::aarch64, options);
+  }
+
+  std::vector<std::string> linkerDrivers() const override {
+    if (llvm::Triple(llvm::sys::getProcessTriple()).getArch() ==
+        llvm::Triple::aarch64)
+      return TargetBackend::linkerDrivers();
+    return {"aarch64-linux-gnu-gcc"};
+  }
+
+  void buildCodegenPipeline(OpPassManager &pm,
+                            const TargetOptions &options) const override {
+    CPUCodegenOptions codegen;
+    // 8 x 8 fp32 accumulators are 16 of the 32 NEON registers, leaving
+    // room for the operands (AVX-512's 8 x 32 would spill).
+    codegen.registerRows = 8;
+    codegen.registerColumns = 8;
+    codegen.sdot = hasFeatures(options, "+dotprod");
+    codegen.instrumentLayers = options.instrumentLayers;
+    buildCPUCodegenPipeline(pm, codegen);
+  }
+};
+} // namespace
+
+std::unique_ptr<TargetBackend> mlir::ds::createAArch64Backend() {
+  return std::make_unique<AArch64Backend>();
+}
