@@ -32,6 +32,19 @@ public:
     return featuresFor(llvm::Triple::aarch64, options);
   }
 
+  // Half precision where the core computes in it: fp16 with Armv8.2
+  // fullfp16 (cortex-a76, neoverse-n1), bfloat16 with Armv8.6 bf16.
+  std::string missingForPrecision(llvm::StringRef precision,
+                                  const TargetOptions &options) const override {
+    if (precision == "fp32")
+      return "";
+    llvm::StringRef feature = precision == "fp16" ? "+fullfp16" : "+bf16";
+    if (hasFeatures(options, feature))
+      return "";
+    return "--target cuda or an Arm core with " + feature.drop_front().str() +
+           " (the target CPU '" + resolveCPU(options) + "' lacks it)";
+  }
+
   std::vector<std::string> linkerDrivers() const override {
     if (llvm::Triple(llvm::sys::getProcessTriple()).getArch() ==
         llvm::Triple::aarch64)

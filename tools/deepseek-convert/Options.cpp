@@ -258,9 +258,10 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
       ->check(CLI::IsMember({"sm_75", "sm_80", "sm_86", "sm_89", "sm_90"}))
       ->group(kTarget);
   app.add_option("--precision", options.precision,
-                 "Compute in fp32, fp16 (cuda) or bf16 (cuda, or x86 with "
-                 "AVX512-BF16); reductions accumulate in fp32, inputs and "
-                 "outputs stay fp32")
+                 "Compute in fp32, fp16 (cuda, or an Arm core with "
+                 "fullfp16) or bf16 (cuda, x86 with AVX512-BF16, or an Arm "
+                 "core with bf16); reductions accumulate in fp32, inputs "
+                 "and outputs stay fp32")
       ->default_val("fp32")
       ->check(CLI::IsMember({"fp32", "fp16", "bf16"}))
       ->group(kTarget);
