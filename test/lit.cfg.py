@@ -19,6 +19,9 @@ config.substitutions.append(("%onnx_data", config.onnx_test_data))
 config.substitutions.append(("%ds_build", config.ds_obj_root))
 # The interpreter that has the onnx module, for model generators.
 config.substitutions.append(("%python_onnx", "/usr/bin/python3"))
+# MLIR's C runner library (vector.print), for tests run with mlir-cpu-runner.
+config.substitutions.append(("%mlir_c_runner_utils", os.path.join(
+    os.path.dirname(config.llvm_tools_dir), "lib", "libmlir_c_runner_utils.so")))
 
 # NVIDIA's PTX assembler, where the CUDA toolkit is installed: GPU tests
 # then assemble the PTX they emit. A CUDA driver means a GPU to run on.

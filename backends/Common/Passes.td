@@ -65,9 +65,11 @@ def ApproximateMathPass : Pass<"ds-approximate-math"> {
     functions keep libm's accuracy.
 
     With `all-functions`, every f32 function that has an approximation or
-    an expansion into others is inlined too (log, sin, cos, pow, atan, ...):
-    GPU kernels have no libm, and linking NVIDIA's libdevice would make the
-    build depend on a CUDA installation.
+    an expansion into others is inlined too (log, sin, cos, pow, atan, ...),
+    and so are exp and log on f64 (to within an ulp or two, subnormals,
+    infinities and NaN included; pow on f64 goes through them): GPU kernels
+    have no libm, and linking NVIDIA's libdevice would make the build
+    depend on a CUDA installation.
   }];
   let options = [
     Option<"allFunctions", "all-functions", "bool", "false",
