@@ -8,9 +8,6 @@
 #include "backends/Common/CPUPipeline.h"
 #include "backends/Common/TargetBackend.h"
 
-#include "llvm/TargetParser/Host.h"
-#include "llvm/TargetParser/Triple.h"
-
 using namespace mlir;
 using namespace mlir::ds;
 
@@ -46,10 +43,7 @@ public:
   }
 
   std::vector<std::string> linkerDrivers() const override {
-    if (llvm::Triple(llvm::sys::getProcessTriple()).getArch() ==
-        llvm::Triple::aarch64)
-      return TargetBackend::linkerDrivers();
-    return {"aarch64-linux-gnu-gcc"};
+    return driversFor(llvm::Triple::aarch64, "aarch64-linux-gnu-gcc");
   }
 
   void buildCodegenPipeline(OpPassManager &pm,

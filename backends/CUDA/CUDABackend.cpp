@@ -35,6 +35,10 @@ public:
   std::string resolveGPU(const TargetOptions &options) const override {
     return options.gpu.empty() ? "sm_80" : options.gpu;
   }
+  // The host library is x86-64 code.
+  std::vector<std::string> linkerDrivers() const override {
+    return driversFor(llvm::Triple::x86_64, "x86_64-linux-gnu-gcc");
+  }
   void buildCodegenPipeline(OpPassManager &pm,
                             const TargetOptions &options) const override {
     buildCUDACodegenPipeline(pm, resolveGPU(options));

@@ -34,11 +34,22 @@ std::vector<std::string> mlir::ds::registeredTargetNames() {
   return names;
 }
 
+static bool hostIs(llvm::Triple::ArchType arch) {
+  return llvm::Triple(llvm::sys::getProcessTriple()).getArch() == arch;
+}
+
+std::vector<std::string>
+TargetBackend::driversFor(llvm::Triple::ArchType arch,
+                          llvm::StringRef crossDriver) {
+  if (hostIs(arch))
+    return {"cc", "gcc", "clang", "clang-19"};
+  return {crossDriver.str()};
+}
+
 bool TargetBackend::compilesForHost(llvm::Triple::ArchType arch,
                                     const TargetOptions &options) {
-  return llvm::Triple(llvm::sys::getProcessTriple()).getArch() == arch &&
-         (options.cpu.empty() || options.cpu == "native" ||
-          options.cpu == "host");
+  return hostIs(arch) && (options.cpu.empty() || options.cpu == "native" ||
+                          options.cpu == "host");
 }
 
 std::string TargetBackend::cpuFor(llvm::Triple::ArchType arch,

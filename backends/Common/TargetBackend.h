@@ -57,11 +57,8 @@ public:
     return precision == "fp32" ? "" : "--target cuda";
   }
   /// C compiler drivers that can link the target's shared library, in order
-  /// of preference (the first one found is used). The default, the host's
-  /// own, fits a target of the host's architecture.
-  virtual std::vector<std::string> linkerDrivers() const {
-    return {"cc", "gcc", "clang", "clang-19"};
-  }
+  /// of preference (the first one found is used).
+  virtual std::vector<std::string> linkerDrivers() const = 0;
   /// linalg/tensor/arith/math on tensors -> LLVM dialect.
   virtual void buildCodegenPipeline(OpPassManager &pm,
                                     const TargetOptions &options) const = 0;
@@ -81,6 +78,10 @@ protected:
   /// hide some that the CPU name implies); then --features.
   static std::string featuresFor(llvm::Triple::ArchType arch,
                                  const TargetOptions &options);
+  /// The host's drivers when the host is `arch`, else the GNU cross
+  /// compiler for it (Debian's gcc-<arch>-linux-gnu).
+  static std::vector<std::string> driversFor(llvm::Triple::ArchType arch,
+                                             llvm::StringRef crossDriver);
   /// Whether the target CPU (its name and extra features) has `features`
   /// ("+avx512vnni"), as LLVM's subtarget for it says.
   bool hasFeatures(const TargetOptions &options,

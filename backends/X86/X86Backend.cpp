@@ -20,6 +20,10 @@ public:
     return featuresFor(llvm::Triple::x86_64, options);
   }
 
+  std::vector<std::string> linkerDrivers() const override {
+    return driversFor(llvm::Triple::x86_64, "x86_64-linux-gnu-gcc");
+  }
+
   // bfloat16 where the CPU converts and multiplies it (AVX512-BF16).
   std::string missingForPrecision(llvm::StringRef precision,
                                   const TargetOptions &options) const override {
