@@ -41,11 +41,16 @@ try:
 except OSError:
     pass
 
-# aarch64 artifacts run under user-mode emulation, with the runner the
-# build cross-compiled (lib/aarch64-linux-gnu/ds-exec).
-if shutil.which("qemu-aarch64") and os.path.exists(
-        os.path.join(config.ds_obj_root, "lib", "aarch64-linux-gnu", "ds-exec")):
-    config.available_features.add("qemu-aarch64")
+# --target aarch64 shared libraries are linked by the GNU cross compiler,
+# which also built the aarch64 runtime and runner (lib/aarch64-linux-gnu/);
+# they run under user-mode emulation.
+aarch64_lib = os.path.join(config.ds_obj_root, "lib", "aarch64-linux-gnu")
+if shutil.which("aarch64-linux-gnu-gcc") and os.path.exists(
+        os.path.join(aarch64_lib, "libds_runtime.so")):
+    config.available_features.add("aarch64-cross")
+    if shutil.which("qemu-aarch64") and os.path.exists(
+            os.path.join(aarch64_lib, "ds-exec")):
+        config.available_features.add("qemu-aarch64")
 
 # Headless Chromium renders deepseek-profile's HTML page.
 if shutil.which("chromium"):

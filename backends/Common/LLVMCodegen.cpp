@@ -3,6 +3,7 @@
 
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/TargetSelect.h"
@@ -32,6 +33,18 @@ mlir::ds::createTargetMachine(llvm::StringRef triple, llvm::StringRef cpu,
   if (!tm)
     error = "cannot create a target machine for " + triple.str();
   return tm;
+}
+
+bool mlir::ds::isKnownCPU(llvm::StringRef triple, llvm::StringRef cpu) {
+  std::string error;
+  // Creating a target machine registers the targets.
+  if (!createTargetMachine(triple, "", "", error))
+    return false;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple.str(), error);
+  std::unique_ptr<llvm::MCSubtargetInfo> generic(
+      target ? target->createMCSubtargetInfo(triple, "", "") : nullptr);
+  return generic && generic->isCPUStringValid(cpu);
 }
 
 void mlir::ds::optimizeModule(llvm::Module &module, llvm::TargetMachine &tm) {

@@ -27,6 +27,10 @@ std::unique_ptr<llvm::TargetMachine>
 createTargetMachine(llvm::StringRef triple, llvm::StringRef cpu,
                     llvm::StringRef features, std::string &error);
 
+/// Whether LLVM knows `cpu` for `triple` (asked of the target's generic
+/// subtarget, so that nothing is printed for an unknown name).
+bool isKnownCPU(llvm::StringRef triple, llvm::StringRef cpu);
+
 /// LLVM's O3 pipeline with loop and SLP vectorization, without the loop
 /// unroller (the MLIR pipelines unroll register tiles themselves).
 void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm);

@@ -21,14 +21,12 @@
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringMap.h"
-#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
-#include "llvm/Target/TargetMachine.h"
 
 #include <chrono>
 #include <cmath>
@@ -336,21 +334,19 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
   }
   {
     TargetOptions target{options.cpu, options.features, options.gpu};
+    // LLVM only warns about a CPU it does not know, then compiles for its
+    // baseline: not what someone who named a CPU wants.
+    std::string cpu = backend->resolveCPU(target);
+    if (!isKnownCPU(backend->triple(), cpu)) {
+      llvm::errs() << "deepseek-convert: error: unknown --cpu '" << cpu
+                   << "' for --target " << options.target << "\n";
+      return CompileStatus::BadInput;
+    }
     std::string needed =
         backend->missingForPrecision(options.precision, target);
     if (!needed.empty()) {
       llvm::errs() << "deepseek-convert: error: --precision "
                    << options.precision << " needs " << needed << "\n";
-      return CompileStatus::BadInput;
-    }
-    // LLVM only warns about a CPU it does not know, then compiles for its
-    // baseline: not what someone who named a CPU wants.
-    std::string cpu = backend->resolveCPU(target), error;
-    std::unique_ptr<llvm::TargetMachine> machine =
-        createTargetMachine(backend->triple(), cpu, "", error);
-    if (machine && !machine->getMCSubtargetInfo()->isCPUStringValid(cpu)) {
-      llvm::errs() << "deepseek-convert: error: unknown --cpu '" << cpu
-                   << "' for --target " << options.target << "\n";
       return CompileStatus::BadInput;
     }
   }

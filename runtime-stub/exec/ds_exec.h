@@ -76,6 +76,15 @@ bool readRawTensor(const std::string &path, ElementSize elementSize,
   }
   if (bytes == 0 && elementSize(tensor.dtype) == 0)
     return false;
+  // The header's shape must match what the file holds before anything is
+  // allocated for it.
+  long start = std::ftell(f.get());
+  if (start < 0 || std::fseek(f.get(), 0, SEEK_END) != 0)
+    return false;
+  long end = std::ftell(f.get());
+  if (end < start || static_cast<unsigned long>(end - start) != bytes ||
+      std::fseek(f.get(), start, SEEK_SET) != 0)
+    return false;
   tensor.data.resize(bytes);
   if (std::fread(tensor.data.data(), 1, bytes, f.get()) != bytes)
     return false;
@@ -112,8 +121,16 @@ inline bool runModel(ds_model *model, const std::string &artifact,
   if (ds_model_is_dynamic(model)) {
     // Dynamic dims take their sizes from the inputs.
     std::vector<const int64_t *> shapes;
-    for (const RawTensor &t : inputs)
-      shapes.push_back(t.shape.data());
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const ds_tensor_info *info = ds_model_input(model, i);
+      if (!info || inputs[i].shape.size() != static_cast<size_t>(info->rank)) {
+        error = "input " + std::to_string(i) + " has rank " +
+                std::to_string(inputs[i].shape.size()) + ", the model's " +
+                (info ? std::to_string(info->rank) : std::string("none"));
+        return false;
+      }
+      shapes.push_back(inputs[i].shape.data());
+    }
     char shapeError[1024] = "";
     if (ds_model_set_input_shapes(model, shapes.data(), shapeError,
                                   sizeof(shapeError))) {
@@ -137,7 +154,8 @@ inline bool runModel(ds_model *model, const std::string &artifact,
       error = "out of memory allocating input " + std::to_string(i);
       return false;
     }
-    std::memcpy(buffers.back().get(), inputs[i].data.data(), bytes);
+    if (bytes) // an empty vector's data() may be null
+      std::memcpy(buffers.back().get(), inputs[i].data.data(), bytes);
     inputPtrs.push_back(buffers.back().get());
   }
   inputs.clear();
@@ -173,7 +191,8 @@ inline bool runModel(ds_model *model, const std::string &artifact,
     for (int64_t d : out.shape)
       bytes *= static_cast<size_t>(d);
     auto *data = static_cast<const uint8_t *>(outputPtrs[i]);
-    out.data.assign(data, data + bytes);
+    if (bytes)
+      out.data.assign(data, data + bytes);
     outputs.push_back(std::move(out));
   }
   if (bench == 0)

@@ -17,6 +17,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@
 #include <cerrno>
 #include <chrono>
 #include <climits>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -287,8 +289,10 @@ private:
   }
 
   static std::string makeTempDir() {
-    std::string base = std::filesystem::temp_directory_path().string() +
-                       "/deepseek-run-XXXXXX";
+    std::error_code ec;
+    std::filesystem::path tmp = std::filesystem::temp_directory_path(ec);
+    std::string base =
+        (ec ? std::string("/tmp") : tmp.string()) + "/deepseek-run-XXXXXX";
     std::vector<char> name(base.begin(), base.end());
     name.push_back('\0');
     return ::mkdtemp(name.data()) ? std::string(name.data()) : std::string();
@@ -313,6 +317,8 @@ private:
     std::fflush(stdout);
     pid_t pid = ::fork();
     if (pid == 0) {
+      // The emulator goes when deepseek-run does.
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       ::dup2(pipeFds[1], STDOUT_FILENO);
       ::close(pipeFds[0]);
       ::close(pipeFds[1]);
@@ -335,10 +341,23 @@ private:
     }
     ::close(pipeFds[0]);
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    pid_t waited;
+    while ((waited = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
+    }
+    if (waited < 0) {
+      error = "'" + artifact + "': lost track of the aarch64 runner (" +
+              std::strerror(errno) + ")";
+      return false;
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
       return true;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+      error = "'" + artifact + "': the aarch64 runner did not start (" +
+              emulator + " " + runner +
+              ": exit 127; are the aarch64 C and C++ libraries in "
+              "/usr/aarch64-linux-gnu?)";
+      return false;
+    }
     error = "'" + artifact + "': the aarch64 runner (" + runner + " under " +
             emulator + ") failed" +
             (WIFEXITED(status)
