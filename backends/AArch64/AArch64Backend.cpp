@@ -12,38 +12,26 @@ using namespace mlir;
 using namespace mlir::ds;
 
 namespace {
-class AArch64Backend final : public TargetBackend {
+class AArch64Backend final : public CPUTargetBackend {
 public:
+  // Off the host, ARMv8-A with NEON: what every 64-bit Arm core runs. A
+  // CPU name implies its features (cortex-a76: dotprod, fullfp16).
+  AArch64Backend()
+      : CPUTargetBackend(llvm::Triple::aarch64, "generic",
+                         "aarch64-linux-gnu-gcc") {}
   llvm::StringRef name() const override { return "aarch64"; }
   llvm::StringRef triple() const override {
     return "aarch64-unknown-linux-gnu";
   }
 
-  std::string resolveCPU(const TargetOptions &options) const override {
-    // Off the host, ARMv8-A with NEON: what every 64-bit Arm core runs.
-    return cpuFor(llvm::Triple::aarch64, options, "generic");
-  }
-
-  std::string resolveFeatures(const TargetOptions &options) const override {
-    // A CPU name implies its features (cortex-a76: dotprod, fullfp16).
-    return featuresFor(llvm::Triple::aarch64, options);
-  }
-
   // Half precision where the core computes in it: fp16 with Armv8.2
   // fullfp16 (cortex-a76, neoverse-n1), bfloat16 with Armv8.6 bf16.
-  std::string missingForPrecision(llvm::StringRef precision,
-                                  const TargetOptions &options) const override {
-    if (precision == "fp32")
-      return "";
-    llvm::StringRef feature = precision == "fp16" ? "+fullfp16" : "+bf16";
-    if (hasFeatures(options, feature))
-      return "";
-    return "--target cuda or an Arm core with " + feature.drop_front().str() +
-           " (the target CPU '" + resolveCPU(options) + "' lacks it)";
-  }
-
-  std::vector<std::string> linkerDrivers() const override {
-    return driversFor(llvm::Triple::aarch64, "aarch64-linux-gnu-gcc");
+  PrecisionFeature precisionFeature(llvm::StringRef precision) const override {
+    if (precision == "fp16")
+      return {"+fullfp16", "an Arm core with fullfp16"};
+    if (precision == "bf16")
+      return {"+bf16", "an Arm core with bf16"};
+    return {};
   }
 
   void buildCodegenPipeline(OpPassManager &pm,

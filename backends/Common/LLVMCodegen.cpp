@@ -12,9 +12,10 @@
 
 #include <mutex>
 
-std::unique_ptr<llvm::TargetMachine>
-mlir::ds::createTargetMachine(llvm::StringRef triple, llvm::StringRef cpu,
-                              llvm::StringRef features, std::string &error) {
+/// LLVM's target for `triple`, the targets registered on first use; null
+/// with `error` set when LLVM has none.
+static const llvm::Target *lookupTarget(llvm::StringRef triple,
+                                        std::string &error) {
   static std::once_flag once;
   std::call_once(once, [] {
     llvm::InitializeAllTargetInfos();
@@ -22,8 +23,13 @@ mlir::ds::createTargetMachine(llvm::StringRef triple, llvm::StringRef cpu,
     llvm::InitializeAllTargetMCs();
     llvm::InitializeAllAsmPrinters();
   });
-  const llvm::Target *target =
-      llvm::TargetRegistry::lookupTarget(triple.str(), error);
+  return llvm::TargetRegistry::lookupTarget(triple.str(), error);
+}
+
+std::unique_ptr<llvm::TargetMachine>
+mlir::ds::createTargetMachine(llvm::StringRef triple, llvm::StringRef cpu,
+                              llvm::StringRef features, std::string &error) {
+  const llvm::Target *target = lookupTarget(triple, error);
   if (!target)
     return nullptr;
   llvm::TargetOptions options;
@@ -37,11 +43,7 @@ mlir::ds::createTargetMachine(llvm::StringRef triple, llvm::StringRef cpu,
 
 bool mlir::ds::isKnownCPU(llvm::StringRef triple, llvm::StringRef cpu) {
   std::string error;
-  // Creating a target machine registers the targets.
-  if (!createTargetMachine(triple, "", "", error))
-    return false;
-  const llvm::Target *target =
-      llvm::TargetRegistry::lookupTarget(triple.str(), error);
+  const llvm::Target *target = lookupTarget(triple, error);
   std::unique_ptr<llvm::MCSubtargetInfo> generic(
       target ? target->createMCSubtargetInfo(triple, "", "") : nullptr);
   return generic && generic->isCPUStringValid(cpu);

@@ -46,24 +46,21 @@ TargetBackend::driversFor(llvm::Triple::ArchType arch,
   return {crossDriver.str()};
 }
 
-bool TargetBackend::compilesForHost(llvm::Triple::ArchType arch,
-                                    const TargetOptions &options) {
+bool CPUTargetBackend::compilesForHost(const TargetOptions &options) const {
   return hostIs(arch) && (options.cpu.empty() || options.cpu == "native" ||
                           options.cpu == "host");
 }
 
-std::string TargetBackend::cpuFor(llvm::Triple::ArchType arch,
-                                  const TargetOptions &options,
-                                  llvm::StringRef baseline) {
-  if (compilesForHost(arch, options))
+std::string CPUTargetBackend::resolveCPU(const TargetOptions &options) const {
+  if (compilesForHost(options))
     return llvm::sys::getHostCPUName().str();
-  return options.cpu.empty() ? baseline.str() : options.cpu;
+  return options.cpu.empty() ? baselineCPU.str() : options.cpu;
 }
 
-std::string TargetBackend::featuresFor(llvm::Triple::ArchType arch,
-                                       const TargetOptions &options) {
+std::string
+CPUTargetBackend::resolveFeatures(const TargetOptions &options) const {
   std::vector<std::string> list;
-  if (compilesForHost(arch, options))
+  if (compilesForHost(options))
     for (auto &f : llvm::sys::getHostCPUFeatures())
       list.push_back((f.getValue() ? "+" : "-") + f.getKey().str());
   std::sort(list.begin(), list.end());
@@ -73,6 +70,25 @@ std::string TargetBackend::featuresFor(llvm::Triple::ArchType arch,
   for (const std::string &f : list)
     features += (features.empty() ? "" : ",") + f;
   return features;
+}
+
+std::vector<std::string> CPUTargetBackend::linkerDrivers() const {
+  return driversFor(arch, crossDriver);
+}
+
+std::string
+CPUTargetBackend::missingForPrecision(llvm::StringRef precision,
+                                      const TargetOptions &options) const {
+  if (precision == "fp32")
+    return "";
+  PrecisionFeature needed = precisionFeature(precision);
+  if (needed.feature.empty())
+    return "--target cuda";
+  if (hasFeatures(options, needed.feature))
+    return "";
+  return ("--target cuda or " + needed.description + " (the target CPU '" +
+          resolveCPU(options) + "' lacks it)")
+      .str();
 }
 
 bool TargetBackend::hasFeatures(const TargetOptions &options,

@@ -64,20 +64,6 @@ public:
                                     const TargetOptions &options) const = 0;
 
 protected:
-  /// For CPU backends of architecture `arch`: whether `options` compile
-  /// for the machine the compiler runs on (no --cpu, or native/host, on a
-  /// host of that architecture).
-  static bool compilesForHost(llvm::Triple::ArchType arch,
-                              const TargetOptions &options);
-  /// The host's CPU name when compiling for it, else --cpu, else
-  /// `baseline`.
-  static std::string cpuFor(llvm::Triple::ArchType arch,
-                            const TargetOptions &options,
-                            llvm::StringRef baseline);
-  /// When compiling for the host, the features it really has (hypervisors
-  /// hide some that the CPU name implies); then --features.
-  static std::string featuresFor(llvm::Triple::ArchType arch,
-                                 const TargetOptions &options);
   /// The host's drivers when the host is `arch`, else the GNU cross
   /// compiler for it (Debian's gcc-<arch>-linux-gnu).
   static std::vector<std::string> driversFor(llvm::Triple::ArchType arch,
@@ -86,6 +72,39 @@ protected:
   /// ("+avx512vnni"), as LLVM's subtarget for it says.
   bool hasFeatures(const TargetOptions &options,
                    llvm::StringRef features) const;
+};
+
+/// A CPU target of one architecture. On a host of that architecture, no
+/// --cpu (or native/host) means the host's CPU with the features it really
+/// has (hypervisors hide some its name implies), and the host's C compiler
+/// links; elsewhere --cpu, else `baselineCPU`, linked by the GNU cross
+/// compiler. Half precision needs the CPU feature `precisionFeature` names.
+class CPUTargetBackend : public TargetBackend {
+public:
+  std::string resolveCPU(const TargetOptions &options) const override;
+  std::string resolveFeatures(const TargetOptions &options) const override;
+  std::vector<std::string> linkerDrivers() const override;
+  std::string missingForPrecision(llvm::StringRef precision,
+                                  const TargetOptions &options) const override;
+
+protected:
+  CPUTargetBackend(llvm::Triple::ArchType arch, llvm::StringRef baselineCPU,
+                   llvm::StringRef crossDriver)
+      : arch(arch), baselineCPU(baselineCPU), crossDriver(crossDriver) {}
+  /// The LLVM feature (+avx512bf16) a CPU needs to compute in `precision`
+  /// (fp16 or bf16), and its name for messages; empty when no CPU of this
+  /// architecture does.
+  struct PrecisionFeature {
+    llvm::StringRef feature, description;
+  };
+  virtual PrecisionFeature precisionFeature(llvm::StringRef precision) const {
+    return {};
+  }
+
+private:
+  bool compilesForHost(const TargetOptions &options) const;
+  llvm::Triple::ArchType arch;
+  llvm::StringRef baselineCPU, crossDriver;
 };
 
 /// Registers every backend built into this binary; safe to call repeatedly.

@@ -113,6 +113,15 @@ llvm::json::Value attributeToJson(Attribute attr) {
   return nullptr;
 }
 
+/// Bytes of a statically shaped tensor of whole-byte (or bool) elements;
+/// 0 for anything else.
+int64_t staticTensorBytes(Type type) {
+  auto t = llvm::dyn_cast<RankedTensorType>(type);
+  if (!t || !t.hasStaticShape() || !t.getElementType().isIntOrFloat())
+    return 0;
+  return t.getNumElements() * std::max(1u, t.getElementTypeBitWidth() / 8);
+}
+
 /// Op counts and constant bytes of the dsg graph, for the report.
 llvm::json::Object graphSummary(ModuleOp module) {
   std::map<std::string, int64_t> ops;
@@ -121,9 +130,7 @@ llvm::json::Object graphSummary(ModuleOp module) {
     if (op->getDialect() && op->getDialect()->getNamespace() == "dsg")
       ops[op->getName().getStringRef().str()]++;
     if (auto c = llvm::dyn_cast<graph::ConstantOp>(op)) {
-      auto type = llvm::cast<ShapedType>(c.getType());
-      unsigned bits = type.getElementTypeBitWidth();
-      weightBytes += type.getNumElements() * std::max(1u, bits / 8);
+      weightBytes += staticTensorBytes(c.getType());
       ++weightCount;
     }
   });
@@ -538,10 +545,7 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
       for (Value operand : op->getOperands())
         if (Operation *def = operand.getDefiningOp();
             def && def->hasTrait<OpTrait::ConstantLike>())
-          if (auto t = llvm::dyn_cast<RankedTensorType>(operand.getType());
-              t && t.hasStaticShape() && t.getElementType().isIntOrFloat())
-            weightBytes += t.getNumElements() *
-                           std::max(1u, t.getElementTypeBitWidth() / 8);
+          weightBytes += staticTensorBytes(operand.getType());
     });
     NamedAttrList entries;
     for (auto &[name, cost] : costs)
