@@ -5,10 +5,14 @@
 # build-sanitize/fuzz/<target>/corpus; the committed seeds are never
 # written). A crash, sanitizer report, timeout or out-of-memory fails the
 # script and leaves the input in build-sanitize/fuzz/<target>/ (crash-*,
-# timeout-*, oom-*). docs/fuzzing.md says how to run them for hours.
+# timeout-*, oom-*). The mutations follow FUZZ_SEED (default 1), so a run
+# of the same length from the same corpus tries the same inputs: a test
+# command that fails, fails again on a rerun. docs/fuzzing.md says how to
+# run them for hours with fresh seeds.
 set -euo pipefail
 
 seconds=${1:-60}
+seed=${FUZZ_SEED:-1}
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${DS_SANITIZE_BUILD_DIR:-$repo/build-sanitize}
 # Leaks are not checked for the reason check-sanitizers.sh gives.
@@ -20,10 +24,10 @@ for target in import tensor; do
   fuzzer=$build/bin/ds-fuzz-$target
   work=$build/fuzz/$target
   mkdir -p "$work/corpus"
-  echo "run-fuzzers: ds-fuzz-$target for ${seconds}s"
+  echo "run-fuzzers: ds-fuzz-$target for ${seconds}s, seed $seed"
   # -timeout: an input taking over 30 s is a hang. -rss_limit_mb: the
   # importer fuzzer caps models at 64 MiB, so 4 GiB means a runaway.
-  if ! "$fuzzer" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=4096 \
+  if ! "$fuzzer" -seed="$seed" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=4096 \
       -print_final_stats=1 -artifact_prefix="$work/" \
       "$work/corpus" "$repo/test/fuzz/corpus/$target" \
       >"$work/log.txt" 2>&1; then

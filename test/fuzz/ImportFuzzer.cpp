@@ -3,10 +3,12 @@
 // Each input is written as model.onnx into a private directory and imported
 // exactly as deepseek-convert imports a file (parse, checks, external data
 // resolved inside that directory, dsg construction), then the module is
-// verified. Rejections are expected; crashes, sanitizer reports, hangs and
-// a module that fails verification after a successful import are bugs.
+// verified; `deepseek-convert inspect`'s summary is taken of it too. Rejections
+// are expected; crashes, sanitizer reports, hangs and a module that fails
+// verification after a successful import are bugs.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Import/ONNX/ModelInspector.h"
 #include "compiler/Import/ONNX/ONNXImporter.h"
 #include "dialects/Graph/IR/GraphOps.h"
 #include "dialects/Quant/IR/QuantOps.h"
@@ -71,5 +73,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                          "but built a module that does not verify\n");
     std::abort();
   }
+  mlir::ds::ModelSummary summary;
+  std::string error;
+  (void)mlir::ds::inspectONNXModel(path, summary, error);
   return 0;
 }

@@ -205,6 +205,12 @@ add_model("gather_out_of_range", model_of(
     [fvalue("x", [4, 2])], [fvalue("y", [2, 2])],
     [numpy_helper.from_array(np.array([1, 9], np.int64), "i")]),
     "out of range|index")
+# Constant float indices were read as integers (found by ds-fuzz-import).
+add_model("gather_float_indices", model_of(
+    [helper.make_node("Gather", ["x", "i"], ["y"], name="gather")],
+    [fvalue("x", [4, 2])], [fvalue("y", [2, 2])],
+    [numpy_helper.from_array(np.array([1, 0], np.float64), "i")]),
+    r"node 'gather' \(Gather.*indices must be integers")
 for name, scale in (("quantize_scale_zero", 0.0), ("quantize_scale_nan", np.nan)):
     add_model(name, model_of(
         [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["y"],
@@ -233,6 +239,15 @@ add_model("unchecked_dangling_input", model_of(
     [], [helper.make_tensor_value_info("s", TensorProto.INT64, [2])],
     opset=115),
     r"node 'shape' \(Shape\): input 'x' is not produced by any earlier node")
+# An input without a type at such an opset: libonnx's shape inference
+# crashed on it under `inspect` (found by ds-fuzz-import).
+untyped = onnx.ValueInfoProto()
+untyped.name = "x"
+add_model("unchecked_untyped_input", model_of(
+    [helper.make_node("Shape", ["x"], ["s"], name="shape")],
+    [untyped], [helper.make_tensor_value_info("s", TensorProto.INT64, [2])],
+    opset=115),
+    r"graph input 'x' has no type")
 # Shapes computed from constants are bounded like declared ones (the
 # Reshape case was found by ds-fuzz-import: its dim product overflowed).
 add_model("reshape_overflow", model_of(
@@ -251,6 +266,39 @@ add_model("unknown_domain", model_of(
     [fvalue("x", [2])], [fvalue("y", [2])], domains=["com.nowhere"]),
     "com.nowhere")
 
+
+# Inputs that crashed libonnx 1.12's own shape inference (found by
+# ds-fuzz-import): a weight of another rank than the input indexes past
+# the input's dims, a zero stride divides by zero, MaxUnpool reads dim 1
+# of its indices, LayerNormalization indexes dims by its axis.
+def conv_like(name, op, extra_inputs, attrs, expect, opset=13):
+    inputs = [fvalue("x", [1, 2, 5, 5])] + extra_inputs
+    add_model(name, model_of(
+        [helper.make_node(op, [v.name for v in inputs], ["y"], name="n",
+                          **attrs)],
+        inputs, [fvalue("y", [1])], opset=opset), expect)
+
+
+weight6 = [fvalue("w", [3, 2, 3, 3, 3, 3])]
+conv_like("conv_weight_rank_6", "Conv", weight6, {},
+          r"node 'n' \(Conv, opset 13\).*same rank")
+conv_like("conv_weight_rank_6_opset18", "Conv", weight6, {},
+          r"node 'n' \(Conv, opset 18\).*same rank", opset=18)
+conv_like("conv_stride_0", "Conv", [fvalue("w", [3, 2, 3, 3])],
+          {"strides": [0, 0]}, r"node 'n' \(Conv.*must be positive")
+conv_like("maxpool_stride_0", "MaxPool", [],
+          {"kernel_shape": [2, 2], "strides": [0, 0]},
+          r"node 'n' \(MaxPool.*must be positive")
+conv_like("maxunpool_indices_rank_1", "MaxUnpool",
+          [helper.make_tensor_value_info("i", TensorProto.INT64, [1])],
+          {"kernel_shape": [2, 2]}, r"MaxUnpool")
+# LayerNormalization's statistics outputs at an axis below -rank.
+add_model("layernorm_axis_below_rank", model_of(
+    [helper.make_node("LayerNormalization", ["x", "s"], ["y", "m", "r"],
+                      name="ln", axis=-5)],
+    [fvalue("x", [1, 3, 8]), fvalue("s", [8])],
+    [fvalue("y", [1]), fvalue("m", [1]), fvalue("r", [1])]),
+    r"node 'ln' \(LayerNormalization.*axis -5 is out of range")
 
 def length_delimited(field, payload):
     """A protobuf field of wire type 2: tag, varint length, bytes."""

@@ -2,7 +2,9 @@
 checks that each is rejected cleanly: exit code 2 (no signal, no timeout),
 exactly one line on stderr, `deepseek-convert: error:`, naming the model
 file and matching the case's expectation, and nothing written (no output
-directory, no staging directory beside it).
+directory, no staging directory beside it). `deepseek-convert inspect`
+reads each too: it may summarize what it can or refuse (exit 0 or 2), but
+not crash or hang.
 
 Usage: run_corpus.py DEEPSEEK_CONVERT CORPUS_DIR
 Prints one line per failing case and a summary; exits 1 if any failed.
@@ -45,6 +47,17 @@ for case in cases:
     if problem:
         failures.append("%s: %s: %s" % (case["name"], problem,
                                          proc.stderr.strip()[:300]))
+        continue
+    try:
+        inspected = subprocess.run([convert, "inspect", case["model"]],
+                                   capture_output=True, text=True,
+                                   errors="replace", timeout=120)
+    except subprocess.TimeoutExpired:
+        failures.append("%s: inspect timed out" % case["name"])
+        continue
+    if inspected.returncode not in (0, 2):
+        failures.append("%s: inspect exit code %d: %s" % (
+            case["name"], inspected.returncode, inspected.stderr.strip()[:300]))
 shutil.rmtree(scratch, ignore_errors=True)
 for failure in failures:
     print("FAIL " + failure)

@@ -124,9 +124,15 @@ public:
   /// `computed` when given; else the declared static type; else an error.
   FailureOr<RankedTensorType>
   outputType(size_t i, std::optional<RankedTensorType> computed = std::nullopt);
-  void setOutput(size_t i, Value v) { outputs[i] = v; }
+  /// Outputs past the node's own count are dropped: nothing can read them,
+  /// and handlers may compute an optional output whose neighbour is absent.
+  void setOutput(size_t i, Value v) {
+    if (i < outputs.size())
+      outputs[i] = v;
+  }
   void setSequenceOutput(size_t i, Sequence elements) {
-    sequenceOutputs[i] = std::move(elements);
+    if (i < sequenceOutputs.size())
+      sequenceOutputs[i] = std::move(elements);
   }
   const std::vector<Value> &results() const { return outputs; }
   const std::vector<std::optional<Sequence>> &sequenceResults() const {

@@ -2,6 +2,7 @@
 #include "compiler/Import/ONNX/ModelInspector.h"
 
 #include "compiler/Import/ONNX/ImporterImpl.h"
+#include "compiler/Import/ONNX/ShapeInference.h"
 #include "compiler/Support/TensorFile.h"
 
 #include "llvm/ADT/StringSet.h"
@@ -10,9 +11,9 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <functional>
 #include <onnx/defs/schema.h>
-#include <onnx/shape_inference/implementation.h>
 
 #include <unordered_map>
 
@@ -46,10 +47,22 @@ std::unordered_map<std::string, Shape> staticShapes(const onnx::GraphProto &g) {
   return shapes;
 }
 
+// A hostile model's dims can overflow any count; the summary saturates
+// instead (a negative dim counts as 0).
+int64_t saturatingMul(int64_t a, int64_t b) {
+  int64_t r;
+  return __builtin_mul_overflow(a, b, &r) ? INT64_MAX : r;
+}
+
+int64_t saturatingAdd(int64_t a, int64_t b) {
+  int64_t r;
+  return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
+}
+
 int64_t product(const Shape &s) {
   int64_t p = 1;
   for (int64_t d : s)
-    p *= d;
+    p = saturatingMul(p, std::max<int64_t>(d, 0));
   return p;
 }
 
@@ -74,10 +87,8 @@ int64_t nodeFlops(const onnx::NodeProto &node,
     // Each output (Conv) or input (ConvTranspose) element does
     // C_in/group * kernel multiply-adds per output channel.
     int64_t kernel = product(Shape(w->begin() + 2, w->end()));
-    if (op == "Conv")
-      return 2 * product(*out) * (*w)[1] * kernel;
-    const Shape *x = shapeOf(0, false);
-    return x ? 2 * product(*x) * (*w)[1] * kernel : 0;
+    const Shape *x = op == "Conv" ? out : shapeOf(0, false);
+    return x ? product({2, product(*x), (*w)[1], kernel}) : 0;
   }
   if ((op == "MatMul" || op == "Gemm") && node.input_size() >= 2) {
     const Shape *a = shapeOf(0, false);
@@ -88,7 +99,7 @@ int64_t nodeFlops(const onnx::NodeProto &node,
       if (attr.name() == "transA")
         transA = attr.i();
     int64_t k = op == "Gemm" && transA ? (*a)[0] : a->back();
-    return 2 * product(*out) * k;
+    return product({2, product(*out), k});
   }
   static const char *free[] = {"Reshape", "Flatten", "Squeeze", "Unsqueeze",
                                "Identity", "Constant", "Shape", "Transpose",
@@ -106,13 +117,8 @@ bool mlir::ds::inspectONNXModel(const std::string &path, ModelSummary &summary,
   try {
     if (!onnx_import::readModelFile(path, model, error))
       return false;
-    try {
-      onnx::ShapeInferenceOptions options(false, 0, true);
-      onnx::shape_inference::InferShapes(
-          model, onnx::OpSchemaRegistry::Instance(), options);
-    } catch (const std::exception &) {
-      // Best effort: FLOPs of nodes without shapes count 0.
-    }
+    // FLOPs of nodes without inferred shapes count 0.
+    onnx_import::inferShapesBestEffort(model);
   } catch (const std::exception &e) {
     error = path + ": cannot read the model: " + e.what();
     return false;
@@ -135,7 +141,7 @@ bool mlir::ds::inspectONNXModel(const std::string &path, ModelSummary &summary,
           std::string op =
               (node.domain().empty() ? "" : node.domain() + ".") + node.op_type();
           ++summary.opHistogram[op];
-          summary.flops += nodeFlops(node, shapes);
+          summary.flops = saturatingAdd(summary.flops, nodeFlops(node, shapes));
           if (!onnx_import::isSupported(node, opset))
             summary.unsupported[op].push_back(
                 node.name().empty() ? node.op_type() + "_" + std::to_string(index)
@@ -152,8 +158,10 @@ bool mlir::ds::inspectONNXModel(const std::string &path, ModelSummary &summary,
   llvm::StringSet<> initializers;
   for (const auto &t : g.initializer()) {
     int64_t count = product(Shape(t.dims().begin(), t.dims().end()));
-    summary.parameters += count;
-    summary.parameterBytes += count * ::ds::support::dtypeSize(t.data_type());
+    summary.parameters = saturatingAdd(summary.parameters, count);
+    summary.parameterBytes = saturatingAdd(
+        summary.parameterBytes,
+        saturatingMul(count, ::ds::support::dtypeSize(t.data_type())));
     initializers.insert(t.name());
   }
   for (const auto &in : g.input()) {

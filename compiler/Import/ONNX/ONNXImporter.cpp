@@ -9,6 +9,7 @@
 #include "compiler/Import/ONNX/ONNXImporter.h"
 
 #include "compiler/Import/ONNX/ImporterImpl.h"
+#include "compiler/Import/ONNX/ShapeInference.h"
 #include "compiler/Support/PathSafety.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -20,13 +21,11 @@
 
 #include <onnx/checker.h>
 #include <onnx/defs/schema.h>
-#include <onnx/shape_inference/implementation.h>
 
 #include <google/protobuf/io/coded_stream.h>
 
 #include <climits>
 #include <fstream>
-#include <set>
 #include <sstream>
 
 using namespace mlir;
@@ -514,49 +513,6 @@ LogicalResult ModelImporter::parse() {
   return success();
 }
 
-/// Every node input of `graph` (and of its subgraphs, which also see the
-/// names around them) is a graph input, an initializer or an earlier
-/// node's output, and each node has what its schema requires.
-static bool checkWiring(const onnx::GraphProto &graph,
-                        std::set<std::string> defined, std::string &problem) {
-  for (const auto &v : graph.input())
-    defined.insert(v.name());
-  for (const auto &t : graph.initializer())
-    defined.insert(t.name());
-  for (const auto &node : graph.node()) {
-    std::string where = "node '" + node.name() + "' (" + node.op_type() + ")";
-    for (const std::string &name : node.input())
-      if (!name.empty() && !defined.count(name)) {
-        problem = where + ": input '" + name +
-                  "' is not produced by any earlier node";
-        return false;
-      }
-    if (const onnx::OpSchema *schema = onnx::OpSchemaRegistry::Schema(
-            node.op_type(), INT_MAX, node.domain())) {
-      if (node.input_size() < schema->min_input() ||
-          node.output_size() < schema->min_output()) {
-        problem = where + ": has " + std::to_string(node.input_size()) +
-                  " inputs and " + std::to_string(node.output_size()) +
-                  " outputs; it needs at least " +
-                  std::to_string(schema->min_input()) + " and " +
-                  std::to_string(schema->min_output());
-        return false;
-      }
-    }
-    for (const auto &attr : node.attribute()) {
-      if (attr.has_g() && !checkWiring(attr.g(), defined, problem))
-        return false;
-      for (const auto &g : attr.graphs())
-        if (!checkWiring(g, defined, problem))
-          return false;
-    }
-    for (const std::string &name : node.output())
-      if (!name.empty())
-        defined.insert(name);
-  }
-  return true;
-}
-
 LogicalResult ModelImporter::validate() {
   // The checker in libonnx 1.12 knows opsets up to 17; newer models are
   // checked op by op by the handlers instead.
@@ -578,23 +534,15 @@ LogicalResult ModelImporter::validate() {
   // check that wiring first (a fuzzed model with a dangling input crashed
   // it).
   if (opset > kNewestCheckedOpset) {
-    std::set<std::string> defined;
     std::string problem;
-    if (!checkWiring(model.graph(), defined, problem)) {
+    if (!onnx_import::checkGraphWiring(model.graph(), problem)) {
       emitError(UnknownLoc::get(&ctx)) << path << ": " << problem;
       return failure();
     }
   }
-  try {
-    onnx::ShapeInferenceOptions inference(/*check_type=*/false,
-                                          /*error_mode=*/0,
-                                          /*enable_data_propagation=*/true);
-    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
-                                       inference);
-  } catch (const std::exception &) {
-    // Inference is a helper, not a gate: handlers compute what it missed
-    // and report what nobody could.
-  }
+  // Inference is a helper, not a gate: handlers compute what it missed and
+  // report what nobody could.
+  onnx_import::inferShapesBestEffort(model);
   // Control-flow bodies share the name space (ONNX names are unique in a
   // model), so their inferred types go in the same table.
   std::function<void(const onnx::GraphProto &)> collect =

@@ -1238,6 +1238,9 @@ LogicalResult importConcat(NodeImporter &n) {
 
 LogicalResult importGather(NodeImporter &n) {
   auto data = n.inputType(0), indices = n.inputType(1);
+  if (!llvm::isa<IntegerType>(indices.getElementType()))
+    return n.error() << "Gather indices must be integers, not "
+                     << indices.getElementType();
   auto axis = n.normalizeAxis(n.attrInt("axis", 0), data.getRank());
   if (failed(axis) ||
       failed(n.requireStaticDims(0, {*axis}, "wrapping negative indices")))
@@ -2602,6 +2605,9 @@ constexpr int64_t kMaxUnrolledIterations = 4096;
 
 LogicalResult importIf(NodeImporter &n) {
   DenseElementsAttr cond = n.constantInput(0);
+  if (cond && !llvm::isa<IntegerType>(cond.getElementType()))
+    return n.error() << "the condition must be a bool, not "
+                     << cond.getElementType();
   if (cond && cond.getNumElements() == 1) {
     bool taken = cond.getValues<APInt>()[0].getBoolValue();
     auto outs = n.importSubgraph(taken ? "then_branch" : "else_branch", {});
@@ -2659,7 +2665,9 @@ LogicalResult importLoop(NodeImporter &n) {
   }
   auto boolConstant = [&](Value v) -> std::optional<bool> {
     DenseElementsAttr attr;
-    if (!v || !matchPattern(v, m_Constant(&attr)) || attr.getNumElements() != 1)
+    if (!v || !matchPattern(v, m_Constant(&attr)) ||
+        attr.getNumElements() != 1 ||
+        !llvm::isa<IntegerType>(attr.getElementType()))
       return std::nullopt;
     return attr.getValues<APInt>()[0].getBoolValue();
   };

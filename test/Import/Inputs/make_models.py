@@ -110,6 +110,34 @@ def loop_model(outdir):
             f.write(numpy_helper.from_array(array).SerializeToString())
 
 
+def layernorm_mean_model(outdir):
+    """LayerNormalization asking for its mean (output 1) but not its inverse
+    standard deviation (output 2); ds-fuzz-import found the importer writing
+    the absent third output past its list."""
+    node = helper.make_node("LayerNormalization", ["x", "scale"],
+                            ["y", "mean"], name="ln", axis=-1, epsilon=1e-5)
+    scale = np.array([0.5, 1.0, 2.0], dtype=np.float32)
+    graph = helper.make_graph(
+        [node], "layernorm_mean",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3]),
+         helper.make_tensor_value_info("mean", TensorProto.FLOAT, [2, 1])],
+        initializer=[numpy_helper.from_array(scale, "scale")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    with open(os.path.join(outdir, "layernorm_mean.onnx"), "wb") as f:
+        f.write(model.SerializeToString())
+    data = os.path.join(outdir, "layernorm_data")
+    os.makedirs(data, exist_ok=True)
+    x = np.array([[1, 2, 6], [-3, 0, 0.5]], dtype=np.float32)
+    mean = x.mean(axis=1, keepdims=True)
+    y = (x - mean) / np.sqrt(((x - mean) ** 2).mean(axis=1, keepdims=True)
+                             + 1e-5) * scale
+    for name, array in (("input_0.pb", x), ("output_0.pb", y.astype(np.float32)),
+                        ("output_1.pb", mean)):
+        with open(os.path.join(data, name), "wb") as f:
+            f.write(numpy_helper.from_array(array).SerializeToString())
+
+
 def main():
     outdir = sys.argv[1]
     os.makedirs(outdir, exist_ok=True)
@@ -126,6 +154,7 @@ def main():
     dynamic_model(outdir)
     softmax_opset11_model(outdir)
     loop_model(outdir)
+    layernorm_mean_model(outdir)
 
 
 if __name__ == "__main__":
