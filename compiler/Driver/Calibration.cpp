@@ -8,6 +8,11 @@
 
 using namespace mlir::ds;
 
+namespace {
+constexpr unsigned kSyntheticCalibrationSets = 16;
+constexpr size_t kMinBiasCorrectionSamples = 16;
+} // namespace
+
 std::pair<double, double> mlir::ds::observedRange(std::vector<float> values,
                                                   const std::string &method,
                                                   double percentile) {
@@ -33,31 +38,60 @@ std::pair<double, double> mlir::ds::observedRange(std::vector<float> values,
   return {std::min(lo, hi), std::max(lo, hi)};
 }
 
-CompileStatus mlir::ds::calibrateActivationRanges(
-    const CompileOptions &options, const EvaluationInputs &inputs,
-    std::map<std::string, std::pair<double, double>> &ranges) {
-  ScratchBuilds builds(options, inputs);
+CompileStatus mlir::ds::calibrateLayerInputs(const CompileOptions &options,
+                                             const EvaluationInputs &inputs,
+                                             LayerInputStatistics &statistics) {
+  // Synthetic calibration draws other values than the similarity
+  // measurement does, so that the report's figure is not measured on the
+  // data the quantization was fitted to, and several sets of them: a mean
+  // taken from one batch-1 input is mostly noise.
+  EvaluationInputs calibrationInputs = inputs;
+  if (calibrationInputs.sets.empty()) {
+    calibrationInputs.syntheticSeed = inputs.syntheticSeed + 1;
+    calibrationInputs.syntheticSets = kSyntheticCalibrationSets;
+  }
+  statistics.inputs = calibrationInputs.describe();
+  ScratchBuilds builds(options, calibrationInputs);
   CompileOptions variant = options;
   variant.quantize = "none";
   variant.quantizeLayerBits.clear();
   variant.exposeLayerInputs = true;
   ScratchBuilds::Result calibration;
   if (CompileStatus status = builds.build(
-          variant, /*run=*/true, "--quantize static-int8", calibration);
+          variant, /*run=*/true, "--quantize " + options.quantize, calibration);
       status != CompileStatus::Success)
     return status;
-  // Every set's values of each layer input, then one range per layer.
+  // Every set's values of each layer input, then one range per layer; the
+  // means of the sets, averaged.
   std::map<std::string, std::vector<float>> observed;
+  std::map<std::string, std::vector<double>> meanSums;
   for (const NamedOutputs &run : calibration.runs)
     for (size_t i = 0; i < run.names.size(); ++i) {
       llvm::StringRef name = run.names[i];
-      if (!name.consume_back(":input"))
-        continue;
-      std::vector<float> &values = observed[name.str()];
-      values.insert(values.end(), run.values[i].begin(), run.values[i].end());
+      const std::vector<float> &values = run.values[i];
+      if (name.consume_back(":input_mean")) {
+        std::vector<double> &sum = meanSums[name.str()];
+        sum.resize(values.size(), 0.0);
+        for (size_t f = 0; f < values.size(); ++f)
+          sum[f] += values[f];
+      } else if (name.consume_back(":input")) {
+        std::vector<float> &all = observed[name.str()];
+        all.insert(all.end(), values.begin(), values.end());
+      }
     }
+  // A mean over fewer samples than this corrects by noise more than by
+  // the weights' error; such a layer goes without.
+  for (auto &[node, sum] : meanSums) {
+    size_t samples = sum.empty() ? 0 : observed[node].size() / sum.size();
+    if (samples < kMinBiasCorrectionSamples)
+      continue;
+    std::vector<float> &mean = statistics.means[node];
+    for (double s : sum)
+      mean.push_back((float)(s / calibration.runs.size()));
+  }
   for (auto &[node, values] : observed)
-    ranges[node] = observedRange(std::move(values), options.calibrationMethod,
-                                 options.calibrationPercentile);
+    statistics.ranges[node] =
+        observedRange(std::move(values), options.calibrationMethod,
+                      options.calibrationPercentile);
   return CompileStatus::Success;
 }

@@ -417,14 +417,24 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
     timer.stop();
     layerBits = adaptive->layerBits();
   }
-  std::map<std::string, std::pair<double, double>> activationRanges;
-  if (options.quantize == "static-int8") {
+  // Static int8 takes its activation scales from calibration; it and the
+  // low-bit modes take each layer's input means, for bias correction. A
+  // model with dynamic input dims cannot run to be measured: static int8
+  // refuses it (in calibration), the low-bit modes go uncorrected.
+  LayerInputStatistics calibrated;
+  bool dynamicInputs = llvm::any_of(signature.inputs, [](const auto &input) {
+    return llvm::is_contained(input.shape, -1);
+  });
+  bool lowBit = options.quantize == "int4" || options.quantize == "int2";
+  if (options.quantize == "static-int8" || (lowBit && !dynamicInputs)) {
     timer.start("calibration");
-    CompileStatus calibrated =
-        calibrateActivationRanges(options, evaluation, activationRanges);
-    if (calibrated != CompileStatus::Success)
-      return calibrated;
+    CompileStatus status =
+        calibrateLayerInputs(options, evaluation, calibrated);
+    if (status != CompileStatus::Success)
+      return status;
     timer.stop();
+    if (options.quantize != "static-int8")
+      calibrated.ranges.clear();
   }
 
   // The output's parent may not exist yet; the output itself appears only
@@ -459,11 +469,18 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
     for (auto &[node, bits] : layerBits)
       graphOptions.quantize.layerBits.push_back(node + "=" +
                                                 std::to_string(bits));
-    for (auto &[node, range] : activationRanges)
+    for (auto &[node, range] : calibrated.ranges)
       graphOptions.quantize.activationRanges.push_back(
           llvm::formatv("{0}={1}:{2}", node, llvm::format("%.17g", range.first),
                         llvm::format("%.17g", range.second))
               .str());
+    for (auto &[node, mean] : calibrated.means) {
+      std::string entry = node + "=";
+      for (auto [i, v] : llvm::enumerate(mean))
+        entry += (i ? ":" : "") +
+                 llvm::formatv("{0}", llvm::format("%.9g", v)).str();
+      graphOptions.quantize.inputMeans.push_back(std::move(entry));
+    }
   }
   graphOptions.exposeLayerInputs = options.exposeLayerInputs;
   buildGraphOptimizationPipeline(graphPM, graphOptions);
@@ -611,11 +628,13 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
   if (adaptive)
     if (auto *record = quantization.getAsObject())
       adaptive->annotate(*record, options.maxError, evaluation);
-  if (options.quantize == "static-int8")
+  if (!calibrated.inputs.empty())
     if (auto *record = quantization.getAsObject()) {
-      llvm::json::Object calibration{{"method", options.calibrationMethod},
-                                     {"inputs", evaluation.describe()}};
-      if (options.calibrationMethod == "percentile")
+      llvm::json::Object calibration{{"inputs", calibrated.inputs}};
+      if (options.quantize == "static-int8")
+        calibration["method"] = options.calibrationMethod;
+      if (options.quantize == "static-int8" &&
+          options.calibrationMethod == "percentile")
         calibration["percentile"] = options.calibrationPercentile;
       (*record)["calibration"] = std::move(calibration);
     }

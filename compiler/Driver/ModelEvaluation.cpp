@@ -112,7 +112,11 @@ bool EvaluationInputs::fits(const ModelSignature &signature,
 
 std::string EvaluationInputs::describe() const {
   if (sets.empty())
-    return "synthetic: float inputs N(0, 1) from seed 0, integer inputs 0";
+    return "synthetic: " +
+           (syntheticSets == 1 ? std::string("one set")
+                               : std::to_string(syntheticSets) + " sets") +
+           ", float inputs N(0, 1) from seed " + std::to_string(syntheticSeed) +
+           ", integer inputs 0";
   return "calibration data " + directory + " (" + std::to_string(sets.size()) +
          (sets.size() == 1 ? " set)" : " sets)");
 }
@@ -132,8 +136,9 @@ mlir::ds::runEachSet(const std::string &artifactPath,
     return std::nullopt;
   }
   size_t numInputs = ds_model_num_inputs(model.get());
-  size_t numSets = std::max<size_t>(1, inputs.sets.size());
-  std::mt19937 rng(0);
+  size_t numSets = inputs.sets.empty() ? std::max(1u, inputs.syntheticSets)
+                                       : inputs.sets.size();
+  std::mt19937 rng(inputs.syntheticSeed);
   std::normal_distribution<float> normal;
   std::vector<NamedOutputs> runs;
   for (size_t s = 0; s < numSets; ++s) {

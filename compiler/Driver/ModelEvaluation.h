@@ -24,9 +24,10 @@ namespace mlir::ds {
 /// The inputs a model is evaluated on.
 struct EvaluationInputs {
   /// Each set holds one tensor per model input, in input order; no sets
-  /// means one synthetic set (float inputs N(0, 1) from seed 0, the others
-  /// zero), made to the model's input sizes.
+  /// means `syntheticSets` synthetic ones (float inputs N(0, 1) drawn from
+  /// `syntheticSeed`, the others zero), made to the model's input sizes.
   std::vector<std::vector<::ds::support::Tensor>> sets;
+  unsigned syntheticSeed = 0, syntheticSets = 1;
   std::vector<std::string> setDirectories; // one per set
   std::string directory; // where the sets came from, if not synthetic
 

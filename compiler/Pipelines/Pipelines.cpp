@@ -48,6 +48,7 @@ void mlir::ds::buildGraphOptimizationPipeline(
     quantize.excludeOps = options.quantize.excludeOps;
     quantize.layerBits = options.quantize.layerBits;
     quantize.activationRanges = options.quantize.activationRanges;
+    quantize.inputMeans = options.quantize.inputMeans;
     OpPassManager &fn = pm.nest<func::FuncOp>();
     fn.addPass(quant::createQuantizeWeightsPass(quantize));
     fn.addPass(createCanonicalizerPass());

@@ -36,6 +36,7 @@ struct GraphPipelineOptions {
     std::vector<std::string> excludeNodes, excludeOps;
     std::vector<std::string> layerBits;        // NODE=BITS
     std::vector<std::string> activationRanges; // NODE=MIN:MAX
+    std::vector<std::string> inputMeans;       // NODE=V0:V1:...
   } quantize;
   // Return every MatMul/Gemm input as an extra result (calibration builds).
   bool exposeLayerInputs = false;

@@ -20,8 +20,22 @@ struct ExposeLayerInputsPass
       return;
     SmallVector<std::pair<std::string, Value>> exposed;
     func.walk([&](Operation *op) {
-      if (isa<g::MatMulOp, g::GemmOp>(op))
-        exposed.push_back({g::nodeName(op) + ":input", op->getOperand(0)});
+      if (!isa<g::MatMulOp, g::GemmOp>(op))
+        return;
+      Value input = op->getOperand(0);
+      exposed.push_back({g::nodeName(op) + ":input", input});
+      // Each input feature's mean over everything else (bias correction).
+      auto type = llvm::cast<RankedTensorType>(input.getType());
+      if (type.getRank() < 1 || !type.hasStaticShape())
+        return;
+      OpBuilder b(op);
+      auto axes = llvm::to_vector(llvm::seq<int64_t>(0, type.getRank() - 1));
+      Value mean = b.create<g::ReduceMeanOp>(
+          op->getLoc(),
+          RankedTensorType::get({type.getShape().back()},
+                                type.getElementType()),
+          input, b.getDenseI64ArrayAttr(axes), b.getBoolAttr(false));
+      exposed.push_back({g::nodeName(op) + ":input_mean", mean});
     });
     if (exposed.empty())
       return;

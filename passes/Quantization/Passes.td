@@ -25,6 +25,10 @@ def QuantizeWeightsPass : Pass<"ds-quantize", "func::FuncOp"> {
         2 or 4 to a byte (dsq.weight_matmul).
     `layer-bits` overrides the mode for the layers it names, so that each
     layer can get its own width (mode `none` leaves the others in float).
+    A layer named in `input-means` (its input's mean per feature, which
+    the driver measures on the calibration or synthetic inputs) gets bias
+    correction: the quantized weights shift the output's mean by
+    mean · (W_q - W), which a constant added after the product takes back.
     Bias and fused activation are kept as dsg ops after the product. Each
     layer's decision and weight bytes before and after go to the
     function's `ds.quantization` attribute for the report.
@@ -48,6 +52,9 @@ def QuantizeWeightsPass : Pass<"ds-quantize", "func::FuncOp"> {
                "NODE=MIN:MAX: the calibrated range of that layer's input, "
                "for static-int8 (a layer without one is quantized "
                "dynamically)">,
+    ListOption<"inputMeans", "input-means", "std::string",
+               "NODE=V0:V1:...: the mean of each input feature of that "
+               "layer, for bias correction">,
   ];
   let dependentDialects = ["::mlir::ds::quant::QuantDialect"];
 }
@@ -76,8 +83,9 @@ def ExposeLayerInputsPass : Pass<"ds-expose-layer-inputs", "func::FuncOp"> {
     This pass appends the first operand of every dsg.matmul and dsg.gemm to
     the function's results, named `NODE:input` (the `ds.name` result
     attribute), so that a float build run on calibration inputs hands the
-    activations out. An activation read by several layers is returned once
-    per layer, each under its layer's name.
+    activations out, and the mean of each of its features (over all other
+    dims) as `NODE:input_mean`. An activation read by several layers is
+    returned once per layer, each under its layer's name.
   }];
 }
 

@@ -54,11 +54,13 @@ FailureOr<Layer> asLayer(Operation *op, std::string &why) {
                matrix->activationParams};
 }
 
-/// A quantized layer: its result, the bytes of its stored weight data and
-/// how many of its weights dequantize to exactly zero.
+/// A quantized layer: its result, the bytes of its stored weight data, how
+/// many of its weights dequantize to exactly zero, and its bias correction
+/// (empty without an input mean).
 struct Rewritten {
   Value result;
   int64_t bytes, zeroCodes;
+  std::vector<float> correction;
 };
 
 /// The width recorded, and asked for in layer-bits, for a float layer.
@@ -92,6 +94,26 @@ struct QuantizeWeightsPass
         return signalPassFailure();
       }
       activationRange[node] = {min, max};
+    }
+    llvm::StringMap<SmallVector<float>> inputMean;
+    for (const std::string &entry : inputMeans) {
+      auto [node, text] = StringRef(entry).rsplit('=');
+      SmallVector<StringRef> fields;
+      text.split(fields, ':');
+      SmallVector<float> &mean = inputMean[node];
+      for (StringRef field : fields) {
+        double v = 0;
+        if (field.getAsDouble(v)) {
+          mean.clear();
+          break;
+        }
+        mean.push_back((float)v);
+      }
+      if (node.empty() || mean.empty()) {
+        getOperation().emitError("input-means entry for '")
+            << node << "' is not NODE=V0:V1:...";
+        return signalPassFailure();
+      }
     }
     // In the option's order, so that an error names the first bad entry.
     SmallVector<std::pair<StringRef, int>> bitsEntries;
@@ -169,9 +191,29 @@ struct QuantizeWeightsPass
       if (staticInt8 && range != activationRange.end())
         calibrated = ::ds::quant::uint8ActivationParams(range->second.first,
                                                         range->second.second);
-      auto [result, bytes, zeroCodes] = bits == 8
-                                            ? rewriteInt8(b, *layer, calibrated)
-                                            : rewriteGroupwise(b, *layer, bits);
+      int64_t k = llvm::cast<ShapedType>(layer->weight.getType()).getDimSize(0);
+      ArrayRef<float> mean;
+      if (auto it = inputMean.find(node); it != inputMean.end()) {
+        if ((int64_t)it->second.size() != k) {
+          op->emitError("input-means for '")
+              << node << "' has " << it->second.size() << " values, the layer "
+              << k << " input features";
+          return signalPassFailure();
+        }
+        mean = it->second;
+      }
+      auto [result, bytes, zeroCodes, correction] =
+          bits == 8 ? rewriteInt8(b, *layer, calibrated, mean)
+                    : rewriteGroupwise(b, *layer, bits, mean);
+      if (!correction.empty()) {
+        Value shift = b.create<g::ConstantOp>(
+            op->getLoc(), DenseElementsAttr::get(
+                              RankedTensorType::get(
+                                  {(int64_t)correction.size()}, b.getF32Type()),
+                              ArrayRef<float>(correction)));
+        result =
+            b.create<g::AddOp>(op->getLoc(), result.getType(), result, shift);
+      }
       result = q::finishLayer(b, op->getLoc(), result, layer->bias,
                               layer->activation, layer->activationParams,
                               op->getResult(0).getType());
@@ -195,6 +237,8 @@ struct QuantizeWeightsPass
         record.set("activation_scale", b.getF32FloatAttr(calibrated->scale));
         record.set("activation_zero_point", i64(calibrated->zeroPoint));
       }
+      if (!correction.empty())
+        record.set("bias_correction", b.getBoolAttr(true));
       record.set("weight_bytes_fp32", i64(floatBytes));
       record.set("weight_bytes", i64(bytes));
       // Pruned (zero) weights stay exactly zero: prune, then quantize.
@@ -226,7 +270,8 @@ struct QuantizeWeightsPass
   /// time, or the constants `calibrated` gives.
   Rewritten
   rewriteInt8(OpBuilder &b, const Layer &layer,
-              const std::optional<::ds::quant::ActivationParams> &calibrated) {
+              const std::optional<::ds::quant::ActivationParams> &calibrated,
+              ArrayRef<float> inputMean) {
     Location loc = layer.op->getLoc();
     auto weightType = llvm::cast<ShapedType>(layer.weight.getType());
     int64_t k = weightType.getDimSize(0), n = weightType.getDimSize(1);
@@ -258,11 +303,17 @@ struct QuantizeWeightsPass
       x = {dq.getResult(), dq.getScale(), dq.getZeroPoint()};
     }
     Value result = q::buildInt8Product(b, loc, x, columns, k, n, resultType);
-    return {result, k * n + n * 4 + n * 4, columns.zeroCodes};
+    std::vector<float> correction;
+    if (!inputMean.empty())
+      correction = ::ds::quant::biasCorrection(
+          values, ::ds::quant::dequantize(columns, k, n), inputMean, k, n);
+    return {result, k * n + n * 4 + n * 4, columns.zeroCodes,
+            std::move(correction)};
   }
 
   /// Weight-only int4/int2 through dsq.weight_matmul.
-  Rewritten rewriteGroupwise(OpBuilder &b, const Layer &layer, int bits) {
+  Rewritten rewriteGroupwise(OpBuilder &b, const Layer &layer, int bits,
+                             ArrayRef<float> inputMean) {
     Location loc = layer.op->getLoc();
     auto weightType = llvm::cast<ShapedType>(layer.weight.getType());
     int64_t k = weightType.getDimSize(0), n = weightType.getDimSize(1);
@@ -289,7 +340,19 @@ struct QuantizeWeightsPass
         loc, layer.op->getResult(0).getType(), layer.input, weight, scale,
         zeroPoint, Value(), bits, packed.groupSize, k);
     int64_t bytes = n * packed.rowBytes + n * packed.groups * 5;
-    return {result, bytes, packed.zeroCodes};
+    std::vector<float> correction;
+    if (!inputMean.empty()) {
+      // Both as [K, N]: the float weight, and the codes' rows transposed.
+      std::vector<float> rowsBack = ::ds::quant::dequantize(packed, bits, n, k);
+      std::vector<float> back(k * n);
+      for (int64_t row = 0; row < n; ++row)
+        for (int64_t i = 0; i < k; ++i)
+          back[i * n + row] = rowsBack[row * k + i];
+      correction = ::ds::quant::biasCorrection(
+          llvm::to_vector(layer.weight.getValues<float>()), back, inputMean, k,
+          n);
+    }
+    return {result, bytes, packed.zeroCodes, std::move(correction)};
   }
 };
 

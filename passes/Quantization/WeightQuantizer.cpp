@@ -159,3 +159,49 @@ PackedGroups ds::quant::quantizeGroupwise(llvm::ArrayRef<float> rows, int64_t n,
   }
   return out;
 }
+
+std::vector<float> ds::quant::dequantize(const Int8Columns &columns, int64_t k,
+                                         int64_t n) {
+  std::vector<float> out(k * n);
+  for (int64_t row = 0; row < k; ++row)
+    for (int64_t col = 0; col < n; ++col)
+      out[row * n + col] = columns.codes[row * n + col] * columns.scales[col];
+  return out;
+}
+
+std::vector<float> ds::quant::dequantize(const PackedGroups &groups, int bits,
+                                         int64_t n, int64_t k) {
+  std::vector<float> out(n * k);
+  int64_t mask = (1 << bits) - 1;
+  for (int64_t row = 0; row < n; ++row)
+    for (int64_t i = 0; i < k; ++i) {
+      int64_t bit = i * bits,
+              group = row * groups.groups + i / groups.groupSize;
+      int64_t code =
+          (groups.bytes[row * groups.rowBytes + bit / 8] >> (bit % 8)) & mask;
+      out[row * k + i] =
+          (float)(code - groups.zeroPoints[group]) * groups.scales[group];
+    }
+  return out;
+}
+
+std::vector<float> ds::quant::biasCorrection(llvm::ArrayRef<float> weight,
+                                             llvm::ArrayRef<float> quantized,
+                                             llvm::ArrayRef<float> inputMean,
+                                             int64_t k, int64_t n) {
+  std::vector<double> shift(n, 0.0);
+  for (int64_t row = 0; row < k; ++row) {
+    double mean = inputMean[row];
+    if (!std::isfinite(mean))
+      continue;
+    for (int64_t col = 0; col < n; ++col) {
+      double error = (double)quantized[row * n + col] - weight[row * n + col];
+      if (std::isfinite(error))
+        shift[col] += mean * error;
+    }
+  }
+  std::vector<float> out(n);
+  for (int64_t col = 0; col < n; ++col)
+    out[col] = std::isfinite(shift[col]) ? (float)(0.0 - shift[col]) : 0.0f;
+  return out;
+}

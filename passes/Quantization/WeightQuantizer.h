@@ -66,6 +66,21 @@ PackedGroups quantizeGroupwise(llvm::ArrayRef<float> rows, int64_t n, int64_t k,
 /// for: never longer than the row (rounded up to whole bytes of codes).
 int64_t effectiveGroupSize(int64_t k, int bits, int64_t requested);
 
+/// The weights the codes stand for, as the kernels compute them:
+/// `columns` as [K, N], `groups` as rows of W^T, [N, K].
+std::vector<float> dequantize(const Int8Columns &columns, int64_t k, int64_t n);
+std::vector<float> dequantize(const PackedGroups &groups, int bits, int64_t n,
+                              int64_t k);
+
+/// Bias correction: for y = x W over inputs whose features average
+/// `inputMean` ([K]), quantizing W ([K, N]) to `quantized` shifts y's mean
+/// by inputMean · (quantized - W); this returns the negation, one value per
+/// output column, to add back. A non-finite product counts 0.
+std::vector<float> biasCorrection(llvm::ArrayRef<float> weight,
+                                  llvm::ArrayRef<float> quantized,
+                                  llvm::ArrayRef<float> inputMean, int64_t k,
+                                  int64_t n);
+
 } // namespace ds::quant
 
 #endif

@@ -1,11 +1,15 @@
 // RUN: deepseek-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ds-expose-layer-inputs))' | FileCheck %s
 
 // Each layer's input becomes a result named after the layer, once per
-// layer even when two layers read the same activation.
+// layer even when two layers read the same activation, and so does the
+// mean of each of its features.
 // CHECK-LABEL: func @layers
-// CHECK-SAME: -> (tensor<2x4xf32> {ds.name = "y"}, tensor<2x4xf32> {ds.name = "a:input"}, tensor<2x16xf32> {ds.name = "b:input"}, tensor<2x16xf32> {ds.name = "c:input"})
+// CHECK-SAME: -> (tensor<2x4xf32> {ds.name = "y"}, tensor<2x4xf32> {ds.name = "a:input"}, tensor<4xf32> {ds.name = "a:input_mean"}, tensor<2x16xf32> {ds.name = "b:input"}, tensor<16xf32> {ds.name = "b:input_mean"}, tensor<2x16xf32> {ds.name = "c:input"}, tensor<16xf32> {ds.name = "c:input_mean"})
+// CHECK: %[[MA:.*]] = dsg.reduce_mean %arg0 {axes = array<i64: 0>, keepdims = false} : tensor<2x4xf32> -> tensor<4xf32>
 // CHECK: %[[H:.*]] = dsg.relu
-// CHECK: return %{{.*}}, %arg0, %[[H]], %[[H]] :
+// CHECK: %[[MB:.*]] = dsg.reduce_mean %[[H]] {axes = array<i64: 0>, keepdims = false} : tensor<2x16xf32> -> tensor<16xf32>
+// CHECK: %[[MC:.*]] = dsg.reduce_mean %[[H]]
+// CHECK: return %{{.*}}, %arg0, %[[MA]], %[[H]], %[[MB]], %[[H]], %[[MC]] :
 func.func @layers(%x: tensor<2x4xf32>) -> (tensor<2x4xf32> {ds.name = "y"}) {
   %w = dsg.constant dense<0.5> : tensor<4x16xf32>
   %v = dsg.constant dense<0.5> : tensor<16x4xf32>

@@ -157,3 +157,39 @@ TEST_CASE("group-wise codes err less than the plain min-max quantizer",
   }
   CHECK(searched < 0.9 * plain);
 }
+
+TEST_CASE("dequantize gives back the weights the codes stand for", "[quant]") {
+  // 4-bit codes 0..15 of one row, group 8: (code - zp) * scale.
+  std::vector<float> row = {-1.0f, -0.5f, 0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 2.5f};
+  PackedGroups p = quantizeGroupwise(row, 1, 8, 4, 8);
+  std::vector<float> back = dequantize(p, 4, 1, 8);
+  REQUIRE(back.size() == 8);
+  for (int i = 0; i < 8; ++i) {
+    int code = (p.bytes[i / 2] >> (4 * (i % 2))) & 15;
+    CHECK(back[i] == (code - p.zeroPoints[0]) * p.scales[0]);
+    CHECK(std::fabs(back[i] - row[i]) <= 0.5f * p.scales[0] + 1e-6f);
+  }
+  Int8Columns c = quantizeInt8PerColumn({1.0f, -2.0f, 0.5f, 4.0f}, 2, 2);
+  std::vector<float> w = dequantize(c, 2, 2);
+  CHECK(w[1] == c.codes[1] * c.scales[1]);
+  CHECK(w[3] == Approx(4.0f));
+}
+
+TEST_CASE("bias correction takes back the output shift of quantized weights",
+          "[quant]") {
+  // W [K=2, N=2]; the quantized copy errs by +0.1 and -0.2 in column 0 and
+  // by +0.3 in column 1; inputs average (2, -1).
+  std::vector<float> weight = {1.0f, 2.0f, 3.0f, 4.0f};
+  std::vector<float> quantized = {1.1f, 2.3f, 2.8f, 4.0f};
+  std::vector<float> correction =
+      biasCorrection(weight, quantized, {2.0f, -1.0f}, 2, 2);
+  REQUIRE(correction.size() == 2);
+  // Column 0: -(2 * 0.1 + -1 * -0.2) = -0.4; column 1: -(2 * 0.3) = -0.6.
+  CHECK(correction[0] == Approx(-0.4).margin(1e-6));
+  CHECK(correction[1] == Approx(-0.6).margin(1e-6));
+  // Non-finite means and errors count nothing.
+  std::vector<float> odd =
+      biasCorrection(weight, {1.1f, NAN, 3.0f, 4.0f}, {2.0f, INFINITY}, 2, 2);
+  CHECK(odd[0] == Approx(-0.2).margin(1e-6));
+  CHECK(odd[1] == 0.0f);
+}
