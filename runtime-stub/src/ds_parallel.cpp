@@ -8,11 +8,21 @@
 // nested parallel loop) or while another thread holds the pool runs on the
 // calling thread.
 //
+// A new worker starts on a CPU other than its creator's and is let loose
+// at its first loop: two busy threads that start on one CPU stay there
+// until the scheduler balances them, milliseconds later, and a short-lived
+// process runs its loops one after the other until then (measured on the
+// batch-1 MLP in 20-run processes: 0.32 ms a run instead of 0.10).
+//
 //===----------------------------------------------------------------------===//
 
 #include "ds_parallel.h"
 
 #include <atomic>
+#ifdef __linux__
+#include <pthread.h>
+#include <sched.h>
+#endif
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -46,6 +56,7 @@ public:
       while (static_cast<int>(workers.size()) < parts - 1) {
         int index = static_cast<int>(workers.size()) + 1;
         workers.emplace_back([this, index] { work(index); });
+        startAwayFromCaller(workers.back(), index);
       }
       job = {begin, end, task, ctx, parts};
       pending.store(parts - 1, std::memory_order_relaxed);
@@ -92,6 +103,37 @@ private:
 #endif
   }
 
+  /// Restricts worker `index` to one allowed CPU other than the calling
+  /// thread's (the index-th such, cycling), when there is one.
+  void startAwayFromCaller(std::thread &worker, int index) {
+#ifdef __linux__
+    if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0)
+      return;
+    int here = sched_getcpu();
+    std::vector<int> others;
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+      if (CPU_ISSET(cpu, &allowed) && cpu != here)
+        others.push_back(cpu);
+    if (others.empty())
+      return;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(others[(index - 1) % others.size()], &one);
+    pthread_setaffinity_np(worker.native_handle(), sizeof(one), &one);
+#else
+    (void)worker;
+    (void)index;
+#endif
+  }
+
+  /// Gives the calling worker back every CPU its creator may use.
+  void letLoose() {
+#ifdef __linux__
+    std::lock_guard<std::mutex> lock(mutex);
+    pthread_setaffinity_np(pthread_self(), sizeof(allowed), &allowed);
+#endif
+  }
+
   static void runChunk(const Job &j, int index) {
     int64_t count = j.end - j.begin;
     int64_t lo = j.begin + count * index / j.parts;
@@ -104,6 +146,7 @@ private:
 
   void work(int index) {
     uint64_t seen = 0;
+    bool loose = false;
     for (;;) {
       // Spin for the next loop, then sleep until it comes.
       for (int spin = 0; spin < kSpins &&
@@ -118,6 +161,10 @@ private:
         });
         seen = generation.load(std::memory_order_acquire);
         mine = job;
+      }
+      if (!loose) {
+        letLoose();
+        loose = true;
       }
       if (index >= mine.parts)
         continue;
@@ -138,6 +185,9 @@ private:
   Job job;
   std::atomic<uint64_t> generation{0};
   std::atomic<int> pending{0};
+#ifdef __linux__
+  cpu_set_t allowed; // the creator's CPUs when the workers were started
+#endif
 };
 
 } // namespace
