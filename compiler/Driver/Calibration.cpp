@@ -61,9 +61,11 @@ CompileStatus mlir::ds::calibrateLayerInputs(const CompileOptions &options,
           variant, /*run=*/true, "--quantize " + options.quantize, calibration);
       status != CompileStatus::Success)
     return status;
-  // Every set's values of each layer input, then one range per layer; the
-  // means of the sets, averaged.
+  // Every set's values of each layer input, kept only for static-int8's
+  // ranges, else counted; the means of the sets, averaged.
+  bool wantRanges = options.quantize == "static-int8";
   std::map<std::string, std::vector<float>> observed;
+  std::map<std::string, size_t> observedCount;
   std::map<std::string, std::vector<double>> meanSums;
   for (const NamedOutputs &run : calibration.runs)
     for (size_t i = 0; i < run.names.size(); ++i) {
@@ -75,14 +77,17 @@ CompileStatus mlir::ds::calibrateLayerInputs(const CompileOptions &options,
         for (size_t f = 0; f < values.size(); ++f)
           sum[f] += values[f];
       } else if (name.consume_back(":input")) {
-        std::vector<float> &all = observed[name.str()];
-        all.insert(all.end(), values.begin(), values.end());
+        observedCount[name.str()] += values.size();
+        if (wantRanges) {
+          std::vector<float> &all = observed[name.str()];
+          all.insert(all.end(), values.begin(), values.end());
+        }
       }
     }
   // A mean over fewer samples than this corrects by noise more than by
   // the weights' error; such a layer goes without.
   for (auto &[node, sum] : meanSums) {
-    size_t samples = sum.empty() ? 0 : observed[node].size() / sum.size();
+    size_t samples = sum.empty() ? 0 : observedCount[node] / sum.size();
     if (samples < kMinBiasCorrectionSamples)
       continue;
     std::vector<float> &mean = statistics.means[node];

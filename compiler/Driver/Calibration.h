@@ -32,7 +32,7 @@ std::pair<double, double> observedRange(std::vector<float> values,
 /// What a float build run on the calibration sets saw of each MatMul/Gemm
 /// layer's input, by node name.
 struct LayerInputStatistics {
-  /// The range, by options.calibrationMethod.
+  /// The range, by options.calibrationMethod (static-int8 only).
   std::map<std::string, std::pair<double, double>> ranges;
   /// Each input feature's mean over all sets (for bias correction).
   std::map<std::string, std::vector<float>> means;

@@ -433,8 +433,6 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
     if (status != CompileStatus::Success)
       return status;
     timer.stop();
-    if (options.quantize != "static-int8")
-      calibrated.ranges.clear();
   }
 
   // The output's parent may not exist yet; the output itself appears only

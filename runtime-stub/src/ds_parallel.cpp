@@ -107,7 +107,8 @@ private:
   /// thread's (the index-th such, cycling), when there is one.
   void startAwayFromCaller(std::thread &worker, int index) {
 #ifdef __linux__
-    if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0)
+    allowedKnown = sched_getaffinity(0, sizeof(allowed), &allowed) == 0;
+    if (!allowedKnown)
       return;
     int here = sched_getcpu();
     std::vector<int> others;
@@ -130,7 +131,8 @@ private:
   void letLoose() {
 #ifdef __linux__
     std::lock_guard<std::mutex> lock(mutex);
-    pthread_setaffinity_np(pthread_self(), sizeof(allowed), &allowed);
+    if (allowedKnown)
+      pthread_setaffinity_np(pthread_self(), sizeof(allowed), &allowed);
 #endif
   }
 
@@ -187,6 +189,7 @@ private:
   std::atomic<int> pending{0};
 #ifdef __linux__
   cpu_set_t allowed; // the creator's CPUs when the workers were started
+  bool allowedKnown = false;
 #endif
 };
 

@@ -56,22 +56,17 @@ void attributeTypesMatch(onnx::InferenceContext &ctx,
 }
 
 /// Every op: an `axis` attribute lies in [-r, r] for an input of rank r
-/// (r itself for ops that insert one), OneHot's in [-r-1, r].
+/// (r itself for ops that insert one); OneHot's in [-r-1, r];
+/// LayerNormalization's in [-r, r) (it reads dims [0, axis) for its
+/// statistics outputs).
 void axisInRange(onnx::InferenceContext &ctx, const std::string &op) {
   const onnx::AttributeProto *axis = ctx.getAttribute("axis");
   int rank = rankOf(ctx, 0);
   if (!axis || rank < 0)
     return;
   int64_t lowest = op == "OneHot" ? -rank - 1 : -rank;
-  if (axis->i() < lowest || axis->i() > rank)
-    fail_shape_inference("axis ", axis->i(), " is out of range");
-}
-
-/// LayerNormalization reads dims [0, axis) for its statistics outputs.
-void layerNormalization(onnx::InferenceContext &ctx) {
-  const onnx::AttributeProto *axis = ctx.getAttribute("axis");
-  int rank = rankOf(ctx, 0);
-  if (axis && rank >= 0 && (axis->i() < -rank || axis->i() >= rank))
+  int64_t highest = op == "LayerNormalization" ? rank - 1 : rank;
+  if (axis->i() < lowest || axis->i() > highest)
     fail_shape_inference("axis ", axis->i(), " is out of range");
 }
 
@@ -111,7 +106,6 @@ const std::map<std::string, Precondition> &preconditions() {
       {"LpPool", pooling},
       {"MaxUnpool", maxUnpool},
       {"MaxRoiPool", maxRoiPool},
-      {"LayerNormalization", layerNormalization},
   };
   return table;
 }
