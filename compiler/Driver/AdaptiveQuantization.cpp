@@ -119,16 +119,26 @@ void AdaptivePlan::annotate(llvm::json::Object &record, double maxError,
     bytes += choice.weightBytes.at(choice.bits);
     floatBytes += choice.weightBytes.at(kFloatBits);
   }
-  record["weight_bytes"] = bytes;
-  record["weight_bytes_fp32"] = floatBytes;
   llvm::json::Array *layerList = record.getArray("layers");
-  if (!layerList)
-    return;
-  for (llvm::json::Value &value : *layerList) {
+  llvm::json::Array noLayers;
+  for (llvm::json::Value &value : layerList ? *layerList : noLayers) {
     llvm::json::Object *layer = value.getAsObject();
     auto node = layer ? layer->getString("node") : std::nullopt;
     if (!node)
       continue;
+    bool chosen = llvm::any_of(layers, [&](const LayerWidthChoice &choice) {
+      return choice.node == *node;
+    });
+    if (!chosen) {
+      // Float whatever the search did; its weights still count.
+      int64_t weightBytes = layer->getInteger("weight_bytes").value_or(0);
+      bytes += weightBytes;
+      floatBytes += weightBytes;
+      if (layer->getString("op") == "conv" &&
+          layer->getString("reason") == "mode none")
+        (*layer)["reason"] = "adaptive chooses widths for MatMul and Gemm "
+                             "layers; convolutions stay float";
+    }
     for (const LayerWidthChoice &choice : layers) {
       if (choice.node != *node)
         continue;
@@ -143,6 +153,8 @@ void AdaptivePlan::annotate(llvm::json::Object &record, double maxError,
       }
     }
   }
+  record["weight_bytes"] = bytes;
+  record["weight_bytes_fp32"] = floatBytes;
 }
 
 CompileStatus mlir::ds::planAdaptiveQuantization(const CompileOptions &options,
@@ -169,7 +181,9 @@ CompileStatus mlir::ds::planAdaptiveQuantization(const CompileOptions &options,
   if (const llvm::json::Array *layers = probe.quantization.getArray("layers"))
     for (const llvm::json::Value &value : *layers) {
       const llvm::json::Object *layer = value.getAsObject();
-      if (layer && layer->getInteger("bits") == 8) {
+      // Convolutions have no 4- or 2-bit form, so no width to choose.
+      if (layer && layer->getInteger("bits") == 8 &&
+          layer->getString("op") != "conv") {
         LayerWidthChoice choice;
         choice.node = layer->getString("node")->str();
         choice.weightBytes[kFloatBits] =

@@ -405,6 +405,24 @@ SmallVector<AffineMap> matmulIndexingMaps(MLIRContext *ctx,
           AffineMap::get(rank + 1, 0, outExprs, ctx)};
 }
 
+Value padSpatial(OpBuilder &b, Location loc, Value input,
+                 ArrayRef<int64_t> pads, Value padValue) {
+  auto type = tensorType(input);
+  size_t spatial = type.getRank() - 2;
+  if (llvm::all_of(pads, [](int64_t p) { return p == 0; }))
+    return input;
+  SmallVector<OpFoldResult> low(2, b.getIndexAttr(0)),
+      high(2, b.getIndexAttr(0));
+  SmallVector<int64_t> shape(type.getShape());
+  for (size_t i = 0; i < spatial; ++i) {
+    low.push_back(b.getIndexAttr(pads[i]));
+    high.push_back(b.getIndexAttr(pads[spatial + i]));
+    shape[2 + i] += pads[i] + pads[spatial + i];
+  }
+  auto padded = RankedTensorType::get(shape, type.getElementType());
+  return b.create<tensor::PadOp>(loc, padded, input, low, high, padValue);
+}
+
 } // namespace mlir::ds::lowering
 
 using namespace mlir::ds::lowering;
@@ -1021,24 +1039,6 @@ struct GemmLowering : GraphPattern<g::GemmOp> {
     return success();
   }
 };
-
-/// Pads the spatial dims (2..) of an NC... tensor with a constant.
-Value padSpatial(OpBuilder &b, Location loc, Value input,
-                 ArrayRef<int64_t> pads, Value padValue) {
-  auto type = tensorType(input);
-  size_t spatial = type.getRank() - 2;
-  if (llvm::all_of(pads, [](int64_t p) { return p == 0; }))
-    return input;
-  SmallVector<OpFoldResult> low(2, b.getIndexAttr(0)), high(2, b.getIndexAttr(0));
-  SmallVector<int64_t> shape(type.getShape());
-  for (size_t i = 0; i < spatial; ++i) {
-    low.push_back(b.getIndexAttr(pads[i]));
-    high.push_back(b.getIndexAttr(pads[spatial + i]));
-    shape[2 + i] += pads[i] + pads[spatial + i];
-  }
-  auto padded = RankedTensorType::get(shape, type.getElementType());
-  return b.create<tensor::PadOp>(loc, padded, input, low, high, padValue);
-}
 
 /// The kernel taps of a sliding window over the spatial dims of `padded`
 /// (an NC... tensor), as strided views: tap t, in row-major kernel order,

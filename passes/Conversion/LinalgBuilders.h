@@ -59,6 +59,10 @@ Value accumulatorInit(OpBuilder &b, Location loc, RankedTensorType type,
                       ValueRange dynamicSizes, Value bias, AffineMap biasMap);
 Value transposeTensor(OpBuilder &b, Location loc, Value input,
                       ArrayRef<int64_t> perm);
+/// Pads the spatial dims (2..) of an NC... tensor with `padValue`; `pads`
+/// as in ONNX (all begins, then all ends).
+Value padSpatial(OpBuilder &b, Location loc, Value input,
+                 ArrayRef<int64_t> pads, Value padValue);
 /// The map reading `operandShape` broadcast numpy-style over `resultShape`.
 AffineMap broadcastMap(MLIRContext *ctx, ArrayRef<int64_t> operandShape,
                        ArrayRef<int64_t> resultShape);

@@ -544,11 +544,70 @@ struct WeightMatMulLowering : GraphPattern<q::WeightMatMulOp> {
   }
 };
 
+/// dsq.im2col as a gather from the padded input: loops (n, o..., c, k...)
+/// read input[n, c, o * strides + k * dilations], collapsed to [N, P, Q];
+/// a longer row is filled out with zero columns.
+struct Im2ColLowering : GraphPattern<q::Im2ColOp> {
+  using GraphPattern::GraphPattern;
+
+  LogicalResult
+  matchAndRewrite(q::Im2ColOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto resultType = convertedType(op.getType());
+    Type elt = resultType.getElementType();
+    Value padValue = rewriter.create<tensor::ExtractOp>(
+        loc, adaptor.getPadValue(), ValueRange{});
+    Value padded =
+        padSpatial(rewriter, loc, adaptor.getInput(), op.getPads(), padValue);
+    auto paddedShape = tensorType(padded).getShape();
+    int64_t spatial = paddedShape.size() - 2;
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    SmallVector<AffineExpr> exprs = {d(0), d(1 + spatial)};
+    SmallVector<int64_t> pixelShape, tapShape = {paddedShape[1]};
+    for (int64_t i = 0; i < spatial; ++i) {
+      int64_t kernel = op.getKernelShape()[i], stride = op.getStrides()[i];
+      int64_t dilation = op.getDilations()[i];
+      pixelShape.push_back(
+          (paddedShape[2 + i] - dilation * (kernel - 1) - 1) / stride + 1);
+      tapShape.push_back(kernel);
+      exprs.push_back(d(1 + i) * stride + d(2 + spatial + i) * dilation);
+    }
+    SmallVector<int64_t> gatherShape = {paddedShape[0]};
+    llvm::append_range(gatherShape, pixelShape);
+    llvm::append_range(gatherShape, tapShape);
+    Value windows = buildAffineGather(
+        rewriter, loc, padded, RankedTensorType::get(gatherShape, elt),
+        AffineMap::get(2 + 2 * spatial, 0, exprs, ctx));
+    SmallVector<ReassociationIndices> merge = {{0}, {}, {}};
+    for (int64_t i = 0; i < spatial; ++i)
+      merge[1].push_back(1 + i);
+    for (int64_t i = 0; i <= spatial; ++i)
+      merge[2].push_back(1 + spatial + i);
+    Value rows = rewriter.create<tensor::CollapseShapeOp>(loc, windows, merge);
+    int64_t taps = ShapedType::getNumElements(tapShape);
+    int64_t extra = resultType.getDimSize(2) - taps;
+    if (extra > 0) {
+      auto index = [&](int64_t v) -> OpFoldResult {
+        return rewriter.getIndexAttr(v);
+      };
+      rows = rewriter.create<tensor::PadOp>(
+          loc, resultType, rows,
+          ArrayRef<OpFoldResult>{index(0), index(0), index(0)},
+          ArrayRef<OpFoldResult>{index(0), index(0), index(extra)},
+          scalarConst(rewriter, loc, elt, 0));
+    }
+    rewriter.replaceOp(op, rows);
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::ds::populateQuantToLinalgPatterns(TypeConverter &converter,
                                              RewritePatternSet &patterns) {
   patterns.add<QuantizeLowering, DequantizeLowering, DynamicQuantizeLowering,
-               MatMulIntegerLowering, WeightMatMulLowering>(
+               MatMulIntegerLowering, WeightMatMulLowering, Im2ColLowering>(
       converter, patterns.getContext());
 }

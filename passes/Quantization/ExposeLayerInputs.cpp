@@ -20,10 +20,13 @@ struct ExposeLayerInputsPass
       return;
     SmallVector<std::pair<std::string, Value>> exposed;
     func.walk([&](Operation *op) {
-      if (!isa<g::MatMulOp, g::GemmOp>(op))
+      if (!isa<g::MatMulOp, g::GemmOp, g::ConvOp>(op))
         return;
       Value input = op->getOperand(0);
       exposed.push_back({g::nodeName(op) + ":input", input});
+      // Bias correction is for MatMul and Gemm only.
+      if (isa<g::ConvOp>(op))
+        return;
       // Each input feature's mean over everything else (bias correction).
       auto type = llvm::cast<RankedTensorType>(input.getType());
       if (type.getRank() < 1 || !type.hasStaticShape())

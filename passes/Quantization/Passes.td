@@ -5,10 +5,15 @@
 include "mlir/Pass/PassBase.td"
 
 def QuantizeWeightsPass : Pass<"ds-quantize", "func::FuncOp"> {
-  let summary = "Quantize MatMul and Gemm weights: dynamic int8, weight-only int4/int2";
+  let summary = "Quantize MatMul, Gemm and Conv weights: dynamic int8, weight-only int4/int2";
   let description = [{
     Rewrites every dsg.matmul and dsg.gemm whose weight is a float32
-    constant into dsq ops:
+    constant into dsq ops, and every dsg.conv of group 1 for int8 (a
+    convolution is the product of its windows, dsq.im2col of the
+    activation's codes padded with their zero point, and its weight as
+    [C * prod(kernel), F] padded with zero rows to a multiple of 4, the
+    result transposed back to [N, F, spatial...]; a 1x1 convolution with
+    fewer weights than its input has values per image stays float):
       * `int8`: dynamic quantization. The weight becomes int8, symmetric,
         one scale per output column; the activation is quantized to uint8
         at run time from its own range (dsq.dynamic_quantize), the product
@@ -77,14 +82,15 @@ def FoldQDQPass : Pass<"ds-fold-qdq", "func::FuncOp"> {
 }
 
 def ExposeLayerInputsPass : Pass<"ds-expose-layer-inputs", "func::FuncOp"> {
-  let summary = "Return the input of every MatMul and Gemm as an extra result, for calibration";
+  let summary = "Return the input of every MatMul, Gemm and Conv as an extra result, for calibration";
   let description = [{
     Static quantization needs the range of each layer's input activation.
-    This pass appends the first operand of every dsg.matmul and dsg.gemm to
-    the function's results, named `NODE:input` (the `ds.name` result
-    attribute), so that a float build run on calibration inputs hands the
-    activations out, and the mean of each of its features (over all other
-    dims) as `NODE:input_mean`. An activation read by several layers is
+    This pass appends the first operand of every dsg.matmul, dsg.gemm and
+    dsg.conv to the function's results, named `NODE:input` (the `ds.name`
+    result attribute), so that a float build run on calibration inputs
+    hands the activations out, and for a MatMul or Gemm the mean of each
+    of its features (over all other dims) as `NODE:input_mean`. An
+    activation read by several layers is
     returned once per layer, each under its layer's name.
   }];
 }

@@ -19,18 +19,87 @@ namespace q = mlir::ds::quant;
 
 namespace {
 
-/// A float layer the pass can rewrite: y = act(x @ W + bias).
+/// How a convolution's input becomes the rows of the product (dsq.im2col),
+/// and the convolution's own result type.
+struct ConvWindows {
+  SmallVector<int64_t> kernel, strides, pads, dilations;
+  RankedTensorType resultType;
+  int64_t pixels;
+};
+
+/// A float layer the pass can rewrite: y = act(rows(x) @ W + bias), where
+/// rows(x) is x for a MatMul or Gemm and a convolution's windows otherwise.
 struct Layer {
   Operation *op;
-  Value input;                // x, float32, rank >= 2
+  Value input;                // x, float32
   DenseElementsAttr weight;   // W as [K, N]
   Value bias;                 // broadcast onto the product, or null
   StringAttr activation;      // fused epilogue, or null
   ArrayAttr activationParams; // its constants, or null
+  std::optional<ConvWindows> conv;
 };
+
+/// `conv` as a Layer: its [F, C, k...] weight is W^T.
+FailureOr<Layer> asConvLayer(g::ConvOp conv, std::string &why) {
+  DenseElementsAttr weight;
+  if (conv.getGroup() != 1) {
+    why = "grouped convolution (depthwise included)";
+    return failure();
+  }
+  if (!matchPattern(conv.getWeight(), m_Constant(&weight)) ||
+      !weight.getElementType().isF32()) {
+    why = "the weight is not a float32 constant";
+    return failure();
+  }
+  auto inputType = llvm::cast<RankedTensorType>(conv.getInput().getType());
+  auto resultType = llvm::cast<RankedTensorType>(conv.getType());
+  if (!inputType.getElementType().isF32() ||
+      !llvm::all_of(inputType.getShape().drop_front(),
+                    [](int64_t d) { return !ShapedType::isDynamic(d); })) {
+    why = "the input is not float32 with static channels and spatial dims";
+    return failure();
+  }
+  // A 1x1 convolution's float product reads its input in place, while the
+  // int8 one needs the input quantized and transposed to rows and its
+  // result transposed back, all at run time. Where its weights are fewer
+  // than the input's values (the early, wide layers of MobileNetV2) that
+  // costs more than the integer product gains, measured 1.5-7x slower, for
+  // little to save; wider kernels make a windows copy in float too.
+  bool pointwise = llvm::all_of(
+      llvm::cast<ShapedType>(weight.getType()).getShape().drop_front(2),
+      [](int64_t k) { return k == 1; });
+  int64_t inputValues = ShapedType::getNumElements(inputType.getShape()) /
+                        inputType.getDimSize(0);
+  if (pointwise && weight.getNumElements() < inputValues) {
+    why = "1x1 convolution with " + std::to_string(weight.getNumElements()) +
+          " weights, fewer than the " + std::to_string(inputValues) +
+          " values of its input per image";
+    return failure();
+  }
+  auto wShape = llvm::cast<ShapedType>(weight.getType()).getShape();
+  int64_t outChannels = wShape[0];
+  int64_t taps = weight.getNumElements() / outChannels;
+  ConvWindows windows{
+      llvm::to_vector(wShape.drop_front(2)),
+      llvm::to_vector(conv.getStrides()),
+      llvm::to_vector(conv.getPads()),
+      llvm::to_vector(conv.getDilations()),
+      resultType,
+      ShapedType::getNumElements(resultType.getShape().drop_front(2))};
+  return Layer{conv,
+               conv.getInput(),
+               q::transposeMatrix(weight.reshape(RankedTensorType::get(
+                   {outChannels, taps}, weight.getElementType()))),
+               conv.getBias(),
+               conv.getActivationAttr(),
+               conv.getActivationParamsAttr(),
+               std::move(windows)};
+}
 
 /// The layer `op` is, or why it is left in float.
 FailureOr<Layer> asLayer(Operation *op, std::string &why) {
+  if (auto conv = dyn_cast<g::ConvOp>(op))
+    return asConvLayer(conv, why);
   FailureOr<q::MatrixLayer> matrix = q::readMatrixLayer(op, why);
   if (failed(matrix))
     return failure();
@@ -51,7 +120,49 @@ FailureOr<Layer> asLayer(Operation *op, std::string &why) {
                matrix->weightTransposed ? q::transposeMatrix(weight) : weight,
                matrix->bias,
                matrix->activation,
-               matrix->activationParams};
+               matrix->activationParams,
+               std::nullopt};
+}
+
+/// The left-hand side of the layer's product made from `x` (the input or
+/// its codes): x itself, or a convolution's windows as rows of
+/// `rowLength`, padded with `padValue`.
+Value productRows(OpBuilder &b, const Layer &layer, Value x, Value padValue,
+                  int64_t rowLength) {
+  if (!layer.conv)
+    return x;
+  auto type = llvm::cast<RankedTensorType>(x.getType());
+  auto rowsType =
+      RankedTensorType::get({type.getDimSize(0), layer.conv->pixels, rowLength},
+                            type.getElementType());
+  return b.create<q::Im2ColOp>(layer.op->getLoc(), rowsType, x, padValue,
+                               layer.conv->kernel, layer.conv->strides,
+                               layer.conv->pads, layer.conv->dilations);
+}
+
+/// The float type of the layer's product: the op's result, or for a
+/// convolution [N, pixels, F] (made NC... by convResult).
+RankedTensorType productType(const Layer &layer, int64_t n) {
+  auto result = llvm::cast<RankedTensorType>(layer.op->getResult(0).getType());
+  if (!layer.conv)
+    return result;
+  return RankedTensorType::get({result.getDimSize(0), layer.conv->pixels, n},
+                               result.getElementType());
+}
+
+/// A convolution's [N, pixels, F] product as its [N, F, spatial...] result.
+Value convResult(OpBuilder &b, const Layer &layer, Value product) {
+  if (!layer.conv)
+    return product;
+  Location loc = layer.op->getLoc();
+  auto type = llvm::cast<RankedTensorType>(product.getType());
+  Value channelsFirst = b.create<g::TransposeOp>(
+      loc,
+      RankedTensorType::get(
+          {type.getDimSize(0), type.getDimSize(2), type.getDimSize(1)},
+          type.getElementType()),
+      product, b.getDenseI64ArrayAttr({0, 2, 1}));
+  return b.create<g::ReshapeOp>(loc, layer.conv->resultType, channelsFirst);
 }
 
 /// A quantized layer: its result, the bytes of its stored weight data, how
@@ -136,7 +247,7 @@ struct QuantizeWeightsPass
     }
     SmallVector<Operation *> candidates;
     getOperation().walk([&](Operation *op) {
-      if (isa<g::MatMulOp, g::GemmOp>(op))
+      if (isa<g::MatMulOp, g::GemmOp, g::ConvOp>(op))
         candidates.push_back(op);
     });
     MLIRContext *ctx = &getContext();
@@ -149,7 +260,8 @@ struct QuantizeWeightsPass
     for (auto [node, bits] : bitsEntries) {
       if (!candidateNames.contains(node)) {
         getOperation().emitError("layer-bits names '")
-            << node << "', which is not a MatMul or Gemm node of this function";
+            << node
+            << "', which is not a MatMul, Gemm or Conv node of this function";
         return signalPassFailure();
       }
       bitsByNode[node] = bits;
@@ -172,6 +284,12 @@ struct QuantizeWeightsPass
         why = "excluded by op type";
       else
         layer = asLayer(op, why);
+      if (succeeded(layer) && layer->conv && bits < 8) {
+        // dsq.weight_matmul unpacks codes with scalar code: a ResNet-18
+        // with int4 convolutions ran 39x slower than in float.
+        why = "convolutions are quantized to int8 only";
+        layer = failure();
+      }
       if (succeeded(layer) && bits == kFloatBits) {
         why = chosen != bitsByNode.end() ? "32 bits chosen for this layer"
                                          : "mode none";
@@ -181,6 +299,18 @@ struct QuantizeWeightsPass
         record.set("bits",
                    IntegerAttr::get(IntegerType::get(ctx, 64), kFloatBits));
         record.set("reason", StringAttr::get(ctx, why));
+        // Counted on both sides, so that the totals compare all weights.
+        DenseElementsAttr weight;
+        if (matchPattern(op->getOperand(1), m_Constant(&weight)) &&
+            weight.getElementType().isF32()) {
+          int64_t bytes = weight.getNumElements() * 4;
+          before += bytes;
+          after += bytes;
+          record.set("weight_bytes_fp32",
+                     IntegerAttr::get(IntegerType::get(ctx, 64), bytes));
+          record.set("weight_bytes",
+                     IntegerAttr::get(IntegerType::get(ctx, 64), bytes));
+        }
         records.push_back(record.getDictionary(ctx));
         continue;
       }
@@ -194,6 +324,12 @@ struct QuantizeWeightsPass
       int64_t k = llvm::cast<ShapedType>(layer->weight.getType()).getDimSize(0);
       ArrayRef<float> mean;
       if (auto it = inputMean.find(node); it != inputMean.end()) {
+        if (layer->conv) {
+          op->emitError("input-means names '")
+              << node << "', a convolution: bias correction applies to "
+              << "MatMul and Gemm layers";
+          return signalPassFailure();
+        }
         if ((int64_t)it->second.size() != k) {
           op->emitError("input-means for '")
               << node << "' has " << it->second.size() << " values, the layer "
@@ -206,6 +342,7 @@ struct QuantizeWeightsPass
           bits == 8 ? rewriteInt8(b, *layer, calibrated, mean)
                     : rewriteGroupwise(b, *layer, bits, mean);
       if (!correction.empty()) {
+        // After the product, before the bias, as the input means saw it.
         Value shift = b.create<g::ConstantOp>(
             op->getLoc(), DenseElementsAttr::get(
                               RankedTensorType::get(
@@ -216,7 +353,8 @@ struct QuantizeWeightsPass
       }
       result = q::finishLayer(b, op->getLoc(), result, layer->bias,
                               layer->activation, layer->activationParams,
-                              op->getResult(0).getType());
+                              result.getType());
+      result = convResult(b, *layer, result);
       op->getResult(0).replaceAllUsesWith(result);
       op->erase();
       before += floatBytes;
@@ -246,11 +384,8 @@ struct QuantizeWeightsPass
                  b.getF64FloatAttr((double)zeroCodes /
                                    layer->weight.getNumElements()));
       if (bits < 8)
-        record.set(
-            "group_size",
-            i64(::ds::quant::effectiveGroupSize(
-                llvm::cast<ShapedType>(layer->weight.getType()).getDimSize(0),
-                bits, groupSize)));
+        record.set("group_size",
+                   i64(::ds::quant::effectiveGroupSize(k, bits, groupSize)));
       records.push_back(record.getDictionary(ctx));
     }
     NamedAttrList summary;
@@ -276,14 +411,19 @@ struct QuantizeWeightsPass
     auto weightType = llvm::cast<ShapedType>(layer.weight.getType());
     int64_t k = weightType.getDimSize(0), n = weightType.getDimSize(1);
     auto values = llvm::to_vector(layer.weight.getValues<float>());
+    // A convolution's windows are rows the pass makes, so they can be made
+    // as long as the dot-product kernel wants (a multiple of 4 codes), the
+    // weight padded with zero rows to match.
+    int64_t rowLength = layer.conv ? llvm::alignTo(k, 4) : k;
+    SmallVector<float> padded(values);
+    padded.resize(rowLength * n, 0.0f);
     ::ds::quant::Int8Columns columns =
-        ::ds::quant::quantizeInt8PerColumn(values, k, n);
+        ::ds::quant::quantizeInt8PerColumn(padded, rowLength, n);
 
     Type f32 = b.getF32Type();
     Type u8 = IntegerType::get(b.getContext(), 8, IntegerType::Unsigned);
     auto inType = llvm::cast<RankedTensorType>(layer.input.getType());
-    auto resultType =
-        llvm::cast<RankedTensorType>(layer.op->getResult(0).getType());
+    auto resultType = productType(layer, n);
     auto codesType = RankedTensorType::get(inType.getShape(), u8);
     q::QuantizedActivation x;
     if (calibrated) {
@@ -302,13 +442,16 @@ struct QuantizeWeightsPass
           RankedTensorType::get({}, u8), layer.input);
       x = {dq.getResult(), dq.getScale(), dq.getZeroPoint()};
     }
-    Value result = q::buildInt8Product(b, loc, x, columns, k, n, resultType);
+    // Padding reads the zero point: real zero, as the float layer pads.
+    x.codes = productRows(b, layer, x.codes, x.zeroPoint, rowLength);
+    Value result =
+        q::buildInt8Product(b, loc, x, columns, rowLength, n, resultType);
     std::vector<float> correction;
     if (!inputMean.empty())
       correction = ::ds::quant::biasCorrection(
           values, ::ds::quant::dequantize(columns, k, n), inputMean, k, n);
-    return {result, k * n + n * 4 + n * 4, columns.zeroCodes,
-            std::move(correction)};
+    return {result, rowLength * n + n * 4 + n * 4,
+            columns.zeroCodes - (rowLength - k) * n, std::move(correction)};
   }
 
   /// Weight-only int4/int2 through dsq.weight_matmul.

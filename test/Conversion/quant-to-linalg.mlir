@@ -137,3 +137,23 @@ func.func @dynamic_dims(%x: tensor<?x?x64xf32>) -> (tensor<?x?x64xui8>, tensor<f
   %q, %s, %z = dsq.dynamic_quantize %x : tensor<?x?x64xf32> -> tensor<?x?x64xui8>, tensor<f32>, tensor<ui8>
   return %q, %s, %z : tensor<?x?x64xui8>, tensor<f32>, tensor<ui8>
 }
+
+// -----
+
+// im2col: the input padded with the pad value, gathered as
+// (n, oh, ow, c, kh, kw) <- input[n, c, 2*oh + kh, ow + 2*kw], collapsed to
+// [N, pixels, taps] and filled out with a zero column to 28.
+// CHECK-DAG: #[[GATHER:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d3, d1 * 2 + d4, d2 + d5 * 2)>
+// CHECK-LABEL: func @im2col
+// CHECK: %[[PADV:.*]] = tensor.extract %{{.*}}[] : tensor<i8>
+// CHECK: %[[PADDED:.*]] = tensor.pad %{{.*}} low[0, 0, 1, 0] high[0, 0, 1, 2]
+// CHECK: tensor.yield %[[PADV]] : i8
+// CHECK: } : tensor<2x3x8x8xi8> to tensor<2x3x10x10xi8>
+// CHECK: %[[WINDOWS:.*]] = linalg.generic {indexing_maps = [#[[GATHER]], {{.*}}} ins(%[[PADDED]] : tensor<2x3x10x10xi8>) outs(%{{.*}} : tensor<2x4x6x3x3x3xi8>)
+// CHECK: %[[ROWS:.*]] = tensor.collapse_shape %[[WINDOWS]] {{\[}}[0], [1, 2], [3, 4, 5]] : tensor<2x4x6x3x3x3xi8> into tensor<2x24x27xi8>
+// CHECK: tensor.pad %[[ROWS]] low[0, 0, 0] high[0, 0, 1]
+// CHECK: } : tensor<2x24x27xi8> to tensor<2x24x28xi8>
+func.func @im2col(%x: tensor<2x3x8x8xui8>, %z: tensor<ui8>) -> tensor<2x24x28xui8> {
+  %0 = dsq.im2col %x, %z {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 1>, pads = array<i64: 1, 0, 1, 2>, dilations = array<i64: 1, 2>} : (tensor<2x3x8x8xui8>, tensor<ui8>) -> tensor<2x24x28xui8>
+  return %0 : tensor<2x24x28xui8>
+}

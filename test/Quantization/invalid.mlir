@@ -10,7 +10,7 @@
 // RANGE-FORM: error: activation-ranges entry 'mm=0.5' is not NODE=MIN:MAX with MIN <= MAX
 // BITS: error: layer-bits entry 'mm=3' is not NODE=BITS with BITS 2, 4, 8 or 32
 // NO-NAME: error: layer-bits entry '=4' is not NODE=BITS with BITS 2, 4, 8 or 32
-// UNKNOWN: error: layer-bits names 'other', which is not a MatMul or Gemm node of this function
+// UNKNOWN: error: layer-bits names 'other', which is not a MatMul, Gemm or Conv node of this function
 // GROUP: error: group-size must be a positive multiple of 8, got 12
 func.func @f(%x: tensor<2x16xf32>) -> tensor<2x16xf32> {
   %w = dsg.constant dense<0.25> : tensor<16x16xf32>

@@ -6,7 +6,7 @@
 // NONE-LABEL: func @mixed
 // NONE-SAME: {activation = "dynamic", bits = 8 : i64, node = "wide", op = "matmul"
 // NONE-SAME: {bits = 4 : i64, group_size = 8 : i64, node = "narrow", op = "matmul"
-// NONE-SAME: {bits = 32 : i64, node = "kept", op = "matmul", reason = "mode none"}
+// NONE-SAME: {bits = 32 : i64, node = "kept", op = "matmul", reason = "mode none", weight_bytes = 1024 : i64, weight_bytes_fp32 = 1024 : i64}
 // NONE-SAME: mode = "none", quantized_layers = 2 : i64
 // NONE: dsq.matmul_integer
 // NONE: dsq.weight_matmul {{.*}} {bits = 4 : i64, group_size = 8 : i64, in_features = 16 : i64}
@@ -14,7 +14,7 @@
 // INT2-LABEL: func @mixed
 // INT2-SAME: {activation = "dynamic", bits = 8 : i64, node = "wide", op = "matmul"
 // INT2-SAME: {bits = 2 : i64, group_size = 8 : i64, node = "narrow", op = "matmul"
-// INT2-SAME: {bits = 32 : i64, node = "kept", op = "matmul", reason = "32 bits chosen for this layer"}
+// INT2-SAME: {bits = 32 : i64, node = "kept", op = "matmul", reason = "32 bits chosen for this layer", weight_bytes = 1024 : i64, weight_bytes_fp32 = 1024 : i64}
 // INT2: dsq.matmul_integer
 // INT2: dsq.weight_matmul {{.*}} {bits = 2 : i64
 // INT2: dsg.matmul

@@ -276,7 +276,8 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
   const char *kQuantization = "Quantization";
   app.add_option("--quantize", options.quantize,
                  "Quantize MatMul/Gemm weights: int8 (dynamic: int8 weights "
-                 "per output channel, activations quantized at run time), "
+                 "per output channel, activations quantized at run time; "
+                 "also Conv), "
                  "static-int8 (activation ranges from --calibration-data), "
                  "int4 or int2 (weight-only, group-wise), adaptive (8, 4 "
                  "or 2 bits or float per layer, the fewest bytes within "
@@ -320,7 +321,8 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
       ->delimiter(',')
       ->group(kQuantization);
   app.add_option("--exclude-ops", options.quantizeExcludeOps,
-                 "ONNX op types left in float by --quantize (MatMul, Gemm)")
+                 "ONNX op types left in float by --quantize (MatMul, Gemm, "
+                 "Conv)")
       ->delimiter(',')
       ->group(kQuantization);
 

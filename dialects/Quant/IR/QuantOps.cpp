@@ -183,3 +183,45 @@ LogicalResult WeightMatMulOp::verify() {
 
 #define GET_OP_CLASSES
 #include "dialects/Quant/IR/QuantOps.cpp.inc"
+
+LogicalResult Im2ColOp::verify() {
+  auto input = getInput().getType(), result = getType();
+  Type elt = input.getElementType();
+  if (getPadValue().getType().getElementType() != elt ||
+      result.getElementType() != elt)
+    return emitOpError("input, pad value and result element types differ");
+  int64_t spatial = input.getRank() - 2;
+  if (spatial < 1)
+    return emitOpError("input must be [N, C, spatial...]");
+  if ((int64_t)getKernelShape().size() != spatial ||
+      (int64_t)getStrides().size() != spatial ||
+      (int64_t)getDilations().size() != spatial ||
+      (int64_t)getPads().size() != 2 * spatial)
+    return emitOpError("kernel_shape, strides and dilations need one entry "
+                       "per spatial axis, pads two");
+  int64_t pixels = 1, taps = input.getDimSize(1);
+  if (ShapedType::isDynamic(taps))
+    return emitOpError("the channel dim must be static");
+  for (int64_t i = 0; i < spatial; ++i) {
+    int64_t size = input.getDimSize(2 + i), kernel = getKernelShape()[i];
+    int64_t stride = getStrides()[i], dilation = getDilations()[i];
+    if (ShapedType::isDynamic(size))
+      return emitOpError("spatial dims must be static");
+    if (kernel <= 0 || stride <= 0 || dilation <= 0 || getPads()[i] < 0 ||
+        getPads()[spatial + i] < 0)
+      return emitOpError("kernel sizes, strides and dilations must be "
+                         "positive and pads non-negative");
+    int64_t span = size + getPads()[i] + getPads()[spatial + i] -
+                   dilation * (kernel - 1) - 1;
+    if (span < 0)
+      return emitOpError("the kernel is larger than padded spatial axis ") << i;
+    pixels *= span / stride + 1;
+    taps *= kernel;
+  }
+  if (result.getRank() != 3 ||
+      !sameDim(result.getDimSize(0), input.getDimSize(0)) ||
+      result.getDimSize(1) != pixels || result.getDimSize(2) < taps)
+    return emitOpError("result must be [N, ")
+           << pixels << ", Q] with Q >= " << taps;
+  return success();
+}

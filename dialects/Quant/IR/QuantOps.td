@@ -106,4 +106,32 @@ def Quant_WeightMatMulOp : Quant_Op<"weight_matmul", [Pure, AttrSizedOperandSegm
   let hasVerifier = 1;
 }
 
+def Quant_Im2ColOp : Quant_Op<"im2col", [Pure]> {
+  let summary = "a convolution's input windows as the rows of a matrix";
+  let description = [{
+    Lays a convolution (group 1) out as a matrix product: for an
+    [N, C, spatial...] input,
+      result[n, p, q] = padded[n, c, o * strides + k * dilations],
+    where p runs over the output pixels o in row-major order and
+    q = (c, k...) over the channels and kernel taps in the order of a
+    [F, C, k...] weight, so that result @ transpose(weight as [F, Q]) is
+    the convolution. `padded` is the input with `pads` (begin paddings of
+    every spatial axis, then end paddings) of `pad_value`, a 0-d tensor:
+    the activation's zero point for quantized codes, whose padding must
+    read as real zero. The rows may be longer than C * prod(kernel_shape)
+    (to a multiple a dot-product instruction needs); the extra columns
+    read 0.
+  }];
+  let arguments = (ins RankedTensorOf<[F32, I8, UI8]>:$input,
+                       0DTensorOf<[F32, I8, UI8]>:$pad_value,
+                       DenseI64ArrayAttr:$kernel_shape,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                       DenseI64ArrayAttr:$dilations);
+  let results = (outs RankedTensorOf<[F32, I8, UI8]>:$result);
+  let assemblyFormat = [{
+    $input `,` $pad_value attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // DS_QUANT_OPS

@@ -93,3 +93,35 @@ func.func @group_bytes(%x: tensor<2x63xf32>, %w: tensor<5x64xui8>, %s: tensor<5x
   %0 = dsq.weight_matmul %x, %w, %s {bits = 2 : i64, group_size = 3 : i64, in_features = 63 : i64} : (tensor<2x63xf32>, tensor<5x64xui8>, tensor<5x21xf32>) -> tensor<2x5xf32>
   return %0 : tensor<2x5xf32>
 }
+
+// -----
+
+func.func @im2col_rows(%x: tensor<1x3x8x8xui8>, %z: tensor<ui8>) -> tensor<1x64x20xui8> {
+  // expected-error @+1 {{result must be [N, 64, Q] with Q >= 27}}
+  %0 = dsq.im2col %x, %z {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>} : (tensor<1x3x8x8xui8>, tensor<ui8>) -> tensor<1x64x20xui8>
+  return %0 : tensor<1x64x20xui8>
+}
+
+// -----
+
+func.func @im2col_pad_type(%x: tensor<1x3x8x8xui8>, %z: tensor<f32>) -> tensor<1x64x27xui8> {
+  // expected-error @+1 {{input, pad value and result element types differ}}
+  %0 = dsq.im2col %x, %z {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>} : (tensor<1x3x8x8xui8>, tensor<f32>) -> tensor<1x64x27xui8>
+  return %0 : tensor<1x64x27xui8>
+}
+
+// -----
+
+func.func @im2col_stride(%x: tensor<1x3x8x8xf32>, %z: tensor<f32>) -> tensor<1x64x27xf32> {
+  // expected-error @+1 {{kernel sizes, strides and dilations must be positive and pads non-negative}}
+  %0 = dsq.im2col %x, %z {kernel_shape = array<i64: 3, 3>, strides = array<i64: 0, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>} : (tensor<1x3x8x8xf32>, tensor<f32>) -> tensor<1x64x27xf32>
+  return %0 : tensor<1x64x27xf32>
+}
+
+// -----
+
+func.func @im2col_kernel(%x: tensor<1x3x2x2xf32>, %z: tensor<f32>) -> tensor<1x1x27xf32> {
+  // expected-error @+1 {{the kernel is larger than padded spatial axis 0}}
+  %0 = dsq.im2col %x, %z {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 0, 1, 0, 1>, dilations = array<i64: 1, 1>} : (tensor<1x3x2x2xf32>, tensor<f32>) -> tensor<1x1x27xf32>
+  return %0 : tensor<1x1x27xf32>
+}
