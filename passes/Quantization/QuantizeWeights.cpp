@@ -59,26 +59,31 @@ FailureOr<Layer> asConvLayer(g::ConvOp conv, std::string &why) {
     why = "the input is not float32 with static channels and spatial dims";
     return failure();
   }
-  // A 1x1 convolution's float product reads its input in place, while the
-  // int8 one needs the input quantized and transposed to rows and its
-  // result transposed back, all at run time. Where its weights are fewer
-  // than the input's values (the early, wide layers of MobileNetV2) that
-  // costs more than the integer product gains, measured 1.5-7x slower, for
-  // little to save; wider kernels make a windows copy in float too.
-  bool pointwise = llvm::all_of(
-      llvm::cast<ShapedType>(weight.getType()).getShape().drop_front(2),
-      [](int64_t k) { return k == 1; });
-  int64_t inputValues = ShapedType::getNumElements(inputType.getShape()) /
-                        inputType.getDimSize(0);
-  if (pointwise && weight.getNumElements() < inputValues) {
-    why = "1x1 convolution with " + std::to_string(weight.getNumElements()) +
-          " weights, fewer than the " + std::to_string(inputValues) +
-          " values of its input per image";
-    return failure();
-  }
+  // The int8 product saves time per multiply-add but costs passes over
+  // the activations: quantizing the input and, for a 1x1 convolution
+  // (whose float product reads the input in place), transposing it to rows
+  // and the result back. Measured on MobileNetV2's 1x1 convolutions, int8
+  // is slower while either side has fewer than 96 channels (1.4-4.6x with
+  // 16-64) and faster from there (0.4-0.9x); a wider kernel makes a
+  // windows copy in float too, so only very short rows (its first layer's
+  // 27 taps: 1.9x slower) stay float.
+  constexpr int64_t kMinPointwiseChannels = 96, kMinWindowTaps = 32;
   auto wShape = llvm::cast<ShapedType>(weight.getType()).getShape();
   int64_t outChannels = wShape[0];
   int64_t taps = weight.getNumElements() / outChannels;
+  bool pointwise = llvm::all_of(wShape.drop_front(2),
+                                [](int64_t k) { return k == 1; });
+  if (pointwise && std::min(taps, outChannels) < kMinPointwiseChannels) {
+    why = "1x1 convolution with " + std::to_string(taps) + " input and " +
+          std::to_string(outChannels) +
+          " output channels: int8 is slower below 96 of either";
+    return failure();
+  }
+  if (!pointwise && taps < kMinWindowTaps) {
+    why = "windows of " + std::to_string(taps) +
+          " values: int8 is slower below 32";
+    return failure();
+  }
   ConvWindows windows{
       llvm::to_vector(wShape.drop_front(2)),
       llvm::to_vector(conv.getStrides()),

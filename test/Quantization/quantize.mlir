@@ -88,17 +88,17 @@ func.func @gemm(%a: tensor<3x8xf32>) -> tensor<3x5xf32> {
 // -----
 
 // A convolution is the int8 product of its windows: the activation's codes
-// are laid out as rows (dsq.im2col, padded with their zero point, 27 taps
-// made 28 for the dot-product kernel), times the weight as [28, F] with a
-// zero row; the [N, pixels, F] result goes back to NCHW, and the bias and
-// activation follow. A 1x1 convolution with fewer weights than its input
-// has values stays float, as do weight-only widths.
+// are laid out as rows (dsq.im2col, padded with their zero point, 45 taps
+// made 48 for the dot-product kernel), times the weight as [48, F] with
+// zero rows; the [N, pixels, F] result goes back to NCHW, and the bias and
+// activation follow. A 1x1 convolution with few channels stays float, as
+// do weight-only widths.
 // INT8-LABEL: func @conv
-// INT8-SAME: {activation = "dynamic", bits = 8 : i64, node = "c", op = "conv", weight_bytes = 288 : i64, weight_bytes_fp32 = 864 : i64
-// INT8-SAME: {bits = 32 : i64, node = "pointwise", op = "conv", reason = "1x1 convolution with 32 weights, fewer than the 512 values of its input per image", weight_bytes = 128 : i64, weight_bytes_fp32 = 128 : i64}
-// INT8: %[[Q:.*]], %[[S:.*]], %[[Z:.*]] = dsq.dynamic_quantize %{{.*}} : tensor<1x3x8x8xf32> -> tensor<1x3x8x8xui8>, tensor<f32>, tensor<ui8>
-// INT8: %[[ROWS:.*]] = dsq.im2col %[[Q]], %[[Z]] {dilations = array<i64: 1, 1>, kernel_shape = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x3x8x8xui8>, tensor<ui8>) -> tensor<1x64x28xui8>
-// INT8: dsq.matmul_integer %[[ROWS]], %{{.*}} : (tensor<1x64x28xui8>, tensor<28x8xi8>) -> tensor<1x64x8xi32>
+// INT8-SAME: {activation = "dynamic", bits = 8 : i64, node = "c", op = "conv", weight_bytes = 448 : i64, weight_bytes_fp32 = 1440 : i64
+// INT8-SAME: {bits = 32 : i64, node = "pointwise", op = "conv", reason = "1x1 convolution with 8 input and 4 output channels: int8 is slower below 96 of either", weight_bytes = 128 : i64, weight_bytes_fp32 = 128 : i64}
+// INT8: %[[Q:.*]], %[[S:.*]], %[[Z:.*]] = dsq.dynamic_quantize %{{.*}} : tensor<1x5x8x8xf32> -> tensor<1x5x8x8xui8>, tensor<f32>, tensor<ui8>
+// INT8: %[[ROWS:.*]] = dsq.im2col %[[Q]], %[[Z]] {dilations = array<i64: 1, 1>, kernel_shape = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x5x8x8xui8>, tensor<ui8>) -> tensor<1x64x48xui8>
+// INT8: dsq.matmul_integer %[[ROWS]], %{{.*}} : (tensor<1x64x48xui8>, tensor<48x8xi8>) -> tensor<1x64x8xi32>
 // INT8: dsq.dequantize
 // INT8: dsg.add
 // INT8: dsg.relu
@@ -107,11 +107,22 @@ func.func @gemm(%a: tensor<3x8xf32>) -> tensor<3x5xf32> {
 // INT8: dsg.conv
 // INT4-LABEL: func @conv
 // INT4-SAME: {bits = 32 : i64, node = "c", op = "conv", reason = "convolutions are quantized to int8 only"
-func.func @conv(%x: tensor<1x3x8x8xf32>) -> tensor<1x4x8x8xf32> {
-  %w = dsg.constant dense<0.5> : tensor<8x3x3x3xf32>
+func.func @conv(%x: tensor<1x5x8x8xf32>) -> tensor<1x4x8x8xf32> {
+  %w = dsg.constant dense<0.5> : tensor<8x5x3x3xf32>
   %b = dsg.constant dense<0.1> : tensor<8xf32>
-  %y = dsg.conv %x, %w, %b {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64, activation = "relu"} : (tensor<1x3x8x8xf32>, tensor<8x3x3x3xf32>, tensor<8xf32>) -> tensor<1x8x8x8xf32> loc("c")
+  %y = dsg.conv %x, %w, %b {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64, activation = "relu"} : (tensor<1x5x8x8xf32>, tensor<8x5x3x3xf32>, tensor<8xf32>) -> tensor<1x8x8x8xf32> loc("c")
   %w2 = dsg.constant dense<0.5> : tensor<4x8x1x1xf32>
   %z = dsg.conv %y, %w2 {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x8x8x8xf32>, tensor<4x8x1x1xf32>) -> tensor<1x4x8x8xf32> loc("pointwise")
   return %z : tensor<1x4x8x8xf32>
+}
+
+// -----
+
+// INT8-LABEL: func @short_windows
+// INT8-SAME: {bits = 32 : i64, node = "rgb", op = "conv", reason = "windows of 27 values: int8 is slower below 32", weight_bytes = 864 : i64, weight_bytes_fp32 = 864 : i64}
+// INT8-NOT: dsq.
+func.func @short_windows(%x: tensor<1x3x8x8xf32>) -> tensor<1x8x8x8xf32> {
+  %w = dsg.constant dense<0.5> : tensor<8x3x3x3xf32>
+  %y = dsg.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x3x8x8xf32>, tensor<8x3x3x3xf32>) -> tensor<1x8x8x8xf32> loc("rgb")
+  return %y : tensor<1x8x8x8xf32>
 }

@@ -14,9 +14,9 @@ Usage: quant_models.py OUTDIR
     zero points 0, around MatMul + bias + Relu and Gemm(transB); the
     reference applies the same quantize/dequantize steps in float64
   OUTDIR/cnn.onnx, OUTDIR/cnn/input_0.pb, OUTDIR/cnn/reference.npy
-    x[2,3,10,10] -> Conv(3x3, stride 2, pad 1, bias) -> Relu ->
+    x[2,5,10,10] -> Conv(3x3, stride 2, pad 1, bias) -> Relu ->
     Conv(3x3, dilations [2, 1], pads [2, 1, 2, 1], bias) -> Conv(1x1,
-    16 -> 4: fewer weights than input values, so it stays float)
+    16 -> 4: too few channels for int8, so it stays float)
   OUTDIR/calibration/set_{0,1}/input_0.pb: two more inputs for the MLP
   OUTDIR/badcal/input_0.pb: an input of the wrong shape for it, [8, 32]
 """
@@ -160,13 +160,13 @@ def conv2d(x, w, bias, strides, pads, dilations):
     return y + bias.reshape(1, -1, 1, 1)
 
 
-cw1 = rng.normal(0, 0.3, (8, 3, 3, 3)).astype(np.float32)
+cw1 = rng.normal(0, 0.3, (8, 5, 3, 3)).astype(np.float32)
 cb1 = rng.normal(0, 0.1, 8).astype(np.float32)
 cw2 = rng.normal(0, 0.2, (16, 8, 3, 3)).astype(np.float32)
 cb2 = rng.normal(0, 0.1, 16).astype(np.float32)
 cw3 = rng.normal(0, 0.3, (4, 16, 1, 1)).astype(np.float32)
 cb3 = np.zeros(4, np.float32)
-cx = rng.normal(0, 1, (2, 3, 10, 10)).astype(np.float32)
+cx = rng.normal(0, 1, (2, 5, 10, 10)).astype(np.float32)
 c1 = np.maximum(conv2d(cx.astype(np.float64), cw1, cb1, (2, 2), (1, 1, 1, 1), (1, 1)), 0)
 c2 = conv2d(c1, cw2, cb2, (1, 1), (2, 1, 2, 1), (2, 1))
 c3 = conv2d(c2, cw3, cb3, (1, 1), (0, 0, 0, 0), (1, 1))
@@ -177,7 +177,7 @@ graph = helper.make_graph(
      helper.make_node("Conv", ["r1", "cw2", "cb2"], ["c2"], name="conv2",
                       pads=[2, 1, 2, 1], dilations=[2, 1]),
      helper.make_node("Conv", ["c2", "cw3"], ["y"], name="conv3")],
-    "cnn", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 10, 10])],
+    "cnn", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 5, 10, 10])],
     [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 4, 5, 5])],
     [numpy_helper.from_array(a, n) for a, n in
      ((cw1, "cw1"), (cb1, "cb1"), (cw2, "cw2"), (cb2, "cb2"), (cw3, "cw3"))])
