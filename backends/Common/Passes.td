@@ -142,7 +142,12 @@ def VectorizeElementwisePass
     size stays scalar). LLVM's loop vectorizer would leave such loops
     scalar when rows are short (a 14-element row) or when many buffers need
     run-time alias checks. Ops that do not qualify (transposes, gathers,
-    strided reads, i1) keep their scalar loops.
+    strided reads, i1) keep their scalar loops. A reduction whose lowering
+    marked it `ds.vectorize_innermost` (the weight-only product: its body
+    unpacks codes, so it is no contraction for ds-vectorize-contractions)
+    is vectorized the same way along its innermost, parallel loop, with 4
+    rows of its first loop per tile when that loop is static, so that what
+    the body computes from the weights alone serves 4 rows.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect",

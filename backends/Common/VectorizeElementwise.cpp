@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 #include "backends/Common/Passes.h"
 #include "backends/Common/TileAndPeel.h"
+#include "passes/Conversion/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -31,6 +32,8 @@ namespace {
 /// Elements per tile of the innermost loop: four 512-bit vectors of f32,
 /// enough independent operations per iteration to hide their latency.
 constexpr int64_t kVectorElements = 64;
+/// Rows of a marked reduction's first loop per tile.
+constexpr int64_t kMarkedRows = 4;
 
 /// Whether every operand reads or writes the op's innermost loop as its own
 /// innermost, unit-stride dim (or not at all, as a broadcast), in a type
@@ -65,10 +68,17 @@ bool hasContiguousInnermostLoop(linalg::LinalgOp op) {
   return true;
 }
 
+/// All-parallel ops, and reductions whose lowering marked them (their
+/// innermost loop parallel): tiled by 1, a reduction loop reads and writes
+/// its accumulator row at each step, which stays in cache.
 bool isCandidate(linalg::LinalgOp op) {
-  return op.hasPureBufferSemantics() && op.getNumLoops() != 0 &&
-         op.getNumLoops() == op.getNumParallelLoops() &&
-         hasContiguousInnermostLoop(op);
+  if (!op.hasPureBufferSemantics() || op.getNumLoops() == 0 ||
+      !hasContiguousInnermostLoop(op))
+    return false;
+  if (op.getNumLoops() == op.getNumParallelLoops())
+    return true;
+  return op->hasAttr(ds::kVectorizeInnermostAttr) &&
+         op.getIteratorTypesArray().back() == utils::IteratorType::parallel;
 }
 
 struct VectorizeElementwisePass
@@ -87,28 +97,43 @@ struct VectorizeElementwisePass
     });
     IRRewriter rewriter(&getContext());
     SmallVector<linalg::LinalgOp> tiles;
-    for (linalg::LinalgOp op : candidates) {
-      // Outer loops by 1 (outermost first, so rows are walked in order),
-      // then the innermost one in full vectors and a static remainder.
-      SmallVector<int64_t> extents = op.getStaticLoopRanges();
-      unsigned inner = extents.size() - 1;
-      SmallVector<int64_t> sizes(extents.size(), 1);
-      sizes[inner] = 0;
-      for (unsigned d = 0; d < inner; ++d)
-        if (extents[d] == 1)
-          sizes[d] = 0;
-      Operation *rows = op;
-      if (llvm::any_of(sizes, [](int64_t s) { return s != 0; })) {
-        FailureOr<scf::SCFTilingResult> tiled = ds::tileOp(
-            rewriter, cast<TilingInterface>(op.getOperation()), sizes, {});
-        if (failed(tiled))
-          continue;
-        rows = tiled->tiledOps.back();
+    for (linalg::LinalgOp candidate : candidates) {
+      // A marked reduction (see isCandidate) takes kMarkedRows rows of its
+      // first loop per tile when that loop is static, so that what its body
+      // computes from the other operands alone (unpacked weights) serves
+      // all of them.
+      SmallVector<int64_t> extents = candidate.getStaticLoopRanges();
+      bool rowBlocks = candidate->hasAttr(ds::kVectorizeInnermostAttr) &&
+                       extents.size() > 1 &&
+                       !ShapedType::isDynamic(extents[0]) && extents[0] > 1;
+      SmallVector<Operation *> blocks = {candidate};
+      if (rowBlocks)
+        blocks = ds::tileAndPeel(rewriter, blocks, 0, kMarkedRows,
+                                 /*unevenOnly=*/false, canonical);
+      for (Operation *block : blocks) {
+        auto op = cast<linalg::LinalgOp>(block);
+        // Outer loops by 1 (outermost first, so rows are walked in order),
+        // then the innermost one in full vectors and a static remainder.
+        extents = op.getStaticLoopRanges();
+        unsigned inner = extents.size() - 1;
+        SmallVector<int64_t> sizes(extents.size(), 1);
+        sizes[inner] = 0;
+        for (unsigned d = 0; d < inner; ++d)
+          if (extents[d] == 1 || (rowBlocks && d == 0))
+            sizes[d] = 0;
+        Operation *rows = op;
+        if (llvm::any_of(sizes, [](int64_t s) { return s != 0; })) {
+          FailureOr<scf::SCFTilingResult> tiled = ds::tileOp(
+              rewriter, cast<TilingInterface>(op.getOperation()), sizes, {});
+          if (failed(tiled))
+            continue;
+          rows = tiled->tiledOps.back();
+        }
+        for (Operation *piece :
+             ds::tileAndPeel(rewriter, {rows}, inner, kVectorElements,
+                             /*unevenOnly=*/false, canonical))
+          tiles.push_back(cast<linalg::LinalgOp>(piece));
       }
-      for (Operation *piece :
-           ds::tileAndPeel(rewriter, {rows}, inner, kVectorElements,
-                           /*unevenOnly=*/false, canonical))
-        tiles.push_back(cast<linalg::LinalgOp>(piece));
     }
     // Only the ops made here are reshaped below: the contraction kernels'
     // transfers must keep their shapes.
@@ -133,6 +158,12 @@ struct VectorizeElementwisePass
     RewritePatternSet patterns(&getContext());
     vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
     vector::populateVectorTransferDropUnitDimsPatterns(patterns);
+    // A marked reduction's tile reduces over unit dims only: a plain add;
+    // and what it computes from operands broadcast over its rows is
+    // computed once, before the broadcast.
+    vector::MultiDimReductionOp::getCanonicalizationPatterns(patterns,
+                                                             &getContext());
+    vector::populateSinkVectorBroadcastPatterns(patterns);
     GreedyRewriteConfig config;
     config.strictMode = GreedyRewriteStrictness::ExistingAndNewOps;
     (void)applyOpPatternsAndFold(recorder.created.getArrayRef(),

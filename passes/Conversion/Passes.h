@@ -28,6 +28,12 @@ void populateGraphToLinalgPatterns(TypeConverter &converter,
 void populateQuantToLinalgPatterns(TypeConverter &converter,
                                    RewritePatternSet &patterns);
 
+/// Marks a linalg op that reduces but whose innermost loop is parallel and
+/// contiguous, for ds-vectorize-elementwise to vectorize along that loop
+/// (the weight-only product, whose body unpacks codes).
+constexpr llvm::StringLiteral kVectorizeInnermostAttr =
+    "ds.vectorize_innermost";
+
 /// A float scalar converted to `to`: widened, narrowed, or between the two
 /// 16-bit formats (f16 and bf16) through f32.
 Value convertFloat(OpBuilder &b, Location loc, Value value, FloatType to);

@@ -454,6 +454,92 @@ struct MatMulIntegerLowering : GraphPattern<q::MatMulIntegerOp> {
 
 struct WeightMatMulLowering : GraphPattern<q::WeightMatMulOp> {
   using GraphPattern::GraphPattern;
+
+  /// With constant codes, scales and zero points (what ds-quantize and
+  /// MatMulNBits make), the product is laid out for vectors along the
+  /// output columns: the packed bytes transposed at compile time to
+  /// [groups, bytes per group, N], the scales to [groups, N], and each
+  /// group's offset zero_point * scale precomputed, so that over loops
+  /// (m, g, j, i, n)
+  ///   out[m, n] += x[m, k] * (code(k, n) * scale[g, n] - offset[g, n])
+  /// reads consecutive columns' codes, scales and offsets as vectors and
+  /// x[m, k] as one broadcast value. Its body unpacks codes, so it is no
+  /// contraction the GEMM kernel takes; `ds.vectorize_innermost` asks
+  /// ds-vectorize-elementwise to vectorize it along the columns anyway.
+  /// The codes stay packed: a row streams 1/8 (int4) of a float weight's
+  /// bytes.
+  Value lowerColumnVectors(q::WeightMatMulOp op, Value split,
+                           DenseElementsAttr codes, DenseElementsAttr scales,
+                           DenseElementsAttr zeroPoints, Value init,
+                           ConversionPatternRewriter &rewriter) const {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    int64_t bits = op.getBits();
+    auto splitShape = tensorType(split).getShape();
+    int64_t groups = splitShape[1], bytesPerGroup = splitShape[2];
+    int64_t n = codes.getType().getDimSize(0);
+    int64_t rowBytes = codes.getType().getDimSize(1);
+    auto packed = llvm::to_vector(codes.getValues<int8_t>());
+    SmallVector<int8_t> columns(packed.size());
+    for (int64_t row = 0; row < n; ++row)
+      for (int64_t byte = 0; byte < rowBytes; ++byte)
+        columns[byte * n + row] = packed[row * rowBytes + byte];
+    auto scaleValues = llvm::to_vector(scales.getValues<float>());
+    SmallVector<uint8_t> zeroValues(scaleValues.size(), 1 << (bits - 1));
+    if (zeroPoints)
+      for (auto [i, v] : llvm::enumerate(zeroPoints.getValues<int8_t>()))
+        zeroValues[i] = (uint8_t)v;
+    SmallVector<float> columnScales(groups * n), columnOffsets(groups * n);
+    for (int64_t row = 0; row < n; ++row)
+      for (int64_t g = 0; g < groups; ++g) {
+        float scale = scaleValues[row * groups + g];
+        columnScales[g * n + row] = scale;
+        columnOffsets[g * n + row] = zeroValues[row * groups + g] * scale;
+      }
+    Type i8 = rewriter.getI8Type(), f32 = rewriter.getF32Type();
+    Value weight = rewriter.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(
+                 RankedTensorType::get({groups, bytesPerGroup, n}, i8),
+                 ArrayRef<int8_t>(columns)));
+    auto perGroupType = RankedTensorType::get({groups, n}, f32);
+    Value scale = rewriter.create<arith::ConstantOp>(
+        loc,
+        DenseElementsAttr::get(perGroupType, ArrayRef<float>(columnScales)));
+    Value offset = rewriter.create<arith::ConstantOp>(
+        loc,
+        DenseElementsAttr::get(perGroupType, ArrayRef<float>(columnOffsets)));
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx),
+        AffineMap::get(5, 0, {d(1), d(2), d(4)}, ctx),
+        AffineMap::get(5, 0, {d(1), d(4)}, ctx),
+        AffineMap::get(5, 0, {d(1), d(4)}, ctx),
+        AffineMap::get(5, 0, {d(0), d(4)}, ctx)};
+    SmallVector<utils::IteratorType> iterators = {
+        utils::IteratorType::parallel, utils::IteratorType::reduction,
+        utils::IteratorType::reduction, utils::IteratorType::reduction,
+        utils::IteratorType::parallel};
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{init.getType()},
+        ValueRange{split, weight, scale, offset}, ValueRange{init}, maps,
+        iterators, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value index = b.create<arith::IndexCastOp>(
+              l, i8, b.create<linalg::IndexOp>(l, 3));
+          Value shift = b.create<arith::MulIOp>(
+              l, index, scalarConst(b, l, i8, (double)bits));
+          Value code = b.create<arith::AndIOp>(
+              l, b.create<arith::ShRUIOp>(l, args[1], shift),
+              scalarConst(b, l, i8, (double)((1 << bits) - 1)));
+          Value real = b.create<arith::UIToFPOp>(l, f32, code);
+          Value w = b.create<arith::SubFOp>(
+              l, b.create<arith::MulFOp>(l, real, args[2]), args[3]);
+          Value term = b.create<arith::MulFOp>(l, args[0], w);
+          b.create<linalg::YieldOp>(
+              l, ValueRange{b.create<arith::AddFOp>(l, args[4], term)});
+        });
+    generic->setAttr(kVectorizeInnermostAttr, UnitAttr::get(ctx));
+    return generic.getResult(0);
+  }
   LogicalResult
   matchAndRewrite(q::WeightMatMulOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -486,13 +572,30 @@ struct WeightMatMulLowering : GraphPattern<q::WeightMatMulOp> {
     Value split = reshapeTensor(
         rewriter, loc, rowsK,
         RankedTensorType::get({rows, groups, bytesPerGroup, perByte}, elt));
+
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    auto outType = RankedTensorType::get({rows, n}, elt);
+    SmallVector<Value> sizes = dynamicSizesLike(rewriter, loc, outType, rowsK);
+    Value init = accumulatorInit(
+        rewriter, loc, outType, sizes, adaptor.getBias(),
+        adaptor.getBias() ? AffineMap::get(2, 0, d(1)) : AffineMap());
+    DenseElementsAttr codes, scales, zeroPoints;
+    if (elt.isF32() && matchPattern(adaptor.getWeight(), m_Constant(&codes)) &&
+        matchPattern(adaptor.getScale(), m_Constant(&scales)) &&
+        scales.getElementType().isF32() &&
+        (!adaptor.getZeroPoint() ||
+         matchPattern(adaptor.getZeroPoint(), m_Constant(&zeroPoints)))) {
+      Value product = lowerColumnVectors(op, split, codes, scales, zeroPoints,
+                                         init, rewriter);
+      rewriter.replaceOp(op, reshapeTensor(rewriter, loc, product, resultType));
+      return success();
+    }
+
+    // Loops (m, n, g, j, i): code i of byte j of group g.
     Value weight = rewriter.create<tensor::ExpandShapeOp>(
         loc,
         RankedTensorType::get({n, groups, bytesPerGroup}, rewriter.getI8Type()),
         adaptor.getWeight(), ArrayRef<ReassociationIndices>{{0}, {1, 2}});
-
-    // Loops (m, n, g, j, i): code i of byte j of group g.
-    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
     SmallVector<Value> inputs = {split, weight, adaptor.getScale()};
     SmallVector<AffineMap> maps = {
         AffineMap::get(5, 0, {d(0), d(2), d(3), d(4)}, ctx),
@@ -503,11 +606,6 @@ struct WeightMatMulLowering : GraphPattern<q::WeightMatMulOp> {
       maps.push_back(AffineMap::get(5, 0, {d(1), d(2)}, ctx));
     }
     maps.push_back(AffineMap::get(5, 0, {d(0), d(1)}, ctx));
-    auto outType = RankedTensorType::get({rows, n}, elt);
-    SmallVector<Value> sizes = dynamicSizesLike(rewriter, loc, outType, rowsK);
-    Value init = accumulatorInit(
-        rewriter, loc, outType, sizes, adaptor.getBias(),
-        adaptor.getBias() ? AffineMap::get(2, 0, d(1)) : AffineMap());
     SmallVector<utils::IteratorType> iterators = {
         utils::IteratorType::parallel, utils::IteratorType::parallel,
         utils::IteratorType::reduction, utils::IteratorType::reduction,

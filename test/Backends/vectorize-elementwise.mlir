@@ -109,3 +109,40 @@ func.func @row_sum(%a: memref<4x8xf32>, %o: memref<4xf32>) {
   }
   return
 }
+
+// -----
+
+// A reduction whose lowering marked it (ds.vectorize_innermost, the
+// weight-only product) is vectorized along its innermost, parallel loop
+// too: four rows of its first loop per tile (peeled: 4 + 2 of 6), its
+// reduction loop by 1, the accumulator rows read and written each step.
+// The same op unmarked is left alone.
+#x = affine_map<(m, k, n) -> (m, k)>
+#w = affine_map<(m, k, n) -> (k, n)>
+#o = affine_map<(m, k, n) -> (m, n)>
+// CHECK-LABEL: func @marked_reduction
+// CHECK: scf.for %{{.*}} = %c0 to %c4{{.*}} step %c4
+// CHECK: scf.for %{{.*}} = %c0{{.*}} to %c8 step %c1
+// CHECK: %[[ACC:.*]] = vector.transfer_read {{.*}} : memref<4x64xf32, {{.*}}>, vector<4x64xf32>
+// CHECK: arith.addf %[[ACC]], %{{.*}} : vector<4x64xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<4x64xf32>
+// CHECK: scf.for %{{.*}} = %c4{{.*}} to %c6 step %c4
+// CHECK: arith.addf {{.*}} : vector<2x64xf32>
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "reduction", "parallel"]
+// CHECK-NOT: ds.vectorize_innermost
+func.func @marked_reduction(%a: memref<6x8xf32>, %b: memref<8x64xf32>, %o: memref<6x64xf32>) {
+  linalg.generic {indexing_maps = [#x, #w, #o], iterator_types = ["parallel", "reduction", "parallel"]} ins(%a, %b : memref<6x8xf32>, memref<8x64xf32>) outs(%o : memref<6x64xf32>) attrs = {ds.vectorize_innermost} {
+  ^bb0(%x: f32, %y: f32, %z: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %z, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#x, #w, #o], iterator_types = ["parallel", "reduction", "parallel"]} ins(%a, %b : memref<6x8xf32>, memref<8x64xf32>) outs(%o : memref<6x64xf32>) {
+  ^bb0(%x: f32, %y: f32, %z: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %z, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}

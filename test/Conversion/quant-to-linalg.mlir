@@ -157,3 +157,33 @@ func.func @im2col(%x: tensor<2x3x8x8xui8>, %z: tensor<ui8>) -> tensor<2x24x28xui
   %0 = dsq.im2col %x, %z {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 1>, pads = array<i64: 1, 0, 1, 2>, dilations = array<i64: 1, 2>} : (tensor<2x3x8x8xui8>, tensor<ui8>) -> tensor<2x24x28xui8>
   return %0 : tensor<2x24x28xui8>
 }
+
+// -----
+
+// Constant weights: the packed bytes are transposed at compile time to
+// [groups, bytes per group, N], the scales to [groups, N], and the offsets
+// zero_point * scale precomputed, so that the columns are the innermost,
+// contiguous loop that ds-vectorize-elementwise vectorizes
+// (ds.vectorize_innermost); the codes stay packed.
+// CHECK-DAG: #[[X:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[CODES:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, d4)>
+// CHECK-DAG: #[[GROUP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d4)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d4)>
+// CHECK-LABEL: func @weight_matmul_columns
+// CHECK: %[[CODES_T:.*]] = arith.constant dense<{{\[}}{{\[}}[16, 1], [50, 2]], {{\[}}[84, 3], [118, 4]]]> : tensor<2x2x2xi8>
+// CHECK: %[[SCALES_T:.*]] = arith.constant dense<{{\[}}[5.000000e-01, 2.500000e-01], [2.000000e+00, 1.000000e+00]]> : tensor<2x2xf32>
+// CHECK: %[[OFFSETS:.*]] = arith.constant dense<{{\[}}[4.000000e+00, 0.000000e+00], [2.000000e+00, 3.000000e+00]]> : tensor<2x2xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[X]], #[[CODES]], #[[GROUP]], #[[GROUP]], #[[OUT]]], iterator_types = ["parallel", "reduction", "reduction", "reduction", "parallel"]} ins(%{{.*}}, %[[CODES_T]], %[[SCALES_T]], %[[OFFSETS]] : {{.*}}) outs(%{{.*}} : tensor<3x2xf32>) attrs = {ds.vectorize_innermost}
+// CHECK: %[[I:.*]] = linalg.index 3
+// CHECK: arith.shrui
+// CHECK: arith.andi
+// CHECK: %[[REAL:.*]] = arith.uitofp
+// CHECK: %[[SCALED:.*]] = arith.mulf %[[REAL]]
+// CHECK: arith.subf %[[SCALED]]
+func.func @weight_matmul_columns(%x: tensor<3x8xf32>) -> tensor<3x2xf32> {
+  %w = dsg.constant dense<[[16, 50, 84, 118], [1, 2, 3, 4]]> : tensor<2x4xui8>
+  %s = dsg.constant dense<[[0.5, 2.0], [0.25, 1.0]]> : tensor<2x2xf32>
+  %z = dsg.constant dense<[[8, 1], [0, 3]]> : tensor<2x2xui8>
+  %0 = dsq.weight_matmul %x, %w, %s zero_points %z {bits = 4 : i64, group_size = 4 : i64, in_features = 8 : i64} : (tensor<3x8xf32>, tensor<2x4xui8>, tensor<2x2xf32>, tensor<2x2xui8>) -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}
