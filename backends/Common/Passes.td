@@ -147,7 +147,9 @@ def VectorizeElementwisePass
     unpacks codes, so it is no contraction for ds-vectorize-contractions)
     is vectorized the same way along its innermost, parallel loop, with 4
     rows of its first loop per tile when that loop is static, so that what
-    the body computes from the weights alone serves 4 rows.
+    the body computes from the weights alone serves 4 rows; from 1024
+    columns on, its columns are split into thread-pool tasks of 512 (an
+    scf.forall).
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect",

@@ -32,8 +32,9 @@ namespace {
 /// Elements per tile of the innermost loop: four 512-bit vectors of f32,
 /// enough independent operations per iteration to hide their latency.
 constexpr int64_t kVectorElements = 64;
-/// Rows of a marked reduction's first loop per tile.
-constexpr int64_t kMarkedRows = 4;
+/// Rows of a marked reduction's first loop per tile, and columns of its
+/// innermost loop per thread-pool task.
+constexpr int64_t kMarkedRows = 4, kMarkedColumnsPerTask = 512;
 
 /// Whether every operand reads or writes the op's innermost loop as its own
 /// innermost, unit-stride dim (or not at all, as a broadcast), in a type
@@ -103,9 +104,22 @@ struct VectorizeElementwisePass
       // computes from the other operands alone (unpacked weights) serves
       // all of them.
       SmallVector<int64_t> extents = candidate.getStaticLoopRanges();
-      bool rowBlocks = candidate->hasAttr(ds::kVectorizeInnermostAttr) &&
-                       extents.size() > 1 &&
+      bool marked = candidate->hasAttr(ds::kVectorizeInnermostAttr);
+      bool rowBlocks = marked && extents.size() > 1 &&
                        !ShapedType::isDynamic(extents[0]) && extents[0] > 1;
+      // A marked reduction is a whole layer's product: its columns are
+      // split into tasks for the thread pool (an scf.forall, outlined
+      // later), each task's columns walked as below.
+      if (marked && !ShapedType::isDynamic(extents.back()) &&
+          extents.back() >= 2 * kMarkedColumnsPerTask) {
+        SmallVector<int64_t> sizes(extents.size(), 0);
+        sizes.back() = kMarkedColumnsPerTask;
+        FailureOr<scf::SCFTilingResult> tasks = ds::tileOp(
+            rewriter, cast<TilingInterface>(candidate.getOperation()), sizes,
+            {}, scf::SCFTilingOptions::LoopType::ForallOp);
+        if (succeeded(tasks))
+          candidate = cast<linalg::LinalgOp>(tasks->tiledOps.back());
+      }
       SmallVector<Operation *> blocks = {candidate};
       if (rowBlocks)
         blocks = ds::tileAndPeel(rewriter, blocks, 0, kMarkedRows,

@@ -146,3 +146,24 @@ func.func @marked_reduction(%a: memref<6x8xf32>, %b: memref<8x64xf32>, %o: memre
   }
   return
 }
+
+// -----
+
+// With 1024 columns, a marked reduction is split into thread-pool tasks of
+// 512 columns (an scf.forall), each walked as above.
+#x = affine_map<(m, k, n) -> (m, k)>
+#w = affine_map<(m, k, n) -> (k, n)>
+#o = affine_map<(m, k, n) -> (m, n)>
+// CHECK-LABEL: func @marked_tasks
+// CHECK: scf.forall (%{{.*}}) = (0) to (1024) step (512)
+// CHECK: scf.for %{{.*}} = %c0{{.*}} to %c8 step %c1
+// CHECK: arith.addf {{.*}} : vector<64xf32>
+func.func @marked_tasks(%a: memref<1x8xf32>, %b: memref<8x1024xf32>, %o: memref<1x1024xf32>) {
+  linalg.generic {indexing_maps = [#x, #w, #o], iterator_types = ["parallel", "reduction", "parallel"]} ins(%a, %b : memref<1x8xf32>, memref<8x1024xf32>) outs(%o : memref<1x1024xf32>) attrs = {ds.vectorize_innermost} {
+  ^bb0(%x: f32, %y: f32, %z: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %z, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
