@@ -452,6 +452,20 @@ struct MatMulIntegerLowering : GraphPattern<q::MatMulIntegerOp> {
   }
 };
 
+/// Code i of a byte of packed `bits`-wide codes, low bits first, as i8;
+/// i is loop `codeLoop` of the enclosing linalg op.
+Value unpackCode(OpBuilder &b, Location l, Value byte, unsigned codeLoop,
+                 int64_t bits) {
+  Type i8 = b.getI8Type();
+  Value index = b.create<arith::IndexCastOp>(
+      l, i8, b.create<linalg::IndexOp>(l, codeLoop));
+  Value shift =
+      b.create<arith::MulIOp>(l, index, scalarConst(b, l, i8, (double)bits));
+  return b.create<arith::AndIOp>(
+      l, b.create<arith::ShRUIOp>(l, byte, shift),
+      scalarConst(b, l, i8, (double)((1 << bits) - 1)));
+}
+
 struct WeightMatMulLowering : GraphPattern<q::WeightMatMulOp> {
   using GraphPattern::GraphPattern;
 
@@ -523,13 +537,7 @@ struct WeightMatMulLowering : GraphPattern<q::WeightMatMulOp> {
         loc, TypeRange{init.getType()},
         ValueRange{split, weight, scale, offset}, ValueRange{init}, maps,
         iterators, [&](OpBuilder &b, Location l, ValueRange args) {
-          Value index = b.create<arith::IndexCastOp>(
-              l, i8, b.create<linalg::IndexOp>(l, 3));
-          Value shift = b.create<arith::MulIOp>(
-              l, index, scalarConst(b, l, i8, (double)bits));
-          Value code = b.create<arith::AndIOp>(
-              l, b.create<arith::ShRUIOp>(l, args[1], shift),
-              scalarConst(b, l, i8, (double)((1 << bits) - 1)));
+          Value code = unpackCode(b, l, args[1], 3, bits);
           Value real = b.create<arith::UIToFPOp>(l, f32, code);
           Value w = b.create<arith::SubFOp>(
               l, b.create<arith::MulFOp>(l, real, args[2]), args[3]);
@@ -618,13 +626,7 @@ struct WeightMatMulLowering : GraphPattern<q::WeightMatMulOp> {
                 iterators,
                 [&](OpBuilder &b, Location l, ValueRange args) {
                   Type i8 = b.getI8Type(), i32 = b.getI32Type();
-                  Value index = b.create<arith::IndexCastOp>(
-                      l, i8, b.create<linalg::IndexOp>(l, 4));
-                  Value width = scalarConst(b, l, i8, (double)bits);
-                  Value shift = b.create<arith::MulIOp>(l, index, width);
-                  Value shifted = b.create<arith::ShRUIOp>(l, args[1], shift);
-                  Value mask = scalarConst(b, l, i8, (double)((1 << bits) - 1));
-                  Value code = b.create<arith::AndIOp>(l, shifted, mask);
+                  Value code = unpackCode(b, l, args[1], 4, bits);
                   Value zp =
                       hasZeroPoint
                           ? b.create<arith::ExtUIOp>(l, i32, args[3])
@@ -690,16 +692,10 @@ struct Im2ColLowering : GraphPattern<q::Im2ColOp> {
     Value rows = rewriter.create<tensor::CollapseShapeOp>(loc, windows, merge);
     int64_t taps = ShapedType::getNumElements(tapShape);
     int64_t extra = resultType.getDimSize(2) - taps;
-    if (extra > 0) {
-      auto index = [&](int64_t v) -> OpFoldResult {
-        return rewriter.getIndexAttr(v);
-      };
-      rows = rewriter.create<tensor::PadOp>(
-          loc, resultType, rows,
-          ArrayRef<OpFoldResult>{index(0), index(0), index(0)},
-          ArrayRef<OpFoldResult>{index(0), index(0), index(extra)},
-          scalarConst(rewriter, loc, elt, 0));
-    }
+    if (extra > 0)
+      rows = tensor::createPadHighOp(resultType, rows,
+                                     scalarConst(rewriter, loc, elt, 0),
+                                     /*nofold=*/false, loc, rewriter);
     rewriter.replaceOp(op, rows);
     return success();
   }

@@ -63,7 +63,7 @@ FailureOr<Layer> asConvLayer(g::ConvOp conv, std::string &why) {
   // the activations: quantizing the input and, for a 1x1 convolution
   // (whose float product reads the input in place), transposing it to rows
   // and the result back. Measured on MobileNetV2's 1x1 convolutions, int8
-  // is slower while either side has fewer than 96 channels (1.4-4.6x with
+  // is slower while either side has fewer than 96 channels (1.03-4.6x with
   // 16-64) and faster from there (0.4-0.9x); a wider kernel makes a
   // windows copy in float too, so only very short rows (its first layer's
   // 27 taps: 1.9x slower) stay float.
@@ -420,10 +420,11 @@ struct QuantizeWeightsPass
     // as long as the dot-product kernel wants (a multiple of 4 codes), the
     // weight padded with zero rows to match.
     int64_t rowLength = layer.conv ? llvm::alignTo(k, 4) : k;
-    SmallVector<float> padded(values);
-    padded.resize(rowLength * n, 0.0f);
+    // Rows are [K, N] row-major, so the zero rows are zeros appended.
+    values.resize(rowLength * n, 0.0f);
     ::ds::quant::Int8Columns columns =
-        ::ds::quant::quantizeInt8PerColumn(padded, rowLength, n);
+        ::ds::quant::quantizeInt8PerColumn(values, rowLength, n);
+    values.resize(k * n);
 
     Type f32 = b.getF32Type();
     Type u8 = IntegerType::get(b.getContext(), 8, IntegerType::Unsigned);

@@ -130,7 +130,6 @@ func.func @row_sum(%a: memref<4x8xf32>, %o: memref<4xf32>) {
 // CHECK: arith.addf {{.*}} : vector<2x64xf32>
 // CHECK: linalg.generic
 // CHECK-SAME: iterator_types = ["parallel", "reduction", "parallel"]
-// CHECK-NOT: ds.vectorize_innermost
 func.func @marked_reduction(%a: memref<6x8xf32>, %b: memref<8x64xf32>, %o: memref<6x64xf32>) {
   linalg.generic {indexing_maps = [#x, #w, #o], iterator_types = ["parallel", "reduction", "parallel"]} ins(%a, %b : memref<6x8xf32>, memref<8x64xf32>) outs(%o : memref<6x64xf32>) attrs = {ds.vectorize_innermost} {
   ^bb0(%x: f32, %y: f32, %z: f32):
