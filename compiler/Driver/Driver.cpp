@@ -489,7 +489,8 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
   TargetOptions targetOptions{options.cpu, options.features, options.gpu,
                               options.instrumentLayers};
   auto buildLowering = [&](PassManager &pm) {
-    buildGraphToLinalgPipeline(pm, computeType);
+    buildGraphToLinalgPipeline(pm, computeType,
+                               backend->resolveGPU(targetOptions).empty());
     backend->buildCodegenPipeline(pm, targetOptions);
   };
   if (!options.dumpIRAfter.empty()) {

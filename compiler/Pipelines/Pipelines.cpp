@@ -61,8 +61,11 @@ void mlir::ds::buildGraphOptimizationPipeline(
 }
 
 void mlir::ds::buildGraphToLinalgPipeline(OpPassManager &pm,
-                                          const std::string &precision) {
-  pm.addPass(createConvertGraphToLinalgPass());
+                                          const std::string &precision,
+                                          bool cpuKernels) {
+  ConvertGraphToLinalgPassOptions lowering;
+  lowering.groupTiles = cpuKernels;
+  pm.addPass(createConvertGraphToLinalgPass(lowering));
   OpPassManager &fn = pm.nest<func::FuncOp>();
   fn.addPass(createCanonicalizerPass());
   // Before fusion, so that the roundings it adds fuse with their neighbours.

@@ -49,8 +49,10 @@ void buildGraphOptimizationPipeline(OpPassManager &pm,
 /// dsg -> linalg/tensor/arith/math on tensors, elementwise producers fused
 /// into their consumers. With `precision` "f16" or "bf16", the graph
 /// computes in that type (ds-lower-precision); "" or "f32" keeps float32.
+/// `cpuKernels` false (for a GPU) keeps to ops that each become a kernel.
 void buildGraphToLinalgPipeline(OpPassManager &pm,
-                                const std::string &precision = "");
+                                const std::string &precision = "",
+                                bool cpuKernels = true);
 
 /// Registers the pipelines above with the pass registry, for deepseek-opt.
 void registerPipelines();

@@ -2567,6 +2567,7 @@ struct NonZeroLowering : GraphPattern<g::NonZeroOp> {
 
 struct ConvertGraphToLinalgPass
     : ds::impl::ConvertGraphToLinalgPassBase<ConvertGraphToLinalgPass> {
+  using ConvertGraphToLinalgPassBase::ConvertGraphToLinalgPassBase;
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     TypeConverter converter;
@@ -2589,7 +2590,7 @@ struct ConvertGraphToLinalgPass
 
     RewritePatternSet patterns(ctx);
     populateGraphToLinalgPatterns(converter, patterns);
-    populateQuantToLinalgPatterns(converter, patterns);
+    populateQuantToLinalgPatterns(converter, patterns, groupTiles);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                    converter);
     populateReturnOpTypeConversionPattern(patterns, converter);

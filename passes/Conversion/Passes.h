@@ -24,9 +24,12 @@ namespace ds {
 void populateGraphToLinalgPatterns(TypeConverter &converter,
                                    RewritePatternSet &patterns);
 
-/// Patterns lowering every dsq op to linalg/tensor/arith/math.
+/// Patterns lowering every dsq op to linalg/tensor/arith/math; with
+/// `groupTiles`, the weight-only product over many rows as tiles of
+/// unpacked groups (see the ds-convert-graph-to-linalg option).
 void populateQuantToLinalgPatterns(TypeConverter &converter,
-                                   RewritePatternSet &patterns);
+                                   RewritePatternSet &patterns,
+                                   bool groupTiles);
 
 /// Marks a linalg op that reduces but whose innermost loop is parallel and
 /// contiguous, for ds-vectorize-elementwise to vectorize along that loop

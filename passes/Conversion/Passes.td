@@ -18,6 +18,13 @@ def ConvertGraphToLinalgPass : Pass<"ds-convert-graph-to-linalg", "ModuleOp"> {
     "::mlir::tensor::TensorDialect",
     "::mlir::func::FuncDialect"
   ];
+  let options = [
+    Option<"groupTiles", "group-tiles", "bool", "true",
+           "Lower a weight-only product over 4 rows or more as tiles of "
+           "unpacked groups multiplied on the CPU GEMM kernel, in "
+           "thread-pool tasks (off for the GPU, which takes one kernel per "
+           "linalg op)">
+  ];
 }
 
 def FuseElementwiseProducersPass

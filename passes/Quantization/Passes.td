@@ -12,9 +12,12 @@ def QuantizeWeightsPass : Pass<"ds-quantize", "func::FuncOp"> {
     convolution is the product of its windows, dsq.im2col of the
     activation's codes padded with their zero point, and its weight as
     [C * prod(kernel), F] padded with zero rows to a multiple of 4, the
-    result transposed back to [N, F, spatial...]; where int8 measured
-    slower, a 1x1 convolution with fewer than 96 input or output channels
-    or windows shorter than 32 values, the convolution stays float):
+    result transposed back to [N, F, spatial...]; where the int8 product
+    measured slower, a 1x1 convolution with fewer than 96 input or output
+    channels or windows shorter than 32 values, and for grouped
+    convolutions, the product stays float but its weight is stored as
+    int8 codes, one scale per output channel, dequantized at run time;
+    convolutions take 8 bits under int4 and int2):
       * `int8`: dynamic quantization. The weight becomes int8, symmetric,
         one scale per output column; the activation is quantized to uint8
         at run time from its own range (dsq.dynamic_quantize), the product

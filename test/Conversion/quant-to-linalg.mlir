@@ -1,4 +1,5 @@
 // RUN: deepseek-opt %s -split-input-file -ds-convert-graph-to-linalg | FileCheck %s
+// RUN: deepseek-opt %s -split-input-file -ds-convert-graph-to-linalg=group-tiles=false | FileCheck %s --check-prefix=NOTILES
 
 // Per-axis quantize: the scale and zero point are read along the axis;
 // round half to even, saturate in float, a zero scale or NaN gives the zero
@@ -186,4 +187,34 @@ func.func @weight_matmul_columns(%x: tensor<3x8xf32>) -> tensor<3x2xf32> {
   %z = dsg.constant dense<[[8, 1], [0, 3]]> : tensor<2x2xui8>
   %0 = dsq.weight_matmul %x, %w, %s zero_points %z {bits = 4 : i64, group_size = 4 : i64, in_features = 8 : i64} : (tensor<3x8xf32>, tensor<2x4xui8>, tensor<2x2xf32>, tensor<2x2xui8>) -> tensor<3x2xf32>
   return %0 : tensor<3x2xf32>
+}
+
+// -----
+
+// From 4 rows, with columns in blocks of 64: one thread-pool task
+// per block of columns (scf.forall), and in each a loop over the groups
+// that unpacks the group's codes into a [group size, 64] float tile (loops
+// j, i, n: code i of byte j, 2-bit codes here) and multiplies the rows'
+// slice of the input with it as a plain linalg.matmul, accumulating in the
+// block. Without group-tiles (for the GPU) the column-vector op.
+// NOTILES-LABEL: func @weight_matmul_group_tiles
+// NOTILES-NOT: scf.forall
+// NOTILES: attrs = {ds.vectorize_innermost}
+// CHECK-LABEL: func @weight_matmul_group_tiles
+// CHECK: scf.forall (%[[COL:.*]]) = (0) to (128) step (64) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<16x128xf32>)
+// CHECK: %[[BLOCK:.*]] = tensor.extract_slice %[[OUT]][0, %[[COL]]] [16, 64] [1, 1]
+// CHECK: scf.for %[[G:.*]] = %{{.*}} to %c2{{.*}} step %c1{{.*}} iter_args(%[[ACC:.*]] = %[[BLOCK]]) -> (tensor<16x64xf32>)
+// CHECK: %[[BYTES:.*]] = tensor.extract_slice %{{.*}}[%[[G]], 0, %[[COL]]] [1, 2, 64] [1, 1, 1] : tensor<2x2x128xi8> to tensor<2x64xi8>
+// CHECK: %[[TILE:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[BYTES]], {{.*}}) outs(%{{.*}} : tensor<2x4x64xf32>)
+// CHECK: arith.uitofp
+// CHECK: %[[W:.*]] = tensor.collapse_shape %[[TILE]] {{\[}}[0, 1], [2]] : tensor<2x4x64xf32> into tensor<8x64xf32>
+// CHECK: %[[X:.*]] = tensor.extract_slice %{{.*}}[0, %{{.*}}] [16, 8] [1, 1] : tensor<16x16xf32> to tensor<16x8xf32>
+// CHECK: %[[P:.*]] = linalg.matmul ins(%[[X]], %[[W]] : tensor<16x8xf32>, tensor<8x64xf32>) outs(%[[ACC]] : tensor<16x64xf32>)
+// CHECK: scf.yield %[[P]]
+// CHECK: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][0, %[[COL]]] [16, 64] [1, 1]
+func.func @weight_matmul_group_tiles(%x: tensor<16x16xf32>) -> tensor<16x128xf32> {
+  %w = dsg.constant dense<27> : tensor<128x4xui8>
+  %s = dsg.constant dense<0.5> : tensor<128x2xf32>
+  %0 = dsq.weight_matmul %x, %w, %s {bits = 2 : i64, group_size = 8 : i64, in_features = 16 : i64} : (tensor<16x16xf32>, tensor<128x4xui8>, tensor<128x2xf32>) -> tensor<16x128xf32>
+  return %0 : tensor<16x128xf32>
 }

@@ -91,11 +91,11 @@ func.func @gemm(%a: tensor<3x8xf32>) -> tensor<3x5xf32> {
 // are laid out as rows (dsq.im2col, padded with their zero point, 45 taps
 // made 48 for the dot-product kernel), times the weight as [48, F] with
 // zero rows; the [N, pixels, F] result goes back to NCHW, and the bias and
-// activation follow. A 1x1 convolution with few channels stays float, as
-// do weight-only widths.
+// activation follow. A 1x1 convolution with few channels is computed in
+// float from int8 weights. Under int4 the convolutions take 8 bits.
 // INT8-LABEL: func @conv
 // INT8-SAME: {activation = "dynamic", bits = 8 : i64, node = "c", op = "conv", weight_bytes = 448 : i64, weight_bytes_fp32 = 1440 : i64
-// INT8-SAME: {bits = 32 : i64, node = "pointwise", op = "conv", reason = "1x1 convolution with 8 input and 4 output channels: int8 is slower below 96 of either", weight_bytes = 128 : i64, weight_bytes_fp32 = 128 : i64}
+// INT8-SAME: {bits = 8 : i64, compute = "float", node = "pointwise", op = "conv", reason = "1x1 convolution with 8 input and 4 output channels: int8 is slower below 96 of either", weight_bytes = 48 : i64, weight_bytes_fp32 = 128 : i64
 // INT8: %[[Q:.*]], %[[S:.*]], %[[Z:.*]] = dsq.dynamic_quantize %{{.*}} : tensor<1x5x8x8xf32> -> tensor<1x5x8x8xui8>, tensor<f32>, tensor<ui8>
 // INT8: %[[ROWS:.*]] = dsq.im2col %[[Q]], %[[Z]] {dilations = array<i64: 1, 1>, kernel_shape = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x5x8x8xui8>, tensor<ui8>) -> tensor<1x64x48xui8>
 // INT8: dsq.matmul_integer %[[ROWS]], %{{.*}} : (tensor<1x64x48xui8>, tensor<48x8xi8>) -> tensor<1x64x8xi32>
@@ -104,9 +104,12 @@ func.func @gemm(%a: tensor<3x8xf32>) -> tensor<3x5xf32> {
 // INT8: dsg.relu
 // INT8: dsg.transpose %{{.*}} {perm = array<i64: 0, 2, 1>} : tensor<1x64x8xf32> -> tensor<1x8x64xf32>
 // INT8: dsg.reshape %{{.*}} : tensor<1x8x64xf32> -> tensor<1x8x8x8xf32>
+// INT8: dsq.dequantize %{{.*}} {axis = 0 : i64} : (tensor<4x8x1x1xi8>, tensor<4xf32>) -> tensor<4x8x1x1xf32>
 // INT8: dsg.conv
 // INT4-LABEL: func @conv
-// INT4-SAME: {bits = 32 : i64, node = "c", op = "conv", reason = "convolutions are quantized to int8 only"
+// INT4-SAME: {activation = "dynamic", bits = 8 : i64, node = "c", note = "4 bits asked; convolutions are quantized to 8 bits at most", op = "conv"
+// INT4: dsq.im2col
+// INT4: dsq.matmul_integer
 func.func @conv(%x: tensor<1x5x8x8xf32>) -> tensor<1x4x8x8xf32> {
   %w = dsg.constant dense<0.5> : tensor<8x5x3x3xf32>
   %b = dsg.constant dense<0.1> : tensor<8xf32>
@@ -119,10 +122,34 @@ func.func @conv(%x: tensor<1x5x8x8xf32>) -> tensor<1x4x8x8xf32> {
 // -----
 
 // INT8-LABEL: func @short_windows
-// INT8-SAME: {bits = 32 : i64, node = "rgb", op = "conv", reason = "windows of 27 values: int8 is slower below 32", weight_bytes = 864 : i64, weight_bytes_fp32 = 864 : i64}
-// INT8-NOT: dsq.
+// INT8-SAME: {bits = 8 : i64, compute = "float", node = "rgb", op = "conv", reason = "windows of 27 values: int8 is slower below 32", weight_bytes = 248 : i64, weight_bytes_fp32 = 864 : i64
+// INT8-NOT: dsq.im2col
+// INT8: dsq.dequantize
+// INT8-NOT: dsq.im2col
 func.func @short_windows(%x: tensor<1x3x8x8xf32>) -> tensor<1x8x8x8xf32> {
   %w = dsg.constant dense<0.5> : tensor<8x3x3x3xf32>
   %y = dsg.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x3x8x8xf32>, tensor<8x3x3x3xf32>) -> tensor<1x8x8x8xf32> loc("rgb")
   return %y : tensor<1x8x8x8xf32>
+}
+
+// -----
+
+// A convolution whose product stays float still stores int8 weights: one
+// scale per output channel (axis 0), codes rounded half to even (-63.5 ->
+// -64, 63.5 -> 64), dequantized before the float convolution.
+// INT8-LABEL: func @stored_weights
+// INT8-SAME: {bits = 8 : i64, compute = "float", node = "dw", op = "conv", reason = "grouped convolution (depthwise included)", weight_bytes = 12 : i64, weight_bytes_fp32 = 16 : i64, zero_fraction = 0.000000e+00 : f64}
+// INT8-DAG: %[[CODES:.*]] = dsg.constant dense<{{\[}}{{\[}}{{\[}}[127, -64]]], {{\[}}{{\[}}[127, 64]]]]> : tensor<2x1x1x2xi8>
+// INT8-DAG: %[[SCALES:.*]] = dsg.constant dense<[0.00787401571, 0.00196850393]> : tensor<2xf32>
+// INT8: %[[W:.*]] = dsq.dequantize %[[CODES]], %[[SCALES]] {axis = 0 : i64} : (tensor<2x1x1x2xi8>, tensor<2xf32>) -> tensor<2x1x1x2xf32>
+// INT8: dsg.conv %{{.*}}, %[[W]]
+// INT4-LABEL: func @stored_weights
+// INT4-SAME: {bits = 8 : i64, compute = "float", node = "dw", note = "4 bits asked; convolutions are quantized to 8 bits at most", op = "conv", reason = "grouped convolution (depthwise included)"
+// INT4: dsq.dequantize
+// EXCLUDE-OPS-LABEL: func @stored_weights
+// EXCLUDE-OPS-SAME: {bits = 8 : i64, compute = "float", node = "dw"
+func.func @stored_weights(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x4x3xf32> {
+  %w = dsg.constant dense<[[[[1.0, -0.5]]], [[[0.25, 0.125]]]]> : tensor<2x1x1x2xf32>
+  %y = dsg.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 2 : i64} : (tensor<1x2x4x4xf32>, tensor<2x1x1x2xf32>) -> tensor<1x2x4x3xf32> loc("dw")
+  return %y : tensor<1x2x4x3xf32>
 }

@@ -279,7 +279,8 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
                  "per output channel, activations quantized at run time; "
                  "also Conv), "
                  "static-int8 (activation ranges from --calibration-data), "
-                 "int4 or int2 (weight-only, group-wise), adaptive (8, 4 "
+                 "int4 or int2 (weight-only, group-wise; convolutions take "
+                 "int8), adaptive (8, 4 "
                  "or 2 bits or float per layer, the fewest bytes within "
                  "--max-error)")
       ->default_val("none")

@@ -8,6 +8,7 @@ Usage: quant_models.py OUTDIR
     com.microsoft MatMulNBits: x[3,40] with 4-bit weights [8, 40] in blocks
     of 16 (K = 40 is padded to 48), packed zero points and a bias; the
     reference dequantizes the weights as the op's documentation defines.
+  OUTDIR/nbits_rows.onnx, ...: the same with 20 rows and 192 columns
   OUTDIR/qdq.onnx, OUTDIR/qdq/input_0.pb, OUTDIR/qdq/reference.npy
     the MLP as a QDQ model (what ONNX Runtime's static quantizer writes):
     uint8 activations per tensor, int8 weights per output channel with
@@ -70,34 +71,42 @@ for name, shape in (("calibration/set_0", (8, 64)), ("calibration/set_1", (8, 64
         f.write(numpy_helper.from_array(
             rng.normal(0, 1, shape).astype(np.float32), "x").SerializeToString())
 
-# MatMulNBits: K = 40, N = 8, 4 bits, blocks of 16.
-K, N, bits, block = 40, 8, 4, 16
-blocks = (K + block - 1) // block
-codes = rng.integers(0, 16, (N, blocks * block)).astype(np.uint8)
-packed = (codes[:, 0::2] | (codes[:, 1::2] << 4)).reshape(N, blocks, block // 2)
-scales = rng.uniform(0.01, 0.1, N * blocks).astype(np.float32)
-zero_points = rng.integers(0, 16, (N, blocks)).astype(np.uint8)
-zp_packed = np.zeros((N, (blocks + 1) // 2), np.uint8)
-for g in range(blocks):
-    zp_packed[:, g // 2] |= zero_points[:, g] << (4 * (g % 2))
-bias = rng.normal(0, 0.1, N).astype(np.float32)
-a = rng.normal(0, 1, (3, K)).astype(np.float32)
-weight = ((codes.astype(np.float64) - np.repeat(zero_points, block, axis=1))
-          * np.repeat(scales.reshape(N, blocks), block, axis=1))[:, :K]
-expected = (a.astype(np.float64) @ weight.T + bias).astype(np.float32)
-node = helper.make_node(
-    "MatMulNBits", ["a", "B", "scales", "zp", "", "bias"], ["y"],
-    name="nbits", domain="com.microsoft", K=K, N=N, bits=bits,
-    block_size=block)
-graph = helper.make_graph(
-    [node], "nbits", [helper.make_tensor_value_info("a", TensorProto.FLOAT, [3, K])],
-    [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, N])],
-    [numpy_helper.from_array(packed, "B"), numpy_helper.from_array(scales, "scales"),
-     numpy_helper.from_array(zp_packed.reshape(-1), "zp"),
-     numpy_helper.from_array(bias, "bias")])
-model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
-                                                helper.make_opsetid("com.microsoft", 1)])
-save(model, "nbits", [a], outputs=[expected])
+# MatMulNBits, 4 bits, blocks of 16, K = 40 (padded to whole blocks): a
+# few rows (the column-vector kernel), and 20 rows with N = 192 (tiles of
+# unpacked groups, 64 columns each, through the GEMM kernel).
+def save_nbits(name, rows, K, N, bits=4, block=16):
+    blocks = (K + block - 1) // block
+    codes = rng.integers(0, 16, (N, blocks * block)).astype(np.uint8)
+    packed = (codes[:, 0::2] | (codes[:, 1::2] << 4)).reshape(N, blocks, block // 2)
+    scales = rng.uniform(0.01, 0.1, N * blocks).astype(np.float32)
+    zero_points = rng.integers(0, 16, (N, blocks)).astype(np.uint8)
+    zp_packed = np.zeros((N, (blocks + 1) // 2), np.uint8)
+    for g in range(blocks):
+        zp_packed[:, g // 2] |= zero_points[:, g] << (4 * (g % 2))
+    bias = rng.normal(0, 0.1, N).astype(np.float32)
+    a = rng.normal(0, 1, (rows, K)).astype(np.float32)
+    weight = ((codes.astype(np.float64) - np.repeat(zero_points, block, axis=1))
+              * np.repeat(scales.reshape(N, blocks), block, axis=1))[:, :K]
+    expected = (a.astype(np.float64) @ weight.T + bias).astype(np.float32)
+    node = helper.make_node(
+        "MatMulNBits", ["a", "B", "scales", "zp", "", "bias"], ["y"],
+        name="nbits", domain="com.microsoft", K=K, N=N, bits=bits,
+        block_size=block)
+    graph = helper.make_graph(
+        [node], "nbits",
+        [helper.make_tensor_value_info("a", TensorProto.FLOAT, [rows, K])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [rows, N])],
+        [numpy_helper.from_array(packed, "B"),
+         numpy_helper.from_array(scales, "scales"),
+         numpy_helper.from_array(zp_packed.reshape(-1), "zp"),
+         numpy_helper.from_array(bias, "bias")])
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", 17),
+                              helper.make_opsetid("com.microsoft", 1)])
+    save(model, name, [a], outputs=[expected])
+
+
+save_nbits("nbits", 3, 40, 8)
 
 
 # QDQ: QuantizeLinear/DequantizeLinear around the layers.
@@ -184,3 +193,6 @@ graph = helper.make_graph(
 model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
 onnx.checker.check_model(model)
 save(model, "cnn", [cx], reference=c3)
+
+# Last, so that the models above keep their random draws.
+save_nbits("nbits_rows", 20, 40, 192)
