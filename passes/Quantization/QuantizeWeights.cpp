@@ -336,7 +336,8 @@ struct QuantizeWeightsPass
         bits = 8;
       }
       std::string why;
-      bool excluded = true;
+      // Float asked for (excluded, or 32 bits): weights stay float too.
+      bool floatAsked = true;
       FailureOr<Layer> layer = failure();
       if (llvm::is_contained(excludeNodes, node))
         why = "excluded by name";
@@ -348,7 +349,7 @@ struct QuantizeWeightsPass
         why = chosen != bitsByNode.end() ? "32 bits chosen for this layer"
                                          : "mode none";
       else {
-        excluded = false;
+        floatAsked = false;
         layer = asLayer(op, why);
       }
       auto i64 = [&](int64_t v) {
@@ -356,7 +357,7 @@ struct QuantizeWeightsPass
       };
       if (!narrowed.empty())
         record.set("note", StringAttr::get(ctx, narrowed));
-      if (failed(layer) && conv && !excluded) {
+      if (failed(layer) && conv && !floatAsked) {
         // The product stays float, but the weights need not: stored as
         // int8 codes per output channel, dequantized before the float
         // convolution at run time (a pass over the weights alone, small

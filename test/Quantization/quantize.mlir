@@ -2,6 +2,7 @@
 // RUN: deepseek-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ds-quantize{mode=int4 group-size=8}))' | FileCheck %s --check-prefix=INT4
 // RUN: deepseek-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ds-quantize{mode=int8 exclude-nodes=keep}))' | FileCheck %s --check-prefix=EXCLUDE
 // RUN: deepseek-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ds-quantize{mode=int8 exclude-ops=Gemm}))' | FileCheck %s --check-prefix=EXCLUDE-OPS
+// RUN: deepseek-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ds-quantize{mode=int8 exclude-ops=Conv}))' | FileCheck %s --check-prefix=EXCLUDE-CONV
 // RUN: deepseek-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ds-quantize{mode=static-int8 activation-ranges=mm=-1:3}))' | FileCheck %s --check-prefix=STATIC
 
 // Dynamic int8: the activation is quantized at run time, the weight is an
@@ -148,6 +149,11 @@ func.func @short_windows(%x: tensor<1x3x8x8xf32>) -> tensor<1x8x8x8xf32> {
 // INT4: dsq.dequantize
 // EXCLUDE-OPS-LABEL: func @stored_weights
 // EXCLUDE-OPS-SAME: {bits = 8 : i64, compute = "float", node = "dw"
+// An excluded convolution keeps its float weights.
+// EXCLUDE-CONV-LABEL: func @stored_weights
+// EXCLUDE-CONV-SAME: {bits = 32 : i64, node = "dw", op = "conv", reason = "excluded by op type", weight_bytes = 16 : i64, weight_bytes_fp32 = 16 : i64}
+// EXCLUDE-CONV-NOT: dsq.
+// EXCLUDE-CONV: dsg.conv
 func.func @stored_weights(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x4x3xf32> {
   %w = dsg.constant dense<[[[[1.0, -0.5]]], [[[0.25, 0.125]]]]> : tensor<2x1x1x2xf32>
   %y = dsg.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 2 : i64} : (tensor<1x2x4x4xf32>, tensor<2x1x1x2xf32>) -> tensor<1x2x4x3xf32> loc("dw")
