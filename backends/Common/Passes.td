@@ -141,8 +141,14 @@ def VectorizeElementwisePass
     remainder, and each static tile is vectorized (a remainder of dynamic
     size stays scalar). LLVM's loop vectorizer would leave such loops
     scalar when rows are short (a 14-element row) or when many buffers need
-    run-time alias checks. Ops that do not qualify (transposes, gathers,
-    strided reads, i1) keep their scalar loops. A reduction whose lowering
+    run-time alias checks. An input may also be read with an innermost
+    stride of up to 4 (the windows of stride-2 pooling and depthwise
+    convolutions): its vectors are loaded contiguously, masked at the last
+    element they use, and shuffled. Ops that do not qualify (transposes,
+    gathers, i1) keep their scalar loops. First, every op whose loops are
+    all parallel, of 32K elements or more and not already in a
+    thread-level loop (fills, copies and transposes made by bufferization)
+    is split among threads with an scf.forall. A reduction whose lowering
     marked it `ds.vectorize_innermost` (the weight-only product: its body
     unpacks codes, so it is no contraction for ds-vectorize-contractions)
     is vectorized the same way along its innermost, parallel loop, with 4

@@ -88,3 +88,32 @@ ds::tileAndPeel(RewriterBase &rewriter, ArrayRef<Operation *> ops, unsigned dim,
   }
   return result;
 }
+
+Operation *ds::splitAmongThreads(RewriterBase &rewriter, TilingInterface op) {
+  constexpr int64_t kMinElements = 1 << 15, kChunks = 16;
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op.getOperation());
+  if (!linalgOp || linalgOp.getNumLoops() != linalgOp.getNumParallelLoops())
+    return nullptr;
+  SmallVector<int64_t> extents = linalgOp.getStaticLoopRanges();
+  int64_t elements = 1;
+  for (int64_t e : extents) {
+    if (ShapedType::isDynamic(e))
+      return nullptr;
+    elements *= e;
+  }
+  if (elements < kMinElements || extents.empty())
+    return nullptr;
+  auto dim = llvm::find_if(extents, [](int64_t e) { return e >= 8; });
+  unsigned d = dim != extents.end()
+                   ? dim - extents.begin()
+                   : llvm::max_element(extents) - extents.begin();
+  if (extents[d] < 2)
+    return nullptr;
+  SmallVector<int64_t> sizes(extents.size(), 0);
+  sizes[d] = llvm::divideCeil(extents[d], kChunks);
+  FailureOr<scf::SCFTilingResult> tiled =
+      tileOp(rewriter, op, sizes, {}, scf::SCFTilingOptions::LoopType::ForallOp);
+  if (failed(tiled))
+    return nullptr;
+  return tiled->tiledOps.back();
+}

@@ -30,6 +30,13 @@ SmallVector<Operation *> tileAndPeel(RewriterBase &rewriter,
                                      int64_t size, bool unevenOnly,
                                      const FrozenRewritePatternSet &canonical);
 
+/// Splits a large op whose loops are all parallel (elementwise ops, copies,
+/// fills, im2col gathers, pooling over taps) among threads: an scf.forall
+/// over its first loop of at least 8 iterations (else its longest), in
+/// about 16 chunks; ops of fewer than 32K elements or of dynamic shape are
+/// left alone. Returns the tiled op, or null when nothing was split.
+Operation *splitAmongThreads(RewriterBase &rewriter, TilingInterface op);
+
 } // namespace mlir::ds
 
 #endif

@@ -572,33 +572,6 @@ struct VectorizeContractionsPass
   /// Canonicalization patterns of the context, built once.
   FrozenRewritePatternSet canonical;
 
-  /// Splits a large op whose loops are all parallel (elementwise ops,
-  /// im2col gathers, pooling over taps) among threads: an scf.forall over
-  /// its first loop of at least 8 iterations (else its longest), in about
-  /// 16 chunks.
-  static void splitAmongThreads(RewriterBase &rewriter, linalg::GenericOp op) {
-    constexpr int64_t kMinElements = 1 << 15, kChunks = 16;
-    SmallVector<int64_t> extents = op.getStaticLoopRanges();
-    int64_t elements = 1;
-    for (int64_t e : extents) {
-      if (ShapedType::isDynamic(e))
-        return;
-      elements *= e;
-    }
-    if (elements < kMinElements || extents.empty())
-      return;
-    auto dim = llvm::find_if(extents, [](int64_t e) { return e >= 8; });
-    unsigned d = dim != extents.end()
-                     ? dim - extents.begin()
-                     : llvm::max_element(extents) - extents.begin();
-    if (extents[d] < 2)
-      return;
-    SmallVector<int64_t> sizes(extents.size(), 0);
-    sizes[d] = llvm::divideCeil(extents[d], kChunks);
-    (void)tileOp(rewriter, cast<TilingInterface>(op.getOperation()), sizes, {},
-                 scf::SCFTilingOptions::LoopType::ForallOp);
-  }
-
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     MLIRContext *ctx = &getContext();
@@ -625,7 +598,7 @@ struct VectorizeContractionsPass
         parallelOps.push_back(op);
     });
     for (linalg::GenericOp op : parallelOps)
-      splitAmongThreads(rewriter, op);
+      ds::splitAmongThreads(rewriter, cast<TilingInterface>(op.getOperation()));
     if (targets.empty())
       return;
 

@@ -57,11 +57,60 @@ func.func @transpose(%a: memref<8x8xf32>, %o: memref<8x8xf32>) {
 
 // -----
 
+// A read with innermost stride 2 (a stride-2 pooling window) loads the
+// span it covers contiguously, masked after its last element (15 of 16),
+// and keeps every other element.
 // CHECK-LABEL: func @stride_two
-// CHECK: linalg.copy
-// CHECK-NOT: vector.
+// CHECK: memref.reinterpret_cast {{.*}} sizes: [16], strides: [1]
+// CHECK: %[[MASK:.*]] = vector.constant_mask [15] : vector<16xi1>
+// CHECK: %[[WIDE:.*]] = vector.maskedload {{.*}}, %[[MASK]]
+// CHECK: %[[EVEN:.*]] = vector.shuffle %[[WIDE]], %[[WIDE]] [0, 2, 4, 6, 8, 10, 12, 14]
+// CHECK: vector.transfer_write %[[EVEN]]
+// CHECK-NOT: linalg.copy
 func.func @stride_two(%a: memref<4x8xf32, strided<[16, 2]>>, %o: memref<4x8xf32>) {
   linalg.copy ins(%a : memref<4x8xf32, strided<[16, 2]>>) outs(%o : memref<4x8xf32>)
+  return
+}
+
+// -----
+
+// Strided writes, and reads with a stride above 4, stay scalar.
+// CHECK-LABEL: func @strided_write
+// CHECK: linalg.copy
+// CHECK-NOT: vector.
+// CHECK-LABEL: func @stride_five
+// CHECK: linalg.copy
+// CHECK-NOT: vector.
+func.func @strided_write(%a: memref<4x8xf32>, %o: memref<4x8xf32, strided<[16, 2]>>) {
+  linalg.copy ins(%a : memref<4x8xf32>) outs(%o : memref<4x8xf32, strided<[16, 2]>>)
+  return
+}
+func.func @stride_five(%a: memref<4x8xf32, strided<[40, 5]>>, %o: memref<4x8xf32>) {
+  linalg.copy ins(%a : memref<4x8xf32, strided<[40, 5]>>) outs(%o : memref<4x8xf32>)
+  return
+}
+
+// -----
+
+// A large fill or copy outside any thread-level loop (what bufferization
+// makes of a pad) is split among threads, 16 chunks of its first loop of 8
+// or more; one inside a forall already, or a small one, is not.
+// CHECK-LABEL: func @serial_pad
+// CHECK: scf.forall (%{{.*}}) = (0) to (64) step (4)
+// CHECK: vector.transfer_write
+// CHECK: scf.forall (%{{.*}}) = (0) to (64) step (4)
+// CHECK: vector.transfer_read
+// CHECK-LABEL: func @small_copy
+// CHECK-NOT: scf.forall
+func.func @serial_pad(%a: memref<64x56x56xf32>, %o: memref<64x58x58xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%o : memref<64x58x58xf32>)
+  %in = memref.subview %o[0, 1, 1] [64, 56, 56] [1, 1, 1] : memref<64x58x58xf32> to memref<64x56x56xf32, strided<[3364, 58, 1], offset: 59>>
+  linalg.copy ins(%a : memref<64x56x56xf32>) outs(%in : memref<64x56x56xf32, strided<[3364, 58, 1], offset: 59>>)
+  return
+}
+func.func @small_copy(%a: memref<8x56xf32>, %o: memref<8x56xf32>) {
+  linalg.copy ins(%a : memref<8x56xf32>) outs(%o : memref<8x56xf32>)
   return
 }
 
