@@ -425,7 +425,8 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
   bool dynamicInputs = llvm::any_of(signature.inputs, [](const auto &input) {
     return llvm::is_contained(input.shape, -1);
   });
-  bool lowBit = options.quantize == "int4" || options.quantize == "int2";
+  bool lowBit = llvm::is_contained({"int4", "int2", "w4a8", "w2a8"},
+                                    options.quantize);
   if (options.quantize == "static-int8" || (lowBit && !dynamicInputs)) {
     timer.start("calibration");
     CompileStatus status =

@@ -33,9 +33,10 @@ struct CompileOptions {
   bool pruneGlobal = false;     // one magnitude threshold for all layers
   std::vector<std::string> pruneExclude;
   /// Weight quantization (--quantize): "none", "int8" (dynamic), "int4" or
-  /// "int2" (weight-only, group-wise), "static-int8" (activation ranges
-  /// from calibration), or "adaptive" (a width per layer, chosen against
-  /// maxError).
+  /// "int2" (weight-only, group-wise), "w4a8" or "w2a8" (group-wise weights,
+  /// activations quantized at run time, integer products), "static-int8"
+  /// (activation ranges from calibration), or "adaptive" (a width per
+  /// layer, chosen against maxError).
   std::string quantize = "none";
   int64_t groupSize = 128;
   std::vector<std::string> quantizeExcludeNodes, quantizeExcludeOps;

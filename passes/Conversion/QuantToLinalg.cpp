@@ -308,21 +308,55 @@ struct DynamicQuantizeLowering : GraphPattern<q::DynamicQuantizeOp> {
 /// instruction (x86 vpdpbusd, AArch64 sdot) per 32-bit lane.
 constexpr int64_t kDotGroup = 4;
 
+/// The i32 product of uint8 rows `lhs` [..., m, K/4, 4] and int8 columns
+/// `rhs` [K/4, N, 4] added to `init` [..., m, N], as a contraction over
+/// (result dims..., k/4, k%4): for each k/4, the four codes of a column
+/// that one 32-bit lane of a dot-product instruction takes are
+/// contiguous, and so are 16 columns' worth. The backends keep the k%4
+/// loop whole in the register tile.
+Value dotGroupProduct(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                      Value init) {
+  MLIRContext *ctx = b.getContext();
+  int64_t rank = tensorType(init).getRank(), loops = rank + 2;
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineExpr> lhsExprs, outExprs;
+  for (int64_t i = 0; i < rank - 1; ++i)
+    lhsExprs.push_back(d(i));
+  lhsExprs.append({d(rank), d(rank + 1)});
+  for (int64_t i = 0; i < rank; ++i)
+    outExprs.push_back(d(i));
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(loops, 0, lhsExprs, ctx),
+      AffineMap::get(loops, 0, {d(rank), d(rank - 1), d(rank + 1)}, ctx),
+      AffineMap::get(loops, 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators.append(2, utils::IteratorType::reduction);
+  Type i32 = b.getI32Type();
+  return b
+      .create<linalg::GenericOp>(
+          loc, TypeRange{init.getType()}, ValueRange{lhs, rhs},
+          ValueRange{init}, maps, iterators,
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            Value a = nb.create<arith::ExtUIOp>(l, i32, args[0]);
+            Value w = nb.create<arith::ExtSIOp>(l, i32, args[1]);
+            Value product = nb.create<arith::MulIOp>(l, a, w);
+            Value sum = nb.create<arith::AddIOp>(l, args[2], product);
+            nb.create<linalg::YieldOp>(l, sum);
+          })
+      .getResult(0);
+}
+
 struct MatMulIntegerLowering : GraphPattern<q::MatMulIntegerOp> {
   using GraphPattern::GraphPattern;
 
   /// uint8 activations times a constant int8 [K, N] weight without zero
-  /// points (what dynamic quantization makes), as a contraction over
-  /// (batch..., m, n, k/4, k%4) with the weight repacked at compile time as
-  /// [K/4, N, 4]: for each k/4, the four codes of a column that one 32-bit
-  /// lane of a dot-product instruction takes are contiguous, and so are 16
-  /// columns' worth. The backends keep the k%4 loop whole in the register
-  /// tile.
+  /// points (what dynamic quantization makes), as dot-product groups with
+  /// the weight repacked at compile time as [K/4, N, 4].
   Value lowerDotGroups(q::MatMulIntegerOp op, OpAdaptor adaptor,
                        DenseElementsAttr weight,
                        ConversionPatternRewriter &rewriter) const {
     Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
     auto resultType = convertedType(op.getType());
     auto lhsType = tensorType(adaptor.getLhs());
     int64_t k = weight.getType().getDimSize(0);
@@ -343,37 +377,10 @@ struct MatMulIntegerLowering : GraphPattern<q::MatMulIntegerOp> {
     lhsShape.push_back(kDotGroup);
     Value lhs = reshapeTensor(rewriter, loc, adaptor.getLhs(),
                               RankedTensorType::get(lhsShape, i8));
-    // Loops: result dims, then k/4, then k%4.
-    int64_t rank = resultType.getRank(), loops = rank + 2;
-    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-    SmallVector<AffineExpr> lhsExprs, outExprs;
-    for (int64_t i = 0; i < rank - 1; ++i)
-      lhsExprs.push_back(d(i));
-    lhsExprs.append({d(rank), d(rank + 1)});
-    for (int64_t i = 0; i < rank; ++i)
-      outExprs.push_back(d(i));
-    SmallVector<AffineMap> maps = {
-        AffineMap::get(loops, 0, lhsExprs, ctx),
-        AffineMap::get(loops, 0, {d(rank), d(rank - 1), d(rank + 1)}, ctx),
-        AffineMap::get(loops, 0, outExprs, ctx)};
-    SmallVector<utils::IteratorType> iterators(rank,
-                                               utils::IteratorType::parallel);
-    iterators.append(2, utils::IteratorType::reduction);
     Value init = filledTensor(
         rewriter, loc, resultType, scalarConst(rewriter, loc, i32, 0),
         dynamicSizesLike(rewriter, loc, resultType, adaptor.getLhs()));
-    return rewriter
-        .create<linalg::GenericOp>(
-            loc, TypeRange{resultType}, ValueRange{lhs, rhs}, ValueRange{init},
-            maps, iterators,
-            [&](OpBuilder &b, Location l, ValueRange args) {
-              Value a = b.create<arith::ExtUIOp>(l, i32, args[0]);
-              Value w = b.create<arith::ExtSIOp>(l, i32, args[1]);
-              Value product = b.create<arith::MulIOp>(l, a, w);
-              Value sum = b.create<arith::AddIOp>(l, args[2], product);
-              b.create<linalg::YieldOp>(l, sum);
-            })
-        .getResult(0);
+    return dotGroupProduct(rewriter, loc, lhs, rhs, init);
   }
 
   LogicalResult
@@ -465,6 +472,127 @@ Value unpackCode(OpBuilder &b, Location l, Value byte, unsigned codeLoop,
   return b.create<arith::AndIOp>(
       l, b.create<arith::ShRUIOp>(l, byte, shift),
       scalarConst(b, l, i8, (double)((1 << bits) - 1)));
+}
+
+/// A packed-weight product in its plainest form, for weights that are not
+/// constants (and GPU kernels): one generic over loops (m, n, g, j, i)
+///   out[m, n] += x(split[m, g, j, i]) * (code - zero_point) * scale,
+/// code i of byte j of group g of row n of `packedWeight` [N, bytes]
+/// unpacked in the body; `split` is the input as [M, groups, bytes per
+/// group, codes per byte] and `inputValue` gives an element's float value.
+Value packedProductGeneric(
+    OpBuilder &b, Location loc, Value split, Value packedWeight, Value scale,
+    Value zeroPoint, Value init, int64_t bits,
+    function_ref<Value(OpBuilder &, Location, Value)> inputValue) {
+  MLIRContext *ctx = b.getContext();
+  auto splitType = tensorType(split);
+  int64_t groups = splitType.getDimSize(1);
+  int64_t bytesPerGroup = splitType.getDimSize(2);
+  int64_t n = tensorType(packedWeight).getDimSize(0);
+  Type elt = tensorType(init).getElementType();
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  Value weight = b.create<tensor::ExpandShapeOp>(
+      loc, RankedTensorType::get({n, groups, bytesPerGroup}, b.getI8Type()),
+      packedWeight, ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+  SmallVector<Value> inputs = {split, weight, scale};
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(5, 0, {d(0), d(2), d(3), d(4)}, ctx),
+      AffineMap::get(5, 0, {d(1), d(2), d(3)}, ctx),
+      AffineMap::get(5, 0, {d(1), d(2)}, ctx)};
+  if (zeroPoint) {
+    inputs.push_back(zeroPoint);
+    maps.push_back(AffineMap::get(5, 0, {d(1), d(2)}, ctx));
+  }
+  maps.push_back(AffineMap::get(5, 0, {d(0), d(1)}, ctx));
+  SmallVector<utils::IteratorType> iterators = {
+      utils::IteratorType::parallel, utils::IteratorType::parallel,
+      utils::IteratorType::reduction, utils::IteratorType::reduction,
+      utils::IteratorType::reduction};
+  bool hasZeroPoint = (bool)zeroPoint;
+  return b
+      .create<linalg::GenericOp>(
+          loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
+          iterators,
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            Type i32 = nb.getI32Type();
+            Value code = unpackCode(nb, l, args[1], 4, bits);
+            Value zp = hasZeroPoint
+                           ? nb.create<arith::ExtUIOp>(l, i32, args[3])
+                                 .getResult()
+                           : scalarConst(nb, l, i32, (double)(1 << (bits - 1)));
+            Value wideCode = nb.create<arith::ExtUIOp>(l, i32, code);
+            Value centered = nb.create<arith::SubIOp>(l, wideCode, zp);
+            Value real = nb.create<arith::SIToFPOp>(l, elt, centered);
+            Value factor =
+                convertFloat(nb, l, args[2], llvm::cast<FloatType>(elt));
+            Value w = nb.create<arith::MulFOp>(l, real, factor);
+            Value term =
+                nb.create<arith::MulFOp>(l, inputValue(nb, l, args[0]), w);
+            Value sum = nb.create<arith::AddFOp>(l, args.back(), term);
+            nb.create<linalg::YieldOp>(l, sum);
+          })
+      .getResult(0);
+}
+
+/// `input` [..., K] as [M, groups * group size] rows, padded at the end
+/// with `padValue` to whole groups.
+Value rowsOfGroups(OpBuilder &b, Location loc, Value input, int64_t k,
+                   int64_t paddedK, Value padValue) {
+  auto inType = tensorType(input);
+  Type elt = inType.getElementType();
+  int64_t rows = 1;
+  for (int64_t size : inType.getShape().drop_back())
+    rows = ShapedType::isDynamic(size) || ShapedType::isDynamic(rows)
+               ? ShapedType::kDynamic
+               : rows * size;
+  Value rowsK =
+      reshapeTensor(b, loc, input, RankedTensorType::get({rows, k}, elt));
+  if (paddedK != k)
+    rowsK = tensor::createPadHighOp(
+        RankedTensorType::get({rows, paddedK}, elt), rowsK, padValue,
+        /*nofold=*/false, loc, b);
+  return rowsK;
+}
+
+/// The skeleton of a group-wise product by column blocks: `init` [rows, N]
+/// split into blocks of `blockColumns` columns, one thread-pool task each
+/// (an scf.forall), and in each task a loop over the `groups` (an scf.for
+/// carrying the block) in which `step(b, loc, g, column, block)` returns
+/// the block after group g (`column`: the block's first column).
+Value groupLoopPerColumnBlock(
+    OpBuilder &b, Location loc, Value init, int64_t blockColumns,
+    int64_t groups,
+    function_ref<Value(OpBuilder &, Location, Value, Value, Value)> step) {
+  auto initType = tensorType(init);
+  int64_t rows = initType.getDimSize(0), n = initType.getDimSize(1);
+  auto index = [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
+  auto blockType =
+      RankedTensorType::get({rows, blockColumns}, initType.getElementType());
+  auto tasks = b.create<scf::ForallOp>(
+      loc, ArrayRef<OpFoldResult>{index(0)}, ArrayRef<OpFoldResult>{index(n)},
+      ArrayRef<OpFoldResult>{index(blockColumns)}, ValueRange{init},
+      std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(tasks.getTerminator());
+  Value column = tasks.getInductionVar(0);
+  Value shared = tasks.getRegionIterArgs()[0];
+  SmallVector<OpFoldResult> offsets = {index(0), column},
+                            sizes = {index(rows), index(blockColumns)},
+                            strides = {index(1), index(1)};
+  Value blockInit = b.create<tensor::ExtractSliceOp>(loc, blockType, shared,
+                                                     offsets, sizes, strides);
+  Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
+  Value one = b.create<arith::ConstantIndexOp>(loc, 1);
+  Value groupCount = b.create<arith::ConstantIndexOp>(loc, groups);
+  auto loop = b.create<scf::ForOp>(
+      loc, zero, groupCount, one, ValueRange{blockInit},
+      [&](OpBuilder &nb, Location l, Value g, ValueRange acc) {
+        nb.create<scf::YieldOp>(l, step(nb, l, g, column, acc[0]));
+      });
+  b.setInsertionPointToStart(tasks.getTerminator().getBody());
+  b.create<tensor::ParallelInsertSliceOp>(loc, loop.getResult(0), shared,
+                                          offsets, sizes, strides);
+  return tasks.getResult(0);
 }
 
 struct WeightMatMulLowering : GraphPattern<q::WeightMatMulOp> {
@@ -589,34 +717,18 @@ struct WeightMatMulLowering : GraphPattern<q::WeightMatMulOp> {
     int64_t bits = op.getBits(), groupSize = op.getGroupSize();
     auto bytesType = tensorType(layout.bytes);
     int64_t groups = bytesType.getDimSize(0);
-    int64_t bytesPerGroup = bytesType.getDimSize(1);
-    int64_t n = bytesType.getDimSize(2), perByte = 8 / bits;
-    auto initType = tensorType(init);
-    int64_t rows = initType.getDimSize(0);
+    int64_t bytesPerGroup = bytesType.getDimSize(1), perByte = 8 / bits;
+    int64_t rows = tensorType(init).getDimSize(0);
     Type f32 = rewriter.getF32Type();
+    auto blockType = RankedTensorType::get({rows, blockColumns}, f32);
     auto index = [&](int64_t v) -> OpFoldResult {
       return rewriter.getIndexAttr(v);
     };
-    auto blockType = RankedTensorType::get({rows, blockColumns}, f32);
-    auto tasks = rewriter.create<scf::ForallOp>(
-        loc, ArrayRef<OpFoldResult>{index(0)}, ArrayRef<OpFoldResult>{index(n)},
-        ArrayRef<OpFoldResult>{index(blockColumns)}, ValueRange{init},
-        std::nullopt);
-    OpBuilder::InsertionGuard guard(rewriter);
-    rewriter.setInsertionPoint(tasks.getTerminator());
-    Value column = tasks.getInductionVar(0);
-    Value shared = tasks.getRegionIterArgs()[0];
-    Value blockInit = rewriter.create<tensor::ExtractSliceOp>(
-        loc, blockType, shared, ArrayRef<OpFoldResult>{index(0), column},
-        ArrayRef<OpFoldResult>{index(rows), index(blockColumns)},
-        ArrayRef<OpFoldResult>{index(1), index(1)});
     auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-    Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
-    Value one = rewriter.create<arith::ConstantIndexOp>(loc, 1);
-    Value groupCount = rewriter.create<arith::ConstantIndexOp>(loc, groups);
-    auto loop = rewriter.create<scf::ForOp>(
-        loc, zero, groupCount, one, ValueRange{blockInit},
-        [&](OpBuilder &b, Location l, Value g, ValueRange acc) {
+    return groupLoopPerColumnBlock(
+        rewriter, loc, init, blockColumns, groups,
+        [&](OpBuilder &b, Location l, Value g, Value column,
+            Value acc) -> Value {
           auto bytes = b.create<tensor::ExtractSliceOp>(
               l,
               RankedTensorType::get({bytesPerGroup, blockColumns},
@@ -662,19 +774,11 @@ struct WeightMatMulLowering : GraphPattern<q::WeightMatMulOp> {
               ArrayRef<OpFoldResult>{index(0), first},
               ArrayRef<OpFoldResult>{index(rows), index(groupSize)},
               ArrayRef<OpFoldResult>{index(1), index(1)});
-          Value product = b.create<linalg::MatmulOp>(l, TypeRange{blockType},
-                                                     ValueRange{x, weights},
-                                                     ValueRange{acc[0]})
-                              .getResult(0);
-          b.create<scf::YieldOp>(l, product);
+          return b
+              .create<linalg::MatmulOp>(l, TypeRange{blockType},
+                                        ValueRange{x, weights}, ValueRange{acc})
+              .getResult(0);
         });
-    rewriter.setInsertionPointToStart(tasks.getTerminator().getBody());
-    rewriter.create<tensor::ParallelInsertSliceOp>(
-        loc, loop.getResult(0), shared,
-        ArrayRef<OpFoldResult>{index(0), column},
-        ArrayRef<OpFoldResult>{index(rows), index(blockColumns)},
-        ArrayRef<OpFoldResult>{index(1), index(1)});
-    return tasks.getResult(0);
   }
 
   LogicalResult
@@ -693,19 +797,9 @@ struct WeightMatMulLowering : GraphPattern<q::WeightMatMulOp> {
 
     // The input as [M, K], padded with zeros to whole groups, then split as
     // [M, groups, bytes per group, codes per byte] to match the packing.
-    Value input = adaptor.getInput();
-    auto inType = tensorType(input);
-    int64_t rows = 1;
-    for (int64_t size : inType.getShape().drop_back())
-      rows = ShapedType::isDynamic(size) || ShapedType::isDynamic(rows)
-                 ? ShapedType::kDynamic
-                 : rows * size;
-    Value rowsK = reshapeTensor(rewriter, loc, input,
-                                RankedTensorType::get({rows, k}, elt));
-    if (paddedK != k)
-      rowsK = tensor::createPadHighOp(
-          RankedTensorType::get({rows, paddedK}, elt), rowsK,
-          scalarConst(rewriter, loc, elt, 0), /*nofold=*/false, loc, rewriter);
+    Value rowsK = rowsOfGroups(rewriter, loc, adaptor.getInput(), k, paddedK,
+                               scalarConst(rewriter, loc, elt, 0));
+    int64_t rows = tensorType(rowsK).getDimSize(0);
     Value split = reshapeTensor(
         rewriter, loc, rowsK,
         RankedTensorType::get({rows, groups, bytesPerGroup, perByte}, elt));
@@ -743,50 +837,351 @@ struct WeightMatMulLowering : GraphPattern<q::WeightMatMulOp> {
       return success();
     }
 
-    // Loops (m, n, g, j, i): code i of byte j of group g.
-    Value weight = rewriter.create<tensor::ExpandShapeOp>(
-        loc,
-        RankedTensorType::get({n, groups, bytesPerGroup}, rewriter.getI8Type()),
-        adaptor.getWeight(), ArrayRef<ReassociationIndices>{{0}, {1, 2}});
-    SmallVector<Value> inputs = {split, weight, adaptor.getScale()};
-    SmallVector<AffineMap> maps = {
-        AffineMap::get(5, 0, {d(0), d(2), d(3), d(4)}, ctx),
-        AffineMap::get(5, 0, {d(1), d(2), d(3)}, ctx),
-        AffineMap::get(5, 0, {d(1), d(2)}, ctx)};
-    if (adaptor.getZeroPoint()) {
-      inputs.push_back(adaptor.getZeroPoint());
-      maps.push_back(AffineMap::get(5, 0, {d(1), d(2)}, ctx));
+    Value product = packedProductGeneric(
+        rewriter, loc, split, adaptor.getWeight(), adaptor.getScale(),
+        adaptor.getZeroPoint(), init, bits,
+        [](OpBuilder &, Location, Value x) { return x; });
+    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, product, resultType));
+    return success();
+  }
+};
+
+struct WeightMatMulIntegerLowering
+    : GraphPattern<q::WeightMatMulIntegerOp> {
+  WeightMatMulIntegerLowering(const TypeConverter &converter,
+                              MLIRContext *ctx, bool groupTiles)
+      : GraphPattern(converter, ctx), groupTiles(groupTiles) {}
+  bool groupTiles;
+
+  /// Columns per thread-pool task, and per dot-product tile.
+  static constexpr int64_t kBlockColumns = 64;
+
+  /// Constant weights laid out at compile time for dot-product groups: the
+  /// codes of group g as [words, N', 4] bytes, words = group size / (4 *
+  /// codes per byte), where byte (j, n, r) holds in its bits h * bits the
+  /// code of k = 4 * (codes per byte * j + h) + r of column n, so a whole
+  /// 32-bit lane of a dot-product instruction comes out of one byte lane
+  /// of each of them; per group and column, the scale and scale * zero
+  /// point; per column, the sum of its dequantized weights (for the
+  /// activation's zero point). N' is N padded to whole blocks (zero
+  /// scales).
+  struct DotLayout {
+    Value codes, scale, scaledZero, columnSum;
+    int64_t paddedN;
+  };
+  DotLayout layOut(q::WeightMatMulIntegerOp op, DenseElementsAttr codes,
+                   DenseElementsAttr scales, DenseElementsAttr zeroPoints,
+                   ConversionPatternRewriter &rewriter) const {
+    Location loc = op.getLoc();
+    int64_t bits = op.getBits(), groupSize = op.getGroupSize();
+    int64_t perByte = 8 / bits, mask = (1 << bits) - 1;
+    int64_t k = op.getInFeatures();
+    int64_t n = codes.getType().getDimSize(0);
+    int64_t rowBytes = codes.getType().getDimSize(1);
+    int64_t groups = llvm::divideCeil(k, groupSize);
+    int64_t words = groupSize / (kDotGroup * perByte);
+    int64_t paddedN = llvm::alignTo(n, kBlockColumns);
+    auto packed = llvm::to_vector(codes.getValues<uint8_t>());
+    auto scaleValues = llvm::to_vector(scales.getValues<float>());
+    SmallVector<uint8_t> zeroValues(scaleValues.size(), 1 << (bits - 1));
+    if (zeroPoints)
+      zeroValues = llvm::to_vector(zeroPoints.getValues<uint8_t>());
+    auto codeAt = [&](int64_t row, int64_t i) -> int64_t {
+      int64_t bit = i * bits;
+      return (packed[row * rowBytes + bit / 8] >> (bit % 8)) & mask;
+    };
+    SmallVector<uint8_t> dotCodes(groups * words * paddedN * kDotGroup, 0);
+    SmallVector<float> scale(groups * paddedN, 0.0f),
+        scaledZero(groups * paddedN, 0.0f), columnSum(paddedN, 0.0f);
+    for (int64_t row = 0; row < n; ++row) {
+      double sum = 0;
+      for (int64_t g = 0; g < groups; ++g) {
+        float s = scaleValues[row * groups + g];
+        int64_t zp = zeroValues[row * groups + g];
+        scale[g * paddedN + row] = s;
+        scaledZero[g * paddedN + row] = s * (float)zp;
+        for (int64_t i = 0; i < groupSize; ++i) {
+          int64_t code = codeAt(row, g * groupSize + i);
+          int64_t word = i / kDotGroup, lane = i % kDotGroup;
+          int64_t j = word / perByte, h = word % perByte;
+          dotCodes[((g * words + j) * paddedN + row) * kDotGroup + lane] |=
+              (uint8_t)(code << (h * bits));
+          if (g * groupSize + i < k)
+            sum += (double)s * (double)(code - zp);
+        }
+      }
+      columnSum[row] = (float)sum;
     }
-    maps.push_back(AffineMap::get(5, 0, {d(0), d(1)}, ctx));
-    SmallVector<utils::IteratorType> iterators = {
-        utils::IteratorType::parallel, utils::IteratorType::parallel,
-        utils::IteratorType::reduction, utils::IteratorType::reduction,
-        utils::IteratorType::reduction};
-    bool hasZeroPoint = (bool)adaptor.getZeroPoint();
-    Value product =
+    Type i8 = rewriter.getI8Type(), f32 = rewriter.getF32Type();
+    auto perGroup = RankedTensorType::get({groups, paddedN}, f32);
+    auto constant = [&](RankedTensorType type, auto values) -> Value {
+      return rewriter.create<arith::ConstantOp>(
+          loc, DenseElementsAttr::get(type, llvm::ArrayRef(values)));
+    };
+    return {constant(RankedTensorType::get(
+                         {groups, words, paddedN, kDotGroup}, i8),
+                     ArrayRef<int8_t>((const int8_t *)dotCodes.data(),
+                                      dotCodes.size())),
+            constant(perGroup, ArrayRef<float>(scale)),
+            constant(perGroup, ArrayRef<float>(scaledZero)),
+            constant(RankedTensorType::get({paddedN}, f32),
+                     ArrayRef<float>(columnSum)),
+            paddedN};
+  }
+
+  /// Over column blocks (one thread-pool task each, an scf.forall) and
+  /// groups: the block's codes of the group unpacked into a [group size / 4,
+  /// block, 4] int8 tile, multiplied with the rows' codes of the group as
+  /// dot-product groups (i32), and added to a float accumulator scaled:
+  ///   acc[m, n] += scale[g, n] * dot[m, n] - scale * zp[g, n] * rowsum[m, g].
+  /// Returns acc [M, N'] = sum_g scale * (dot - zp * rowsum).
+  Value lowerGroupBlocks(q::WeightMatMulIntegerOp op, Value rowCodes,
+                         const DotLayout &layout,
+                         ConversionPatternRewriter &rewriter) const {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    int64_t bits = op.getBits(), groupSize = op.getGroupSize();
+    int64_t perByte = 8 / bits;
+    auto codesType = tensorType(layout.codes);
+    int64_t groups = codesType.getDimSize(0), words = codesType.getDimSize(1);
+    int64_t rows = tensorType(rowCodes).getDimSize(0);
+    int64_t n = layout.paddedN, blockBytes = kBlockColumns * kDotGroup;
+    Type i8 = rewriter.getI8Type(), i32 = rewriter.getI32Type(),
+         f32 = rewriter.getF32Type();
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    auto index = [&](int64_t v) -> OpFoldResult {
+      return rewriter.getIndexAttr(v);
+    };
+    // Each row's code sum per group, once (exact in f32: at most 255 *
+    // group size).
+    Value grouped = reshapeTensor(
+        rewriter, loc, rowCodes,
+        RankedTensorType::get({rows, groups, groupSize}, i8));
+    auto sumsType = RankedTensorType::get({rows, groups}, f32);
+    Value rowSums =
         rewriter
             .create<linalg::GenericOp>(
-                loc, TypeRange{outType}, inputs, ValueRange{init}, maps,
-                iterators,
+                loc, TypeRange{sumsType}, ValueRange{grouped},
+                ValueRange{filledTensor(rewriter, loc, sumsType,
+                                        scalarConst(rewriter, loc, f32, 0))},
+                ArrayRef<AffineMap>{rewriter.getMultiDimIdentityMap(3),
+                                    AffineMap::get(3, 0, {d(0), d(1)}, ctx)},
+                ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                              utils::IteratorType::parallel,
+                                              utils::IteratorType::reduction},
                 [&](OpBuilder &b, Location l, ValueRange args) {
-                  Type i8 = b.getI8Type(), i32 = b.getI32Type();
-                  Value code = unpackCode(b, l, args[1], 4, bits);
-                  Value zp =
-                      hasZeroPoint
-                          ? b.create<arith::ExtUIOp>(l, i32, args[3])
-                                .getResult()
-                          : scalarConst(b, l, i32, (double)(1 << (bits - 1)));
-                  Value wideCode = b.create<arith::ExtUIOp>(l, i32, code);
-                  Value centered = b.create<arith::SubIOp>(l, wideCode, zp);
-                  Value real = b.create<arith::SIToFPOp>(l, elt, centered);
-                  Value scale =
-                      convertFloat(b, l, args[2], llvm::cast<FloatType>(elt));
-                  Value w = b.create<arith::MulFOp>(l, real, scale);
-                  Value term = b.create<arith::MulFOp>(l, args[0], w);
-                  Value sum = b.create<arith::AddFOp>(l, args.back(), term);
-                  b.create<linalg::YieldOp>(l, sum);
+                  Value v = b.create<arith::UIToFPOp>(l, f32, args[0]);
+                  b.create<linalg::YieldOp>(
+                      l, ValueRange{b.create<arith::AddFOp>(l, args[1], v)});
                 })
             .getResult(0);
+    Value rowWords = reshapeTensor(
+        rewriter, loc, rowCodes,
+        RankedTensorType::get(
+            {rows, groups, groupSize / kDotGroup, kDotGroup}, i8));
+
+    auto blockType = RankedTensorType::get({rows, kBlockColumns}, f32);
+    auto outType = RankedTensorType::get({rows, n}, f32);
+    Value zeros =
+        filledTensor(rewriter, loc, outType, scalarConst(rewriter, loc, f32, 0));
+    return groupLoopPerColumnBlock(
+        rewriter, loc, zeros, kBlockColumns, groups,
+        [&](OpBuilder &b, Location l, Value g, Value column,
+            Value acc) -> Value {
+          Value byteColumn = b.create<arith::MulIOp>(
+              l, column, b.create<arith::ConstantIndexOp>(l, kDotGroup));
+          // The block's codes of group g, [words, block * 4] bytes.
+          Value bytes = b.create<tensor::ExtractSliceOp>(
+              l, RankedTensorType::get({words, blockBytes}, i8),
+              b.create<tensor::CollapseShapeOp>(
+                  l, layout.codes,
+                  ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}}),
+              ArrayRef<OpFoldResult>{g, index(0), byteColumn},
+              ArrayRef<OpFoldResult>{index(1), index(words), index(blockBytes)},
+              ArrayRef<OpFoldResult>{index(1), index(1), index(1)});
+          // Loops (j, h, c): code h of byte c of word row j.
+          auto tileType =
+              RankedTensorType::get({words, perByte, blockBytes}, i8);
+          Value tile =
+              b.create<linalg::GenericOp>(
+                   l, TypeRange{tileType}, ValueRange{bytes},
+                   ValueRange{emptyTensor(b, l, tileType)},
+                   ArrayRef<AffineMap>{AffineMap::get(3, 0, {d(0), d(2)}, ctx),
+                                       b.getMultiDimIdentityMap(3)},
+                   SmallVector<utils::IteratorType>(
+                       3, utils::IteratorType::parallel),
+                   [&](OpBuilder &bb, Location ll, ValueRange args) {
+                     bb.create<linalg::YieldOp>(
+                         ll, unpackCode(bb, ll, args[0], 1, bits));
+                   })
+                  .getResult(0);
+          // [words, codes per byte, block * 4] -> [group / 4, block, 4]
+          Value rhs = b.create<tensor::ExpandShapeOp>(
+              l,
+              RankedTensorType::get(
+                  {words * perByte, kBlockColumns, kDotGroup}, i8),
+              b.create<tensor::CollapseShapeOp>(
+                  l, tile, ArrayRef<ReassociationIndices>{{0, 1}, {2}}),
+              ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+          Value lhs = b.create<tensor::ExtractSliceOp>(
+              l,
+              RankedTensorType::get({rows, groupSize / kDotGroup, kDotGroup},
+                                    i8),
+              rowWords,
+              ArrayRef<OpFoldResult>{index(0), g, index(0), index(0)},
+              ArrayRef<OpFoldResult>{index(rows), index(1),
+                                     index(groupSize / kDotGroup),
+                                     index(kDotGroup)},
+              ArrayRef<OpFoldResult>{index(1), index(1), index(1), index(1)});
+          auto dotType = RankedTensorType::get({rows, kBlockColumns}, i32);
+          Value dot = dotGroupProduct(
+              b, l, lhs, rhs,
+              filledTensor(b, l, dotType, scalarConst(b, l, i32, 0)));
+          auto perColumn = [&](Value v) -> Value {
+            return b.create<tensor::ExtractSliceOp>(
+                l, RankedTensorType::get({kBlockColumns}, f32), v,
+                ArrayRef<OpFoldResult>{g, column},
+                ArrayRef<OpFoldResult>{index(1), index(kBlockColumns)},
+                ArrayRef<OpFoldResult>{index(1), index(1)});
+          };
+          Value sums = b.create<tensor::ExtractSliceOp>(
+              l, RankedTensorType::get({rows}, f32), rowSums,
+              ArrayRef<OpFoldResult>{index(0), g},
+              ArrayRef<OpFoldResult>{index(rows), index(1)},
+              ArrayRef<OpFoldResult>{index(1), index(1)});
+          AffineMap identity = b.getMultiDimIdentityMap(2);
+          AffineMap byColumn = AffineMap::get(2, 0, {d(1)}, ctx);
+          AffineMap byRow = AffineMap::get(2, 0, {d(0)}, ctx);
+          Value next =
+              b.create<linalg::GenericOp>(
+                   l, TypeRange{blockType},
+                   ValueRange{dot, perColumn(layout.scale),
+                              perColumn(layout.scaledZero), sums},
+                   ValueRange{acc},
+                   ArrayRef<AffineMap>{identity, byColumn, byColumn, byRow,
+                                       identity},
+                   SmallVector<utils::IteratorType>(
+                       2, utils::IteratorType::parallel),
+                   [&](OpBuilder &bb, Location ll, ValueRange args) {
+                     Value product = bb.create<arith::MulFOp>(
+                         ll, args[1],
+                         bb.create<arith::SIToFPOp>(ll, f32, args[0]));
+                     Value offset =
+                         bb.create<arith::MulFOp>(ll, args[2], args[3]);
+                     Value sum = bb.create<arith::AddFOp>(
+                         ll, args[4],
+                         bb.create<arith::SubFOp>(ll, product, offset));
+                     bb.create<linalg::YieldOp>(ll, sum);
+                   })
+                  .getResult(0);
+          return next;
+        });
+  }
+
+  LogicalResult
+  matchAndRewrite(q::WeightMatMulIntegerOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto resultType = convertedType(op.getType());
+    Type elt = resultType.getElementType();
+    Type f32 = rewriter.getF32Type(), i32 = rewriter.getI32Type();
+    int64_t bits = op.getBits(), groupSize = op.getGroupSize();
+    int64_t k = op.getInFeatures(), perByte = 8 / bits;
+    int64_t groups = llvm::divideCeil(k, groupSize);
+    int64_t paddedK = groups * groupSize;
+    int64_t n = tensorType(adaptor.getWeight()).getDimSize(0);
+    Value inputScale = rewriter.create<tensor::ExtractOp>(
+        loc, adaptor.getInputScale(), ValueRange{});
+    Value inputZero = rewriter.create<tensor::ExtractOp>(
+        loc, adaptor.getInputZeroPoint(), ValueRange{});
+    // Padding codes are the zero point: real zero.
+    Value rowCodes = rowsOfGroups(rewriter, loc, adaptor.getInput(), k,
+                                  paddedK, inputZero);
+    int64_t rows = tensorType(rowCodes).getDimSize(0);
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    auto outType = RankedTensorType::get({rows, n}, elt);
+    SmallVector<Value> sizes =
+        dynamicSizesLike(rewriter, loc, outType, rowCodes);
+    DenseElementsAttr codes, scales, zeroPoints;
+    if (groupTiles && elt.isF32() && !ShapedType::isDynamic(rows) &&
+        matchPattern(adaptor.getWeight(), m_Constant(&codes)) &&
+        matchPattern(adaptor.getScale(), m_Constant(&scales)) &&
+        scales.getElementType().isF32() &&
+        (!adaptor.getZeroPoint() ||
+         matchPattern(adaptor.getZeroPoint(), m_Constant(&zeroPoints)))) {
+      DotLayout layout = layOut(op, codes, scales, zeroPoints, rewriter);
+      Value acc = lowerGroupBlocks(op, rowCodes, layout, rewriter);
+      // result = s_x * acc - s_x * zp_x * columnSum (+ bias), the padded
+      // columns dropped.
+      Value used = rewriter.create<tensor::ExtractSliceOp>(
+          loc, outType, acc,
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0),
+                                 rewriter.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(rows),
+                                 rewriter.getIndexAttr(n)},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1),
+                                 rewriter.getIndexAttr(1)});
+      Value columnSum = rewriter.create<tensor::ExtractSliceOp>(
+          loc, RankedTensorType::get({n}, f32), layout.columnSum,
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(n)},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
+      Value zeroShift = rewriter.create<arith::MulFOp>(
+          loc, inputScale,
+          rewriter.create<arith::UIToFPOp>(loc, f32, inputZero));
+      SmallVector<Value> inputs = {used, columnSum};
+      SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(2),
+                                     AffineMap::get(2, 0, {d(1)}, ctx)};
+      if (adaptor.getBias()) {
+        inputs.push_back(adaptor.getBias());
+        maps.push_back(AffineMap::get(2, 0, {d(1)}, ctx));
+      }
+      maps.push_back(rewriter.getMultiDimIdentityMap(2));
+      bool hasBias = (bool)adaptor.getBias();
+      Value result =
+          rewriter
+              .create<linalg::GenericOp>(
+                  loc, TypeRange{outType}, inputs,
+                  ValueRange{emptyTensor(rewriter, loc, outType)}, maps,
+                  SmallVector<utils::IteratorType>(
+                      2, utils::IteratorType::parallel),
+                  [&](OpBuilder &b, Location l, ValueRange args) {
+                    Value scaled = b.create<arith::MulFOp>(l, inputScale,
+                                                           args[0]);
+                    Value v = b.create<arith::SubFOp>(
+                        l, scaled,
+                        b.create<arith::MulFOp>(l, zeroShift, args[1]));
+                    if (hasBias)
+                      v = b.create<arith::AddFOp>(l, v, args[2]);
+                    b.create<linalg::YieldOp>(l, v);
+                  })
+              .getResult(0);
+      rewriter.replaceOp(op, reshapeTensor(rewriter, loc, result, resultType));
+      return success();
+    }
+
+    // Weights that are not constants, or a GPU: the float product of the
+    // dequantized codes, in one generic.
+    Value split = reshapeTensor(
+        rewriter, loc, rowCodes,
+        RankedTensorType::get(
+            {rows, groups, groupSize / perByte, perByte},
+            tensorType(rowCodes).getElementType()));
+    Value init = accumulatorInit(
+        rewriter, loc, outType, sizes, adaptor.getBias(),
+        adaptor.getBias() ? AffineMap::get(2, 0, d(1)) : AffineMap());
+    Value zeroWide = rewriter.create<arith::ExtUIOp>(loc, i32, inputZero);
+    Value product = packedProductGeneric(
+        rewriter, loc, split, adaptor.getWeight(), adaptor.getScale(),
+        adaptor.getZeroPoint(), init, bits,
+        [&](OpBuilder &b, Location l, Value code) -> Value {
+          Value wide = b.create<arith::ExtUIOp>(l, i32, code);
+          Value centered = b.create<arith::SubIOp>(l, wide, zeroWide);
+          Value real = b.create<arith::SIToFPOp>(l, elt, centered);
+          return b.create<arith::MulFOp>(
+              l, real, convertFloat(b, l, inputScale, llvm::cast<FloatType>(elt)));
+        });
     rewriter.replaceOp(op, reshapeTensor(rewriter, loc, product, resultType));
     return success();
   }
@@ -853,6 +1248,6 @@ void mlir::ds::populateQuantToLinalgPatterns(TypeConverter &converter,
   patterns.add<QuantizeLowering, DequantizeLowering, DynamicQuantizeLowering,
                MatMulIntegerLowering, Im2ColLowering>(converter,
                                                       patterns.getContext());
-  patterns.add<WeightMatMulLowering>(converter, patterns.getContext(),
-                                     groupTiles);
+  patterns.add<WeightMatMulLowering, WeightMatMulIntegerLowering>(
+      converter, patterns.getContext(), groupTiles);
 }

@@ -17,7 +17,7 @@ def QuantizeWeightsPass : Pass<"ds-quantize", "func::FuncOp"> {
     channels or windows shorter than 32 values, and for grouped
     convolutions, the product stays float but its weight is stored as
     int8 codes, one scale per output channel, dequantized at run time;
-    convolutions take 8 bits under int4 and int2):
+    convolutions take 8 bits under int4, int2, w4a8 and w2a8):
       * `int8`: dynamic quantization. The weight becomes int8, symmetric,
         one scale per output column; the activation is quantized to uint8
         at run time from its own range (dsq.dynamic_quantize), the product
@@ -32,6 +32,11 @@ def QuantizeWeightsPass : Pass<"ds-quantize", "func::FuncOp"> {
         `group-size` and stored as unsigned codes with a scale and zero
         point per group (asymmetric, zero exactly representable), packed
         2 or 4 to a byte (dsq.weight_matmul).
+      * `w4a8`, `w2a8`: the weights as in int4/int2 (groups of whole
+        32-bit words of four codes per column), the activation quantized
+        to uint8 at run time as in int8, and the product summed in i32 per
+        group by int8 dot-product instructions, each group's sum scaled
+        once (dsq.weight_matmul_integer).
     `layer-bits` overrides the mode for the layers it names, so that each
     layer can get its own width (mode `none` leaves the others in float).
     A layer named in `input-means` (its input's mean per feature, which
@@ -45,8 +50,9 @@ def QuantizeWeightsPass : Pass<"ds-quantize", "func::FuncOp"> {
   let options = [
     Option<"mode", "mode", "std::string", "\"int8\"",
            "int8 (dynamic), static-int8 (activation ranges from "
-           "calibration), int4 or int2 (weight-only), or none (float "
-           "except the layers named in layer-bits)">,
+           "calibration), int4 or int2 (weight-only), w4a8 or w2a8 (int4 "
+           "or int2 weights, activations quantized at run time), or none "
+           "(float except the layers named in layer-bits)">,
     Option<"groupSize", "group-size", "int64_t", "128",
            "Weights per scale in int4/int2 (a multiple of 8)">,
     ListOption<"excludeNodes", "exclude-nodes", "std::string",

@@ -234,14 +234,17 @@ struct QuantizeWeightsPass
 
   void runOnOperation() override {
     bool staticInt8 = mode == "static-int8";
-    int defaultBits = mode == "int8" || staticInt8 ? 8
-                      : mode == "int4"             ? 4
-                      : mode == "int2"             ? 2
-                      : mode == "none"             ? kFloatBits
-                                                   : 0;
+    // w4a8, w2a8: low-bit weights with the activation quantized to 8 bits
+    // at run time, the product in integers per group.
+    integerActivations = mode == "w4a8" || mode == "w2a8";
+    int defaultBits = mode == "int8" || staticInt8      ? 8
+                      : mode == "int4" || mode == "w4a8" ? 4
+                      : mode == "int2" || mode == "w2a8" ? 2
+                      : mode == "none"                   ? kFloatBits
+                                                         : 0;
     if (!defaultBits) {
       getOperation().emitError("unknown quantization mode '")
-          << mode << "' (int8, static-int8, int4, int2 or none)";
+          << mode << "' (int8, static-int8, int4, int2, w4a8, w2a8 or none)";
       return signalPassFailure();
     }
     llvm::StringMap<std::pair<double, double>> activationRange;
@@ -443,7 +446,7 @@ struct QuantizeWeightsPass
       after += bytes;
       ++quantized;
       record.set("bits", i64(bits));
-      if (bits == 8)
+      if (bits == 8 || integerActivations)
         record.set("activation",
                    StringAttr::get(ctx, calibrated ? "static" : "dynamic"));
       if (calibrated) {
@@ -464,7 +467,8 @@ struct QuantizeWeightsPass
                                    layer->weight.getNumElements()));
       if (bits < 8)
         record.set("group_size",
-                   i64(::ds::quant::effectiveGroupSize(k, bits, groupSize)));
+                   i64(::ds::quant::effectiveGroupSize(k, bits, groupSize,
+                                                       groupMultiple(bits))));
       records.push_back(record.getDictionary(ctx));
     }
     NamedAttrList summary;
@@ -534,7 +538,18 @@ struct QuantizeWeightsPass
             columns.zeroCodes - (rowLength - k) * n, std::move(correction)};
   }
 
-  /// Weight-only int4/int2 through dsq.weight_matmul.
+  /// Whether low-bit layers quantize their activation too (w4a8, w2a8).
+  bool integerActivations = false;
+
+  /// What a group size must be a multiple of: whole bytes of codes, or for
+  /// integer products whole 32-bit words of four codes per column.
+  int64_t groupMultiple(int bits) const {
+    return integerActivations ? 4 * (8 / bits) : 8 / bits;
+  }
+
+  /// int4/int2: weight-only through dsq.weight_matmul, or with the
+  /// activation quantized at run time (w4a8, w2a8) through
+  /// dsq.weight_matmul_integer.
   Rewritten rewriteGroupwise(OpBuilder &b, const Layer &layer, int bits,
                              ArrayRef<float> inputMean) {
     Location loc = layer.op->getLoc();
@@ -544,8 +559,8 @@ struct QuantizeWeightsPass
     DenseElementsAttr transposed = g::transposeConstant(
         layer.weight, {1, 0}, RankedTensorType::get({n, k}, b.getF32Type()));
     auto rows = llvm::to_vector(transposed.getValues<float>());
-    ::ds::quant::PackedGroups packed =
-        ::ds::quant::quantizeGroupwise(rows, n, k, bits, groupSize);
+    ::ds::quant::PackedGroups packed = ::ds::quant::quantizeGroupwise(
+        rows, n, k, bits, groupSize, groupMultiple(bits));
     Type u8 = IntegerType::get(b.getContext(), 8, IntegerType::Unsigned);
     Value weight = b.create<g::ConstantOp>(
         loc,
@@ -559,9 +574,23 @@ struct QuantizeWeightsPass
         loc,
         DenseElementsAttr::get(RankedTensorType::get({n, packed.groups}, u8),
                                ArrayRef<uint8_t>(packed.zeroPoints)));
-    Value result = b.create<q::WeightMatMulOp>(
-        loc, layer.op->getResult(0).getType(), layer.input, weight, scale,
-        zeroPoint, Value(), bits, packed.groupSize, k);
+    Type resultType = layer.op->getResult(0).getType();
+    Value result;
+    if (integerActivations) {
+      Type f32 = b.getF32Type();
+      auto inType = llvm::cast<RankedTensorType>(layer.input.getType());
+      auto dq = b.create<q::DynamicQuantizeOp>(
+          loc, RankedTensorType::get(inType.getShape(), u8),
+          RankedTensorType::get({}, f32), RankedTensorType::get({}, u8),
+          layer.input);
+      result = b.create<q::WeightMatMulIntegerOp>(
+          loc, resultType, dq.getResult(), dq.getScale(), dq.getZeroPoint(),
+          weight, scale, zeroPoint, Value(), bits, packed.groupSize, k);
+    } else {
+      result = b.create<q::WeightMatMulOp>(loc, resultType, layer.input,
+                                           weight, scale, zeroPoint, Value(),
+                                           bits, packed.groupSize, k);
+    }
     int64_t bytes = n * packed.rowBytes + n * packed.groups * 5;
     std::vector<float> correction;
     if (!inputMean.empty()) {

@@ -71,17 +71,19 @@ ds::quant::ActivationParams ds::quant::uint8ActivationParams(float min,
   return params;
 }
 
-int64_t ds::quant::effectiveGroupSize(int64_t k, int bits, int64_t requested) {
-  int64_t perByte = 8 / bits;
-  int64_t wholeRow = (k + perByte - 1) / perByte * perByte;
+int64_t ds::quant::effectiveGroupSize(int64_t k, int bits, int64_t requested,
+                                      int64_t multiple) {
+  if (multiple <= 0)
+    multiple = 8 / bits;
+  int64_t wholeRow = (k + multiple - 1) / multiple * multiple;
   return std::min(requested, wholeRow);
 }
 
 PackedGroups ds::quant::quantizeGroupwise(llvm::ArrayRef<float> rows, int64_t n,
                                           int64_t k, int bits,
-                                          int64_t groupSize) {
+                                          int64_t groupSize, int64_t multiple) {
   PackedGroups out;
-  out.groupSize = effectiveGroupSize(k, bits, groupSize);
+  out.groupSize = effectiveGroupSize(k, bits, groupSize, multiple);
   out.groups = (k + out.groupSize - 1) / out.groupSize;
   out.rowBytes = out.groups * out.groupSize * bits / 8;
   out.bytes.assign(n * out.rowBytes, 0);

@@ -60,11 +60,15 @@ struct PackedGroups {
   int64_t zeroCodes = 0; // weights (padding not counted) coded as 0 exactly
 };
 PackedGroups quantizeGroupwise(llvm::ArrayRef<float> rows, int64_t n, int64_t k,
-                               int bits, int64_t groupSize);
+                               int bits, int64_t groupSize,
+                               int64_t multiple = 0);
 
 /// The group size used for a row of `k` weights when `requested` is asked
-/// for: never longer than the row (rounded up to whole bytes of codes).
-int64_t effectiveGroupSize(int64_t k, int bits, int64_t requested);
+/// for: never longer than the row, rounded up to a `multiple` of codes
+/// (0: whole bytes of codes; dsq.weight_matmul_integer wants whole 32-bit
+/// words of four codes per column, 4 * 8 / bits).
+int64_t effectiveGroupSize(int64_t k, int bits, int64_t requested,
+                           int64_t multiple = 0);
 
 /// The weights the codes stand for, as the kernels compute them:
 /// `columns` as [K, N], `groups` as rows of W^T, [N, K].

@@ -218,3 +218,52 @@ func.func @weight_matmul_group_tiles(%x: tensor<16x16xf32>) -> tensor<16x128xf32
   %0 = dsq.weight_matmul %x, %w, %s {bits = 2 : i64, group_size = 8 : i64, in_features = 16 : i64} : (tensor<16x16xf32>, tensor<128x4xui8>, tensor<128x2xf32>) -> tensor<16x128xf32>
   return %0 : tensor<16x128xf32>
 }
+
+// -----
+
+// w4a8: each row's code sums per group first; then per block of 64 columns
+// (a thread-pool task) and per group, the block's codes, laid out at
+// compile time as [groups, words, N, 4] bytes (byte j, lane r holds, in
+// its bits 4h, code 4 * (2j + h) + r: 1, 2, 1, 2 from 0x21 here, so
+// 0x11, 0x22), are unpacked into a [group / 4, 64, 4] int8 tile, multiplied
+// with the rows' codes in dot-product groups (i32), and the sum scaled
+// into the block's float accumulator: acc + scale * dot - scale * zp *
+// rowsum. Last, s_x * acc - s_x * zp_x * (column sums of the weights).
+// Without group-tiles the codes are dequantized in one float generic.
+// NOTILES-LABEL: func @weight_matmul_integer
+// NOTILES-NOT: scf.forall
+// NOTILES: arith.subi
+// NOTILES: arith.sitofp
+// NOTILES: arith.mulf
+// CHECK-LABEL: func @weight_matmul_integer
+// CHECK-DAG: arith.constant dense<"0x11221122{{.*}}"> : tensor<2x1x64x4xi8>
+// CHECK-DAG: arith.constant dense<4.000000e+00> : tensor<2x64xf32>
+// Each column: 2 groups of 0.5 * (4 * (1 + 2) - 8 * 8).
+// CHECK-DAG: arith.constant dense<-5.200000e+01> : tensor<64xf32>
+// CHECK: %[[SUMS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}} : tensor<4x2x8xi8>) outs(%{{.*}} : tensor<4x2xf32>)
+// CHECK: arith.uitofp
+// CHECK: scf.forall (%[[COL:.*]]) = (0) to (64) step (64) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<4x64xf32>)
+// CHECK: scf.for %[[G:.*]] = %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<4x64xf32>)
+// CHECK: %[[BYTES:.*]] = tensor.extract_slice %{{.*}}[%[[G]], 0, %{{.*}}] [1, 1, 256] [1, 1, 1] : tensor<2x1x256xi8> to tensor<1x256xi8>
+// CHECK: %[[TILE:.*]] = linalg.generic {{.*}} ins(%[[BYTES]] : tensor<1x256xi8>) outs(%{{.*}} : tensor<1x2x256xi8>)
+// CHECK: arith.shrui
+// CHECK: arith.andi
+// CHECK: %[[RHS:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2]] {{.*}} into tensor<2x64x4xi8>
+// CHECK: %[[LHS:.*]] = tensor.extract_slice %{{.*}}[0, %[[G]], 0, 0] [4, 1, 2, 4] [1, 1, 1, 1] : tensor<4x2x2x4xi8> to tensor<4x2x4xi8>
+// CHECK: %[[DOT:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%[[LHS]], %[[RHS]] : tensor<4x2x4xi8>, tensor<2x64x4xi8>) outs(%{{.*}} : tensor<4x64xi32>)
+// CHECK: arith.extui
+// CHECK: arith.extsi
+// CHECK: arith.muli
+// CHECK: linalg.generic {{.*}} ins(%[[DOT]], %{{.*}}, %{{.*}}, %{{.*}} : tensor<4x64xi32>, tensor<64xf32>, tensor<64xf32>, tensor<4xf32>) outs(%[[ACC]] : tensor<4x64xf32>)
+// CHECK: arith.sitofp
+// CHECK: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][0, %[[COL]]] [4, 64] [1, 1]
+// CHECK: linalg.generic
+// CHECK: arith.mulf
+// CHECK: arith.subf
+func.func @weight_matmul_integer(%x: tensor<4x16xui8>, %sx: tensor<f32>, %zx: tensor<ui8>) -> tensor<4x64xf32> {
+  %w = dsg.constant dense<33> : tensor<64x8xui8>
+  %s = dsg.constant dense<0.5> : tensor<64x2xf32>
+  %z = dsg.constant dense<8> : tensor<64x2xui8>
+  %0 = dsq.weight_matmul_integer %x, %sx, %zx, %w, %s zero_points %z {bits = 4 : i64, group_size = 8 : i64, in_features = 16 : i64} : (tensor<4x16xui8>, tensor<f32>, tensor<ui8>, tensor<64x8xui8>, tensor<64x2xf32>, tensor<64x2xui8>) -> tensor<4x64xf32>
+  return %0 : tensor<4x64xf32>
+}

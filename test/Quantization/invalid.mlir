@@ -5,7 +5,7 @@
 // RUN: not deepseek-opt %s -pass-pipeline='builtin.module(func.func(ds-quantize{mode=none layer-bits=other=4}))' 2>&1 | FileCheck %s --check-prefix=UNKNOWN
 // RUN: not deepseek-opt %s -pass-pipeline='builtin.module(func.func(ds-quantize{mode=static-int8 activation-ranges=mm=3:-1}))' 2>&1 | FileCheck %s --check-prefix=RANGE
 // RUN: not deepseek-opt %s -pass-pipeline='builtin.module(func.func(ds-quantize{mode=static-int8 activation-ranges=mm=0.5}))' 2>&1 | FileCheck %s --check-prefix=RANGE-FORM
-// MODE: error: unknown quantization mode 'int3' (int8, static-int8, int4, int2 or none)
+// MODE: error: unknown quantization mode 'int3' (int8, static-int8, int4, int2, w4a8, w2a8 or none)
 // RANGE: error: activation-ranges entry 'mm=3:-1' is not NODE=MIN:MAX with MIN <= MAX
 // RANGE-FORM: error: activation-ranges entry 'mm=0.5' is not NODE=MIN:MAX with MIN <= MAX
 // BITS: error: layer-bits entry 'mm=3' is not NODE=BITS with BITS 2, 4, 8 or 32

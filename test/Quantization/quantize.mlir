@@ -1,5 +1,6 @@
 // RUN: deepseek-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ds-quantize{mode=int8}))' | FileCheck %s --check-prefix=INT8
 // RUN: deepseek-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ds-quantize{mode=int4 group-size=8}))' | FileCheck %s --check-prefix=INT4
+// RUN: deepseek-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ds-quantize{mode=w4a8 group-size=64}))' | FileCheck %s --check-prefix=W4A8
 // RUN: deepseek-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ds-quantize{mode=int8 exclude-nodes=keep}))' | FileCheck %s --check-prefix=EXCLUDE
 // RUN: deepseek-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ds-quantize{mode=int8 exclude-ops=Gemm}))' | FileCheck %s --check-prefix=EXCLUDE-OPS
 // RUN: deepseek-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ds-quantize{mode=int8 exclude-ops=Conv}))' | FileCheck %s --check-prefix=EXCLUDE-CONV
@@ -43,6 +44,16 @@
 // INT4-DAG: dsg.constant dense<{{.*}}> : tensor<4x2xui8>
 // INT4: dsq.weight_matmul %{{.*}} zero_points %{{.*}} {bits = 4 : i64, group_size = 8 : i64, in_features = 16 : i64}
 // INT4: dsg.relu
+// w4a8: the weights as in int4, the activation quantized at run time,
+// and the product in integers per group; a group never runs past the
+// row, which is cut to whole 32-bit words of four codes per column (K = 16
+// gives one group of 16, not 64).
+// W4A8-LABEL: func @matmul
+// W4A8-SAME: {activation = "dynamic", bits = 4 : i64, group_size = 16 : i64, node = "mm"
+// W4A8-SAME: mode = "w4a8"
+// W4A8: %[[Q:.*]], %[[S:.*]], %[[Z:.*]] = dsq.dynamic_quantize %{{.*}} : tensor<2x16xf32> -> tensor<2x16xui8>, tensor<f32>, tensor<ui8>
+// W4A8: dsq.weight_matmul_integer %[[Q]], %[[S]], %[[Z]], %{{.*}}, %{{.*}} zero_points %{{.*}} {bits = 4 : i64, group_size = 16 : i64, in_features = 16 : i64} : (tensor<2x16xui8>, tensor<f32>, tensor<ui8>, tensor<4x8xui8>, tensor<4x1xf32>, tensor<4x1xui8>) -> tensor<2x4xf32>
+// W4A8: dsg.relu
 // EXCLUDE-LABEL: func @matmul
 // EXCLUDE: dsq.matmul_integer
 func.func @matmul(%x: tensor<2x16xf32>) -> tensor<2x4xf32> {

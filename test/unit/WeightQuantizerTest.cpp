@@ -97,6 +97,11 @@ TEST_CASE("group-wise handles constant and partial groups", "[quant]") {
   CHECK(effectiveGroupSize(10, 4, 128) == 10);
   CHECK(effectiveGroupSize(30, 2, 128) == 32);
   CHECK(effectiveGroupSize(4096, 4, 128) == 128);
+  // Integer products (w4a8, w2a8) want whole 32-bit words of four codes
+  // per column: 8 codes for 4 bits, 16 for 2.
+  CHECK(effectiveGroupSize(10, 4, 128, 8) == 16);
+  CHECK(effectiveGroupSize(30, 2, 128, 16) == 32);
+  CHECK(effectiveGroupSize(100, 4, 64, 8) == 64);
 }
 
 TEST_CASE("uint8 activation parameters include zero and survive bad ranges",

@@ -122,6 +122,58 @@ std::string configArgument(int argc, const char *const *argv) {
   return "";
 }
 
+/// The widths each --quantize mode stands for (32: float activations).
+struct ModeWidths {
+  const char *mode;
+  int weightBits, activationBits;
+};
+constexpr ModeWidths kModeWidths[] = {
+    {"int8", 8, 8}, {"static-int8", 8, 8}, {"int4", 4, 32},
+    {"int2", 2, 32}, {"w4a8", 4, 8},       {"w2a8", 2, 8}};
+
+/// --weight-bits and --activation-bits (0 when not given) as the --quantize
+/// mode they name, set in `mode`; with a mode given too, they must agree
+/// with it. False, with `message`, when they do not or name no mode.
+bool resolveQuantizationBits(std::string &mode, int weightBits,
+                             int activationBits, std::string &message) {
+  if (!weightBits && !activationBits)
+    return true;
+  if (mode == "adaptive") {
+    message = "--weight-bits and --activation-bits do not apply to "
+              "--quantize adaptive, which chooses the bits per layer";
+    return false;
+  }
+  if (mode != "none") {
+    for (const ModeWidths &w : kModeWidths)
+      if (mode == w.mode) {
+        if ((weightBits && weightBits != w.weightBits) ||
+            (activationBits && activationBits != w.activationBits)) {
+          message = "--quantize " + mode + " means --weight-bits " +
+                    std::to_string(w.weightBits) + " --activation-bits " +
+                    std::to_string(w.activationBits) +
+                    "; the bits given disagree";
+          return false;
+        }
+        return true;
+      }
+  }
+  if (!weightBits) {
+    message = "--activation-bits needs --weight-bits (or --quantize)";
+    return false;
+  }
+  int activation = activationBits ? activationBits : weightBits == 8 ? 8 : 32;
+  for (const ModeWidths &w : kModeWidths)
+    if (w.weightBits == weightBits && w.activationBits == activation &&
+        std::string(w.mode) != "static-int8") {
+      mode = w.mode;
+      return true;
+    }
+  message = "--weight-bits 8 --activation-bits 32 names no mode: 8-bit "
+            "weights quantize their activations (--quantize int8, or "
+            "static-int8 with calibration data)";
+  return false;
+}
+
 } // namespace
 
 /// Runs a CLI11 parse, mapping help, version and errors to ParseOutcome.
@@ -280,15 +332,33 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
                  "also Conv), "
                  "static-int8 (activation ranges from --calibration-data), "
                  "int4 or int2 (weight-only, group-wise; convolutions take "
-                 "int8), adaptive (8, 4 "
+                 "int8), w4a8 or w2a8 (int4/int2 weights, activations "
+                 "quantized to 8 bits at run time, integer products per "
+                 "group), adaptive (8, 4 "
                  "or 2 bits or float per layer, the fewest bytes within "
                  "--max-error)")
       ->default_val("none")
-      ->check(CLI::IsMember(
-          {"none", "int8", "static-int8", "int4", "int2", "adaptive"}))
+      ->check(CLI::IsMember({"none", "int8", "static-int8", "int4", "int2",
+                             "w4a8", "w2a8", "adaptive"}))
+      ->group(kQuantization);
+  int weightBits = 0, activationBits = 0;
+  app.add_option("--weight-bits", weightBits,
+                 "Weight width, the other way to name the mode: 8 (int8), "
+                 "4 or 2 (group-wise); with --activation-bits 8 "
+                 "(activations quantized at run time, the default for 8-bit "
+                 "weights) or 32 (float activations, the default for 4 and "
+                 "2). --weight-bits 4 --activation-bits 8 is --quantize "
+                 "w4a8")
+      ->check(CLI::IsMember({8, 4, 2}))
+      ->group(kQuantization);
+  app.add_option("--activation-bits", activationBits,
+                 "Activation width: 8 (quantized at run time, or from "
+                 "calibration with static-int8) or 32 (float); needs "
+                 "--weight-bits or --quantize")
+      ->check(CLI::IsMember({8, 32}))
       ->group(kQuantization);
   app.add_option("--group-size", options.groupSize,
-                 "Weights per scale for int4/int2")
+                 "Weights per scale for int4/int2/w4a8/w2a8")
       ->default_val(128)
       ->check(CLI::IsMember({32, 64, 128}))
       ->group(kQuantization);
@@ -455,6 +525,9 @@ ParseOutcome ds::tools::parseConvertCommandLine(int argc,
     message = "--prune-scope global applies to magnitude pruning only";
     return ParseOutcome::BadUsage;
   }
+  if (!resolveQuantizationBits(options.quantize, weightBits, activationBits,
+                               message))
+    return ParseOutcome::BadUsage;
   if ((options.quantize == "adaptive") != (options.maxError > 0)) {
     message = options.quantize == "adaptive"
                   ? "--quantize adaptive needs --max-error E, with E > 0"

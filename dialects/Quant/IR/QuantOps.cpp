@@ -145,39 +145,68 @@ LogicalResult MatMulIntegerOp::verify() {
   return success();
 }
 
-LogicalResult WeightMatMulOp::verify() {
-  auto input = getInput().getType(), weight = getWeight().getType();
-  auto scale = getScale().getType();
-  int64_t bits = getBits(), group = getGroupSize(), k = getInFeatures();
+/// The packed-weight operands and attributes dsq.weight_matmul and
+/// dsq.weight_matmul_integer share, against the input's type.
+static LogicalResult
+verifyPackedWeights(Operation *op, RankedTensorType input,
+                    RankedTensorType weight, RankedTensorType scale,
+                    Value zeroPoint, Value bias, RankedTensorType result,
+                    int64_t bits, int64_t group, int64_t k) {
   if (bits != 2 && bits != 4 && bits != 8)
-    return emitOpError("bits must be 2, 4 or 8, got ") << bits;
+    return op->emitOpError("bits must be 2, 4 or 8, got ") << bits;
   if (group <= 0 || k <= 0)
-    return emitOpError("group_size and in_features must be positive");
+    return op->emitOpError("group_size and in_features must be positive");
   if (input.getRank() < 1 || !sameDim(input.getShape().back(), k))
-    return emitOpError("input's last dim must be in_features = ") << k;
+    return op->emitOpError("input's last dim must be in_features = ") << k;
   if (weight.getRank() != 2 || scale.getRank() != 2)
-    return emitOpError(
+    return op->emitOpError(
         "weight and scale must be 2-D ([N, bytes], [N, groups])");
   if (group % (8 / bits) != 0)
-    return emitOpError("group_size ")
+    return op->emitOpError("group_size ")
            << group << " does not fill whole bytes of " << bits << "-bit codes";
   int64_t groups = llvm::divideCeil(k, group);
   int64_t n = weight.getDimSize(0);
   if (scale.getDimSize(0) != n || scale.getDimSize(1) != groups)
-    return emitOpError("scale must be [") << n << ", " << groups << "]";
+    return op->emitOpError("scale must be [") << n << ", " << groups << "]";
   if (weight.getDimSize(1) != groups * group * bits / 8)
-    return emitOpError("weight rows must hold ")
+    return op->emitOpError("weight rows must hold ")
            << groups << " groups of " << group << " " << bits
            << "-bit codes, i.e. " << groups * group * bits / 8 << " bytes";
-  if (getZeroPoint() && getZeroPoint().getType().getShape() != scale.getShape())
-    return emitOpError("zero point and scale shapes differ");
-  if (getBias() && (getBias().getType().getRank() != 1 ||
-                    getBias().getType().getDimSize(0) != n))
-    return emitOpError("bias must be 1-D with ") << n << " entries";
-  auto result = getType();
+  if (zeroPoint && llvm::cast<RankedTensorType>(zeroPoint.getType())
+                           .getShape() != scale.getShape())
+    return op->emitOpError("zero point and scale shapes differ");
+  auto biasType = bias ? llvm::cast<RankedTensorType>(bias.getType())
+                       : RankedTensorType();
+  if (bias && (biasType.getRank() != 1 || biasType.getDimSize(0) != n))
+    return op->emitOpError("bias must be 1-D with ") << n << " entries";
   if (result.getRank() != input.getRank() || result.getShape().back() != n)
-    return emitOpError("result must be the input's shape with N = ")
+    return op->emitOpError("result must be the input's shape with N = ")
            << n << " last";
+  return success();
+}
+
+LogicalResult WeightMatMulOp::verify() {
+  return verifyPackedWeights(*this, getInput().getType(),
+                             getWeight().getType(), getScale().getType(),
+                             getZeroPoint(), getBias(), getType(), getBits(),
+                             getGroupSize(), getInFeatures());
+}
+
+LogicalResult WeightMatMulIntegerOp::verify() {
+  if (failed(verifyPackedWeights(*this, getInput().getType(),
+                                 getWeight().getType(), getScale().getType(),
+                                 getZeroPoint(), getBias(), getType(),
+                                 getBits(), getGroupSize(), getInFeatures())))
+    return failure();
+  if (getBits() == 8)
+    return emitOpError("8-bit weights with 8-bit activations are "
+                       "dsq.matmul_integer's");
+  int64_t word = 4 * (8 / getBits());
+  if (getGroupSize() % word != 0)
+    return emitOpError("group_size ")
+           << getGroupSize() << " does not fill whole 32-bit words of four "
+           << getBits() << "-bit codes per column (a multiple of " << word
+           << ")";
   return success();
 }
 

@@ -106,6 +106,45 @@ def Quant_WeightMatMulOp : Quant_Op<"weight_matmul", [Pure, AttrSizedOperandSegm
   let hasVerifier = 1;
 }
 
+def Quant_WeightMatMulIntegerOp
+    : Quant_Op<"weight_matmul_integer", [Pure, AttrSizedOperandSegments]> {
+  let summary = "uint8 activation codes times packed low-bit weights, "
+                "summed in i32 per group";
+  let description = [{
+    dsq.weight_matmul with the activation quantized too (w4a8, w2a8):
+      result[..., n] = bias[n] + sum_k x(k) * w(n, k), with
+      x(k) = (input[..., k] - input_zero_point) * input_scale
+    and `weight`, `scale`, `zero_point`, `bits`, `group_size` and
+    `in_features` as in dsq.weight_matmul. The codes of a group are
+    multiplied and summed in i32, as int8 dot-product instructions take
+    them (uint8 activations by the weights' unsigned codes), and each
+    group's sum is scaled once:
+      result[m, n] = s_x * sum_g scale[n, g] * (dot_g[m, n]
+                     - zero_point[n, g] * rowsum_g[m])
+                     - s_x * zp_x * sum_k w(n, k) + bias[n],
+    where dot_g sums input * code over group g and rowsum_g sums the input
+    codes of group g. A group must fill whole 32-bit words of four codes
+    per column (a multiple of 8 codes for 4 bits, 16 for 2). The input's
+    scale and zero point are per tensor, as dsq.dynamic_quantize gives
+    them; the weights are unpacked in registers, never expanded.
+  }];
+  let arguments = (ins RankedTensorOf<[UI8]>:$input,
+                       0DTensorOf<[F32]>:$input_scale,
+                       0DTensorOf<[UI8]>:$input_zero_point,
+                       RankedTensorOf<[UI8]>:$weight,
+                       Quant_FloatTensor:$scale,
+                       Optional<RankedTensorOf<[UI8]>>:$zero_point,
+                       Optional<Quant_FloatTensor>:$bias,
+                       I64Attr:$bits, I64Attr:$group_size, I64Attr:$in_features);
+  let results = (outs Quant_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $input_scale `,` $input_zero_point `,` $weight `,` $scale
+    (`zero_points` $zero_point^)? (`bias` $bias^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Quant_Im2ColOp : Quant_Op<"im2col", [Pure]> {
   let summary = "a convolution's input windows as the rows of a matrix";
   let description = [{

@@ -96,6 +96,30 @@ func.func @group_bytes(%x: tensor<2x63xf32>, %w: tensor<5x64xui8>, %s: tensor<5x
 
 // -----
 
+func.func @integer_words(%x: tensor<2x16xui8>, %sx: tensor<f32>, %zx: tensor<ui8>, %w: tensor<5x8xui8>, %s: tensor<5x4xf32>) -> tensor<2x5xf32> {
+  // expected-error @+1 {{group_size 4 does not fill whole 32-bit words of four 4-bit codes per column (a multiple of 8)}}
+  %0 = dsq.weight_matmul_integer %x, %sx, %zx, %w, %s {bits = 4 : i64, group_size = 4 : i64, in_features = 16 : i64} : (tensor<2x16xui8>, tensor<f32>, tensor<ui8>, tensor<5x8xui8>, tensor<5x4xf32>) -> tensor<2x5xf32>
+  return %0 : tensor<2x5xf32>
+}
+
+// -----
+
+func.func @integer_eight_bits(%x: tensor<2x16xui8>, %sx: tensor<f32>, %zx: tensor<ui8>, %w: tensor<5x16xui8>, %s: tensor<5x1xf32>) -> tensor<2x5xf32> {
+  // expected-error @+1 {{8-bit weights with 8-bit activations are dsq.matmul_integer's}}
+  %0 = dsq.weight_matmul_integer %x, %sx, %zx, %w, %s {bits = 8 : i64, group_size = 16 : i64, in_features = 16 : i64} : (tensor<2x16xui8>, tensor<f32>, tensor<ui8>, tensor<5x16xui8>, tensor<5x1xf32>) -> tensor<2x5xf32>
+  return %0 : tensor<2x5xf32>
+}
+
+// -----
+
+func.func @integer_scale_shape(%x: tensor<2x16xui8>, %sx: tensor<f32>, %zx: tensor<ui8>, %w: tensor<5x8xui8>, %s: tensor<5x2xf32>) -> tensor<2x5xf32> {
+  // expected-error @+1 {{scale must be [5, 1]}}
+  %0 = dsq.weight_matmul_integer %x, %sx, %zx, %w, %s {bits = 4 : i64, group_size = 16 : i64, in_features = 16 : i64} : (tensor<2x16xui8>, tensor<f32>, tensor<ui8>, tensor<5x8xui8>, tensor<5x2xf32>) -> tensor<2x5xf32>
+  return %0 : tensor<2x5xf32>
+}
+
+// -----
+
 func.func @im2col_rows(%x: tensor<1x3x8x8xui8>, %z: tensor<ui8>) -> tensor<1x64x20xui8> {
   // expected-error @+1 {{result must be [N, 64, Q] with Q >= 27}}
   %0 = dsq.im2col %x, %z {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>} : (tensor<1x3x8x8xui8>, tensor<ui8>) -> tensor<1x64x20xui8>

@@ -35,6 +35,15 @@ func.func @zero_points(%a: tensor<2x4xui8>, %b: tensor<4x3xui8>, %za: tensor<2xu
   return %0 : tensor<2x3xi32>
 }
 
+// CHECK-LABEL: func @w4a8
+func.func @w4a8(%x: tensor<2x100xui8>, %sx: tensor<f32>, %zx: tensor<ui8>,
+                %w: tensor<5x64xui8>, %s: tensor<5x2xf32>, %z: tensor<5x2xui8>)
+    -> tensor<2x5xf32> {
+  // CHECK: dsq.weight_matmul_integer %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} zero_points %{{.*}} {bits = 4 : i64, group_size = 64 : i64, in_features = 100 : i64}
+  %0 = dsq.weight_matmul_integer %x, %sx, %zx, %w, %s zero_points %z {bits = 4 : i64, group_size = 64 : i64, in_features = 100 : i64} : (tensor<2x100xui8>, tensor<f32>, tensor<ui8>, tensor<5x64xui8>, tensor<5x2xf32>, tensor<5x2xui8>) -> tensor<2x5xf32>
+  return %0 : tensor<2x5xf32>
+}
+
 // CHECK-LABEL: func @int4_weights
 func.func @int4_weights(%x: tensor<2x100xf32>, %w: tensor<5x64xui8>, %s: tensor<5x2xf32>,
                         %z: tensor<5x2xui8>, %bias: tensor<5xf32>) -> tensor<2x5xf32> {
