@@ -554,6 +554,86 @@ Value rowsOfGroups(OpBuilder &b, Location loc, Value input, int64_t k,
   return rowsK;
 }
 
+/// The columns per block of a group-wise product by column blocks, and N
+/// padded to whole blocks: the widest of 64, 48, 32 and 16 columns (whole
+/// vectors, one thread-pool task each) that divides N rounded up to 16,
+/// so that the laid-out weights carry little or no padding (96 columns:
+/// two blocks of 48, not two of 64 with a third of them zeros).
+std::pair<int64_t, int64_t> columnBlocks(int64_t n) {
+  int64_t padded = llvm::alignTo(n, 16);
+  for (int64_t width : {64, 48, 32})
+    if (padded % width == 0)
+      return {width, padded};
+  return {16, padded};
+}
+
+/// The values of a float constant (float16 or float32) as floats.
+SmallVector<float> floatValues(DenseElementsAttr attr) {
+  SmallVector<float> values;
+  for (APFloat v : attr.getValues<APFloat>()) {
+    bool lost = false;
+    v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+    values.push_back(v.convertToFloat());
+  }
+  return values;
+}
+
+/// Scales laid out at compile time keep the constant's element type
+/// (ds-quantize stores float16 scales where they fit); a float32 or
+/// float16 `values` constant of `shape`.
+Value scaleConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                    ArrayRef<float> values, Type elt) {
+  auto type = RankedTensorType::get(shape, elt);
+  if (elt.isF32())
+    return b.create<arith::ConstantOp>(loc,
+                                       DenseElementsAttr::get(type, values));
+  SmallVector<APFloat> converted;
+  for (float v : values) {
+    APFloat value(v);
+    bool lost = false;
+    value.convert(llvm::cast<FloatType>(elt).getFloatSemantics(),
+                  APFloat::rmNearestTiesToEven, &lost);
+    converted.push_back(value);
+  }
+  return b.create<arith::ConstantOp>(
+      loc, DenseElementsAttr::get(type, ArrayRef<APFloat>(converted)));
+}
+
+/// Per-group scales (float16 or float32) and zero points [groups, N]
+/// expanded for a run into float32 scales and offsets (zero point *
+/// scale): kernels that read a group's parameters at every step (few rows)
+/// would otherwise convert them at every step. 8 bytes per group and
+/// column, a few percent of the codes' bytes.
+std::pair<Value, Value> expandGroupParameters(OpBuilder &b, Location loc,
+                                              Value scale, Value zeroPoint) {
+  auto type =
+      RankedTensorType::get(tensorType(scale).getShape(), b.getF32Type());
+  auto expanded = b.create<linalg::GenericOp>(
+      loc, TypeRange{type, type}, ValueRange{scale, zeroPoint},
+      ValueRange{emptyTensor(b, loc, type), emptyTensor(b, loc, type)},
+      SmallVector<AffineMap>(4, b.getMultiDimIdentityMap(2)),
+      SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value wide = convertFloat(nb, l, args[0], nb.getF32Type());
+        Value zero = nb.create<arith::UIToFPOp>(l, nb.getF32Type(), args[1]);
+        Value offset = nb.create<arith::MulFOp>(l, zero, wide);
+        nb.create<linalg::YieldOp>(l, ValueRange{wide, offset});
+      });
+  return {expanded.getResult(0), expanded.getResult(1)};
+}
+
+/// The leading `sizes` part of a static `value` (padding dropped).
+Value leadingPart(OpBuilder &b, Location loc, Value value,
+                  ArrayRef<int64_t> sizes) {
+  auto type = RankedTensorType::get(sizes, tensorType(value).getElementType());
+  SmallVector<OpFoldResult> zeros(sizes.size(), b.getIndexAttr(0)),
+      ones(sizes.size(), b.getIndexAttr(1)), extents;
+  for (int64_t size : sizes)
+    extents.push_back(b.getIndexAttr(size));
+  return b.create<tensor::ExtractSliceOp>(loc, type, value, zeros, extents,
+                                          ones);
+}
+
 /// The skeleton of a group-wise product by column blocks: `init` [rows, N]
 /// split into blocks of `blockColumns` columns, one thread-pool task each
 /// (an scf.forall), and in each task a loop over the `groups` (an scf.for
@@ -604,16 +684,19 @@ struct WeightMatMulLowering : GraphPattern<q::WeightMatMulOp> {
   /// Constant codes, scales and zero points (what ds-quantize and
   /// MatMulNBits make) laid out at compile time for vectors along the
   /// output columns: the packed bytes as [groups, bytes per group, N], the
-  /// scales as [groups, N], and each group's offset zero_point * scale
-  /// precomputed, so that
-  ///   w(k, n) = code(k, n) * scale[g, n] - offset[g, n]
-  /// reads consecutive columns' codes, scales and offsets as vectors. The
-  /// codes stay packed: a row streams 1/8 (int4) of a float weight's bytes.
+  /// scales as [groups, N] and the zero points as [groups, N] bytes, so
+  /// that w(k, n) = (code(k, n) - zero_point[g, n]) * scale[g, n] reads
+  /// consecutive columns' codes, zero points and scales as vectors. The
+  /// codes stay packed: a row streams 1/8 (int4) of a float weight's
+  /// bytes, and a group's parameters take 5 bytes per column, as the
+  /// report counts them.
   struct ColumnLayout {
-    Value bytes, scale, offset;
+    Value bytes, scale, zeroPoint;
   };
+  /// `paddedN` columns are laid out, those past N as zeros (weight 0).
   ColumnLayout layOutColumns(q::WeightMatMulOp op, int64_t bytesPerGroup,
-                             DenseElementsAttr codes, DenseElementsAttr scales,
+                             int64_t paddedN, DenseElementsAttr codes,
+                             DenseElementsAttr scales,
                              DenseElementsAttr zeroPoints,
                              ConversionPatternRewriter &rewriter) const {
     Location loc = op.getLoc();
@@ -622,50 +705,54 @@ struct WeightMatMulLowering : GraphPattern<q::WeightMatMulOp> {
     int64_t rowBytes = codes.getType().getDimSize(1);
     int64_t groups = rowBytes / bytesPerGroup;
     auto packed = llvm::to_vector(codes.getValues<int8_t>());
-    SmallVector<int8_t> columns(packed.size());
+    SmallVector<int8_t> columns(rowBytes * paddedN, 0);
     for (int64_t row = 0; row < n; ++row)
       for (int64_t byte = 0; byte < rowBytes; ++byte)
-        columns[byte * n + row] = packed[row * rowBytes + byte];
-    auto scaleValues = llvm::to_vector(scales.getValues<float>());
+        columns[byte * paddedN + row] = packed[row * rowBytes + byte];
+    SmallVector<float> scaleValues = floatValues(scales);
     SmallVector<uint8_t> zeroValues(scaleValues.size(), 1 << (bits - 1));
     if (zeroPoints)
       for (auto [i, v] : llvm::enumerate(zeroPoints.getValues<int8_t>()))
         zeroValues[i] = (uint8_t)v;
-    SmallVector<float> columnScales(groups * n), columnOffsets(groups * n);
+    SmallVector<float> columnScales(groups * paddedN, 0.0f);
+    SmallVector<int8_t> columnZeros(groups * paddedN, 0);
     for (int64_t row = 0; row < n; ++row)
       for (int64_t g = 0; g < groups; ++g) {
-        float scale = scaleValues[row * groups + g];
-        columnScales[g * n + row] = scale;
-        columnOffsets[g * n + row] = zeroValues[row * groups + g] * scale;
+        columnScales[g * paddedN + row] = scaleValues[row * groups + g];
+        columnZeros[g * paddedN + row] = (int8_t)zeroValues[row * groups + g];
       }
-    Type i8 = rewriter.getI8Type(), f32 = rewriter.getF32Type();
-    auto perGroupType = RankedTensorType::get({groups, n}, f32);
+    Type i8 = rewriter.getI8Type();
     return {rewriter.create<arith::ConstantOp>(
                 loc, DenseElementsAttr::get(
-                         RankedTensorType::get({groups, bytesPerGroup, n}, i8),
+                         RankedTensorType::get({groups, bytesPerGroup, paddedN},
+                                               i8),
                          ArrayRef<int8_t>(columns))),
+            scaleConstant(rewriter, loc, {groups, paddedN}, columnScales,
+                          scales.getElementType()),
             rewriter.create<arith::ConstantOp>(
-                loc, DenseElementsAttr::get(perGroupType,
-                                            ArrayRef<float>(columnScales))),
-            rewriter.create<arith::ConstantOp>(
-                loc, DenseElementsAttr::get(perGroupType,
-                                            ArrayRef<float>(columnOffsets)))};
+                loc, DenseElementsAttr::get(
+                         RankedTensorType::get({groups, paddedN}, i8),
+                         ArrayRef<int8_t>(columnZeros)))};
   }
 
-  /// The weight w(k, n) of a code, from its byte, scale and offset.
+  /// The weight w(k, n) = code * scale - offset of a code, from its byte
+  /// and its group's expanded scale and offset (expandGroupParameters).
   static Value columnWeight(OpBuilder &b, Location l, Value byte, Value scale,
                             Value offset, unsigned codeLoop, int64_t bits) {
     Value code = unpackCode(b, l, byte, codeLoop, bits);
     Value real = b.create<arith::UIToFPOp>(l, b.getF32Type(), code);
-    return b.create<arith::SubFOp>(l, b.create<arith::MulFOp>(l, real, scale),
-                                   offset);
+    Value scaled = b.create<arith::MulFOp>(l, real, scale);
+    return b.create<arith::SubFOp>(l, scaled, offset);
   }
 
   /// Few rows: over loops (m, g, j, i, n)
-  ///   out[m, n] += x[m, k] * w(k, n),
+  ///   out[m, n] += x[m, k] * (code(k, n) * scale[g, n] - offset[g, n]),
   /// x[m, k] one broadcast value. Its body unpacks codes, so it is no
   /// contraction the GEMM kernel takes; `ds.vectorize_innermost` asks
   /// ds-vectorize-elementwise to vectorize it along the columns anyway.
+  /// Each step reads a group's parameters again, so they are expanded
+  /// first (expandGroupParameters): converting a float16 scale and a zero
+  /// point at every step made the batch-1 decoder block 40% slower.
   Value lowerColumnVectors(q::WeightMatMulOp op, Value split,
                            const ColumnLayout &layout, Value init,
                            ConversionPatternRewriter &rewriter) const {
@@ -673,6 +760,8 @@ struct WeightMatMulLowering : GraphPattern<q::WeightMatMulOp> {
     MLIRContext *ctx = rewriter.getContext();
     int64_t bits = op.getBits();
     auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    auto [scale, offset] = expandGroupParameters(rewriter, loc, layout.scale,
+                                                 layout.zeroPoint);
     SmallVector<AffineMap> maps = {
         AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx),
         AffineMap::get(5, 0, {d(1), d(2), d(4)}, ctx),
@@ -685,7 +774,7 @@ struct WeightMatMulLowering : GraphPattern<q::WeightMatMulOp> {
         utils::IteratorType::parallel};
     auto generic = rewriter.create<linalg::GenericOp>(
         loc, TypeRange{init.getType()},
-        ValueRange{split, layout.bytes, layout.scale, layout.offset},
+        ValueRange{split, layout.bytes, scale, offset},
         ValueRange{init}, maps, iterators,
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value w = columnWeight(b, l, args[1], args[2], args[3], 3, bits);
@@ -725,6 +814,8 @@ struct WeightMatMulLowering : GraphPattern<q::WeightMatMulOp> {
       return rewriter.getIndexAttr(v);
     };
     auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    auto [scale, offset] = expandGroupParameters(rewriter, loc, layout.scale,
+                                                 layout.zeroPoint);
     return groupLoopPerColumnBlock(
         rewriter, loc, init, blockColumns, groups,
         [&](OpBuilder &b, Location l, Value g, Value column,
@@ -753,8 +844,8 @@ struct WeightMatMulLowering : GraphPattern<q::WeightMatMulOp> {
               AffineMap::get(3, 0, {d(2)}, ctx), b.getMultiDimIdentityMap(3)};
           Value tile = b.create<linalg::GenericOp>(
                             l, TypeRange{tileType},
-                            ValueRange{bytes, perColumn(layout.scale),
-                                       perColumn(layout.offset)},
+                            ValueRange{bytes, perColumn(scale),
+                                       perColumn(offset)},
                             ValueRange{emptyTensor(b, l, tileType)}, maps,
                             SmallVector<utils::IteratorType>(
                                 3, utils::IteratorType::parallel),
@@ -813,26 +904,46 @@ struct WeightMatMulLowering : GraphPattern<q::WeightMatMulOp> {
     DenseElementsAttr codes, scales, zeroPoints;
     if (elt.isF32() && matchPattern(adaptor.getWeight(), m_Constant(&codes)) &&
         matchPattern(adaptor.getScale(), m_Constant(&scales)) &&
-        scales.getElementType().isF32() &&
+        (scales.getElementType().isF32() || scales.getElementType().isF16()) &&
         (!adaptor.getZeroPoint() ||
          matchPattern(adaptor.getZeroPoint(), m_Constant(&zeroPoints)))) {
-      ColumnLayout layout =
-          layOutColumns(op, bytesPerGroup, codes, scales, zeroPoints, rewriter);
       // From kBlockedRows rows the group tiles' unpacking is spread over
       // enough rows to pay for writing them. Three 1024x1024 int4 layers,
       // one thread: 1 row 0.155 ms in column vectors against 0.231 in
       // tiles, 4 rows 0.32 against 0.27, 8 rows 0.69 against 0.46, 16 rows
       // 2.2 against 0.68.
       constexpr int64_t kBlockedRows = 4;
-      // Blocks of 64 columns: against 128, a BERT-base layer took 10.8
-      // against 12.1 ms (one thread), 6.5 against 7.0 ms (two).
-      constexpr int64_t kBlockColumns = 64;
-      Value product =
-          groupTiles && !ShapedType::isDynamic(rows) && rows >= kBlockedRows &&
-                  n % kBlockColumns == 0
-              ? lowerGroupBlocks(op, rowsK, layout, init, kBlockColumns,
-                                 rewriter)
-              : lowerColumnVectors(op, split, layout, init, rewriter);
+      // Blocks of up to 64 columns: against 128, a BERT-base layer took
+      // 10.8 against 12.1 ms (one thread), 6.5 against 7.0 ms (two).
+      if (!groupTiles || ShapedType::isDynamic(rows) || rows < kBlockedRows) {
+        ColumnLayout layout = layOutColumns(op, bytesPerGroup, n, codes,
+                                            scales, zeroPoints, rewriter);
+        Value product = lowerColumnVectors(op, split, layout, init, rewriter);
+        rewriter.replaceOp(op,
+                           reshapeTensor(rewriter, loc, product, resultType));
+        return success();
+      }
+      // Any column count takes blocks (a 1x1 convolution to 96 channels
+      // has 12544 rows: in column vectors each row would reread its
+      // accumulators at every step), padding dropped after.
+      auto [blockColumns, paddedN] = columnBlocks(n);
+      ColumnLayout layout = layOutColumns(op, bytesPerGroup, paddedN, codes,
+                                          scales, zeroPoints, rewriter);
+      if (paddedN != n)
+        init = filledTensor(rewriter, loc,
+                            RankedTensorType::get({rows, paddedN}, elt),
+                            scalarConst(rewriter, loc, elt, 0));
+      Value product = lowerGroupBlocks(op, rowsK, layout, init, blockColumns,
+                                       rewriter);
+      if (paddedN != n) {
+        product = leadingPart(rewriter, loc, product, {rows, n});
+        if (adaptor.getBias())
+          product = buildElementwise(
+              rewriter, loc, outType, ValueRange{product, adaptor.getBias()},
+              [](OpBuilder &b, Location l, ValueRange args) {
+                return b.create<arith::AddFOp>(l, args[0], args[1]).getResult();
+              });
+      }
       rewriter.replaceOp(op, reshapeTensor(rewriter, loc, product, resultType));
       return success();
     }
@@ -853,21 +964,18 @@ struct WeightMatMulIntegerLowering
       : GraphPattern(converter, ctx), groupTiles(groupTiles) {}
   bool groupTiles;
 
-  /// Columns per thread-pool task, and per dot-product tile.
-  static constexpr int64_t kBlockColumns = 64;
-
   /// Constant weights laid out at compile time for dot-product groups: the
   /// codes of group g as [words, N', 4] bytes, words = group size / (4 *
   /// codes per byte), where byte (j, n, r) holds in its bits h * bits the
   /// code of k = 4 * (codes per byte * j + h) + r of column n, so a whole
   /// 32-bit lane of a dot-product instruction comes out of one byte lane
-  /// of each of them; per group and column, the scale and scale * zero
+  /// of each of them; per group and column, the scale and the zero
   /// point; per column, the sum of its dequantized weights (for the
-  /// activation's zero point). N' is N padded to whole blocks (zero
-  /// scales).
+  /// activation's zero point). N' is N padded to whole blocks of
+  /// `blockColumns` (see columnBlocks; zero scales).
   struct DotLayout {
-    Value codes, scale, scaledZero, columnSum;
-    int64_t paddedN;
+    Value codes, scale, zeroPoint, columnSum;
+    int64_t paddedN, blockColumns;
   };
   DotLayout layOut(q::WeightMatMulIntegerOp op, DenseElementsAttr codes,
                    DenseElementsAttr scales, DenseElementsAttr zeroPoints,
@@ -880,9 +988,9 @@ struct WeightMatMulIntegerLowering
     int64_t rowBytes = codes.getType().getDimSize(1);
     int64_t groups = llvm::divideCeil(k, groupSize);
     int64_t words = groupSize / (kDotGroup * perByte);
-    int64_t paddedN = llvm::alignTo(n, kBlockColumns);
+    auto [blockColumns, paddedN] = columnBlocks(n);
     auto packed = llvm::to_vector(codes.getValues<uint8_t>());
-    auto scaleValues = llvm::to_vector(scales.getValues<float>());
+    SmallVector<float> scaleValues = floatValues(scales);
     SmallVector<uint8_t> zeroValues(scaleValues.size(), 1 << (bits - 1));
     if (zeroPoints)
       zeroValues = llvm::to_vector(zeroPoints.getValues<uint8_t>());
@@ -891,15 +999,15 @@ struct WeightMatMulIntegerLowering
       return (packed[row * rowBytes + bit / 8] >> (bit % 8)) & mask;
     };
     SmallVector<uint8_t> dotCodes(groups * words * paddedN * kDotGroup, 0);
-    SmallVector<float> scale(groups * paddedN, 0.0f),
-        scaledZero(groups * paddedN, 0.0f), columnSum(paddedN, 0.0f);
+    SmallVector<float> scale(groups * paddedN, 0.0f), columnSum(paddedN, 0.0f);
+    SmallVector<int8_t> zero(groups * paddedN, 0);
     for (int64_t row = 0; row < n; ++row) {
       double sum = 0;
       for (int64_t g = 0; g < groups; ++g) {
         float s = scaleValues[row * groups + g];
         int64_t zp = zeroValues[row * groups + g];
         scale[g * paddedN + row] = s;
-        scaledZero[g * paddedN + row] = s * (float)zp;
+        zero[g * paddedN + row] = (int8_t)zp;
         for (int64_t i = 0; i < groupSize; ++i) {
           int64_t code = codeAt(row, g * groupSize + i);
           int64_t word = i / kDotGroup, lane = i % kDotGroup;
@@ -913,7 +1021,6 @@ struct WeightMatMulIntegerLowering
       columnSum[row] = (float)sum;
     }
     Type i8 = rewriter.getI8Type(), f32 = rewriter.getF32Type();
-    auto perGroup = RankedTensorType::get({groups, paddedN}, f32);
     auto constant = [&](RankedTensorType type, auto values) -> Value {
       return rewriter.create<arith::ConstantOp>(
           loc, DenseElementsAttr::get(type, llvm::ArrayRef(values)));
@@ -922,18 +1029,21 @@ struct WeightMatMulIntegerLowering
                          {groups, words, paddedN, kDotGroup}, i8),
                      ArrayRef<int8_t>((const int8_t *)dotCodes.data(),
                                       dotCodes.size())),
-            constant(perGroup, ArrayRef<float>(scale)),
-            constant(perGroup, ArrayRef<float>(scaledZero)),
+            scaleConstant(rewriter, loc, {groups, paddedN}, scale,
+                          scales.getElementType()),
+            constant(RankedTensorType::get({groups, paddedN}, i8),
+                     ArrayRef<int8_t>(zero)),
             constant(RankedTensorType::get({paddedN}, f32),
                      ArrayRef<float>(columnSum)),
-            paddedN};
+            paddedN, blockColumns};
   }
 
   /// Over column blocks (one thread-pool task each, an scf.forall) and
   /// groups: the block's codes of the group unpacked into a [group size / 4,
   /// block, 4] int8 tile, multiplied with the rows' codes of the group as
   /// dot-product groups (i32), and added to a float accumulator scaled:
-  ///   acc[m, n] += scale[g, n] * dot[m, n] - scale * zp[g, n] * rowsum[m, g].
+  ///   acc[m, n] += scale[g, n] * dot[m, n] - offset[g, n] * rowsum[m, g]
+  /// with the group parameters expanded for the run (offset = scale * zp).
   /// Returns acc [M, N'] = sum_g scale * (dot - zp * rowsum).
   Value lowerGroupBlocks(q::WeightMatMulIntegerOp op, Value rowCodes,
                          const DotLayout &layout,
@@ -945,7 +1055,8 @@ struct WeightMatMulIntegerLowering
     auto codesType = tensorType(layout.codes);
     int64_t groups = codesType.getDimSize(0), words = codesType.getDimSize(1);
     int64_t rows = tensorType(rowCodes).getDimSize(0);
-    int64_t n = layout.paddedN, blockBytes = kBlockColumns * kDotGroup;
+    int64_t n = layout.paddedN, blockColumns = layout.blockColumns;
+    int64_t blockBytes = blockColumns * kDotGroup;
     Type i8 = rewriter.getI8Type(), i32 = rewriter.getI32Type(),
          f32 = rewriter.getF32Type();
     auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
@@ -979,13 +1090,15 @@ struct WeightMatMulIntegerLowering
         rewriter, loc, rowCodes,
         RankedTensorType::get(
             {rows, groups, groupSize / kDotGroup, kDotGroup}, i8));
+    auto [scale, offset] = expandGroupParameters(rewriter, loc, layout.scale,
+                                                 layout.zeroPoint);
 
-    auto blockType = RankedTensorType::get({rows, kBlockColumns}, f32);
+    auto blockType = RankedTensorType::get({rows, blockColumns}, f32);
     auto outType = RankedTensorType::get({rows, n}, f32);
     Value zeros =
         filledTensor(rewriter, loc, outType, scalarConst(rewriter, loc, f32, 0));
     return groupLoopPerColumnBlock(
-        rewriter, loc, zeros, kBlockColumns, groups,
+        rewriter, loc, zeros, blockColumns, groups,
         [&](OpBuilder &b, Location l, Value g, Value column,
             Value acc) -> Value {
           Value byteColumn = b.create<arith::MulIOp>(
@@ -1019,7 +1132,7 @@ struct WeightMatMulIntegerLowering
           Value rhs = b.create<tensor::ExpandShapeOp>(
               l,
               RankedTensorType::get(
-                  {words * perByte, kBlockColumns, kDotGroup}, i8),
+                  {words * perByte, blockColumns, kDotGroup}, i8),
               b.create<tensor::CollapseShapeOp>(
                   l, tile, ArrayRef<ReassociationIndices>{{0, 1}, {2}}),
               ArrayRef<ReassociationIndices>{{0}, {1, 2}});
@@ -1033,15 +1146,15 @@ struct WeightMatMulIntegerLowering
                                      index(groupSize / kDotGroup),
                                      index(kDotGroup)},
               ArrayRef<OpFoldResult>{index(1), index(1), index(1), index(1)});
-          auto dotType = RankedTensorType::get({rows, kBlockColumns}, i32);
+          auto dotType = RankedTensorType::get({rows, blockColumns}, i32);
           Value dot = dotGroupProduct(
               b, l, lhs, rhs,
               filledTensor(b, l, dotType, scalarConst(b, l, i32, 0)));
-          auto perColumn = [&](Value v) -> Value {
+          auto perColumn = [&](Value v, Type elt) -> Value {
             return b.create<tensor::ExtractSliceOp>(
-                l, RankedTensorType::get({kBlockColumns}, f32), v,
+                l, RankedTensorType::get({blockColumns}, elt), v,
                 ArrayRef<OpFoldResult>{g, column},
-                ArrayRef<OpFoldResult>{index(1), index(kBlockColumns)},
+                ArrayRef<OpFoldResult>{index(1), index(blockColumns)},
                 ArrayRef<OpFoldResult>{index(1), index(1)});
           };
           Value sums = b.create<tensor::ExtractSliceOp>(
@@ -1055,22 +1168,23 @@ struct WeightMatMulIntegerLowering
           Value next =
               b.create<linalg::GenericOp>(
                    l, TypeRange{blockType},
-                   ValueRange{dot, perColumn(layout.scale),
-                              perColumn(layout.scaledZero), sums},
+                   ValueRange{dot, perColumn(scale, f32),
+                              perColumn(offset, f32), sums},
                    ValueRange{acc},
                    ArrayRef<AffineMap>{identity, byColumn, byColumn, byRow,
                                        identity},
                    SmallVector<utils::IteratorType>(
                        2, utils::IteratorType::parallel),
                    [&](OpBuilder &bb, Location ll, ValueRange args) {
+                     // scale * dot - zero_point * scale * rowsum
                      Value product = bb.create<arith::MulFOp>(
                          ll, args[1],
                          bb.create<arith::SIToFPOp>(ll, f32, args[0]));
-                     Value offset =
+                     Value zeroTerm =
                          bb.create<arith::MulFOp>(ll, args[2], args[3]);
                      Value sum = bb.create<arith::AddFOp>(
                          ll, args[4],
-                         bb.create<arith::SubFOp>(ll, product, offset));
+                         bb.create<arith::SubFOp>(ll, product, zeroTerm));
                      bb.create<linalg::YieldOp>(ll, sum);
                    })
                   .getResult(0);
@@ -1107,26 +1221,15 @@ struct WeightMatMulIntegerLowering
     if (groupTiles && elt.isF32() && !ShapedType::isDynamic(rows) &&
         matchPattern(adaptor.getWeight(), m_Constant(&codes)) &&
         matchPattern(adaptor.getScale(), m_Constant(&scales)) &&
-        scales.getElementType().isF32() &&
+        (scales.getElementType().isF32() || scales.getElementType().isF16()) &&
         (!adaptor.getZeroPoint() ||
          matchPattern(adaptor.getZeroPoint(), m_Constant(&zeroPoints)))) {
       DotLayout layout = layOut(op, codes, scales, zeroPoints, rewriter);
       Value acc = lowerGroupBlocks(op, rowCodes, layout, rewriter);
       // result = s_x * acc - s_x * zp_x * columnSum (+ bias), the padded
       // columns dropped.
-      Value used = rewriter.create<tensor::ExtractSliceOp>(
-          loc, outType, acc,
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0),
-                                 rewriter.getIndexAttr(0)},
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(rows),
-                                 rewriter.getIndexAttr(n)},
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1),
-                                 rewriter.getIndexAttr(1)});
-      Value columnSum = rewriter.create<tensor::ExtractSliceOp>(
-          loc, RankedTensorType::get({n}, f32), layout.columnSum,
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0)},
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(n)},
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
+      Value used = leadingPart(rewriter, loc, acc, {rows, n});
+      Value columnSum = leadingPart(rewriter, loc, layout.columnSum, {n});
       Value zeroShift = rewriter.create<arith::MulFOp>(
           loc, inputScale,
           rewriter.create<arith::UIToFPOp>(loc, f32, inputZero));

@@ -1,6 +1,8 @@
 //===- ExposeLayerInputs.cpp - layer inputs as results, for calibration ---===//
 #include "passes/Quantization/Passes.h"
 
+#include "dialects/Quant/IR/QuantOps.h"
+
 namespace mlir::ds::quant {
 #define GEN_PASS_DEF_EXPOSELAYERINPUTSPASS
 #include "passes/Quantization/Passes.h.inc"
@@ -24,14 +26,33 @@ struct ExposeLayerInputsPass
         return;
       Value input = op->getOperand(0);
       exposed.push_back({g::nodeName(op) + ":input", input});
-      // Bias correction is for MatMul and Gemm only.
-      if (isa<g::ConvOp>(op))
-        return;
-      // Each input feature's mean over everything else (bias correction).
+      // Each input feature's mean over everything else (bias correction);
+      // a convolution's features are the columns of its windows' rows
+      // (dsq.im2col, zero padding included), one per weight of a filter.
       auto type = llvm::cast<RankedTensorType>(input.getType());
       if (type.getRank() < 1 || !type.hasStaticShape())
         return;
       OpBuilder b(op);
+      if (auto conv = dyn_cast<g::ConvOp>(op)) {
+        auto result = llvm::cast<RankedTensorType>(conv.getType());
+        auto weight = llvm::cast<RankedTensorType>(conv.getWeight().getType());
+        if (conv.getGroup() != 1 || !result.hasStaticShape() ||
+            !weight.hasStaticShape() || !type.getElementType().isF32())
+          return;
+        int64_t pixels =
+            ShapedType::getNumElements(result.getShape().drop_front(2));
+        int64_t taps = weight.getNumElements() / weight.getDimSize(0);
+        Value zero = b.create<g::ConstantOp>(
+            op->getLoc(), DenseElementsAttr::get(
+                              RankedTensorType::get({}, b.getF32Type()), 0.0f));
+        input = b.create<quant::Im2ColOp>(
+            op->getLoc(),
+            RankedTensorType::get({type.getDimSize(0), pixels, taps},
+                                  b.getF32Type()),
+            input, zero, weight.getShape().drop_front(2), conv.getStrides(),
+            conv.getPads(), conv.getDilations());
+        type = llvm::cast<RankedTensorType>(input.getType());
+      }
       auto axes = llvm::to_vector(llvm::seq<int64_t>(0, type.getRank() - 1));
       Value mean = b.create<g::ReduceMeanOp>(
           op->getLoc(),

@@ -98,11 +98,13 @@ def ExposeLayerInputsPass : Pass<"ds-expose-layer-inputs", "func::FuncOp"> {
     This pass appends the first operand of every dsg.matmul, dsg.gemm and
     dsg.conv to the function's results, named `NODE:input` (the `ds.name`
     result attribute), so that a float build run on calibration inputs
-    hands the activations out, and for a MatMul or Gemm the mean of each
-    of its features (over all other dims) as `NODE:input_mean`. An
-    activation read by several layers is
-    returned once per layer, each under its layer's name.
+    hands the activations out, and the mean of each of its features (over
+    all other dims) as `NODE:input_mean`: for a convolution of group 1,
+    of the columns of its windows' rows (dsq.im2col, zero padding
+    included). An activation read by several layers is returned once per
+    layer, each under its layer's name.
   }];
+  let dependentDialects = ["::mlir::ds::quant::QuantDialect"];
 }
 
 #endif

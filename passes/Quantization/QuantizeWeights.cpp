@@ -39,8 +39,11 @@ struct Layer {
   std::optional<ConvWindows> conv;
 };
 
-/// `conv` as a Layer: its [F, C, k...] weight is W^T.
-FailureOr<Layer> asConvLayer(g::ConvOp conv, std::string &why) {
+/// `conv` as a Layer: its [F, C, k...] weight is W^T. `int8Product`: the
+/// layer would get an int8 product, which is left out where it measured
+/// slower than float.
+FailureOr<Layer> asConvLayer(g::ConvOp conv, bool int8Product,
+                             std::string &why) {
   DenseElementsAttr weight;
   if (conv.getGroup() != 1) {
     why = "grouped convolution (depthwise included)";
@@ -73,13 +76,14 @@ FailureOr<Layer> asConvLayer(g::ConvOp conv, std::string &why) {
   int64_t taps = weight.getNumElements() / outChannels;
   bool pointwise = llvm::all_of(wShape.drop_front(2),
                                 [](int64_t k) { return k == 1; });
-  if (pointwise && std::min(taps, outChannels) < kMinPointwiseChannels) {
+  if (int8Product && pointwise &&
+      std::min(taps, outChannels) < kMinPointwiseChannels) {
     why = "1x1 convolution with " + std::to_string(taps) + " input and " +
           std::to_string(outChannels) +
           " output channels: int8 is slower below 96 of either";
     return failure();
   }
-  if (!pointwise && taps < kMinWindowTaps) {
+  if (int8Product && !pointwise && taps < kMinWindowTaps) {
     why = "windows of " + std::to_string(taps) +
           " values: int8 is slower below 32";
     return failure();
@@ -102,9 +106,9 @@ FailureOr<Layer> asConvLayer(g::ConvOp conv, std::string &why) {
 }
 
 /// The layer `op` is, or why it is left in float.
-FailureOr<Layer> asLayer(Operation *op, std::string &why) {
+FailureOr<Layer> asLayer(Operation *op, bool int8Product, std::string &why) {
   if (auto conv = dyn_cast<g::ConvOp>(op))
-    return asConvLayer(conv, why);
+    return asConvLayer(conv, int8Product, why);
   FailureOr<q::MatrixLayer> matrix = q::readMatrixLayer(op, why);
   if (failed(matrix))
     return failure();
@@ -225,6 +229,23 @@ std::optional<StoredWeights> storeInt8(g::ConvOp conv) {
                        (double)columns.zeroCodes / type.getNumElements()};
 }
 
+/// `values` as a float16 (`half`) or float32 constant of `shape`.
+DenseElementsAttr floatConstant(OpBuilder &b, ArrayRef<int64_t> shape,
+                                ArrayRef<float> values, bool half) {
+  if (!half)
+    return DenseElementsAttr::get(RankedTensorType::get(shape, b.getF32Type()),
+                                  values);
+  SmallVector<APFloat> halves;
+  for (float v : values) {
+    APFloat value(v);
+    bool lost = false;
+    value.convert(APFloat::IEEEhalf(), APFloat::rmNearestTiesToEven, &lost);
+    halves.push_back(value);
+  }
+  return DenseElementsAttr::get(RankedTensorType::get(shape, b.getF16Type()),
+                                halves);
+}
+
 /// The width recorded, and asked for in layer-bits, for a float layer.
 constexpr int kFloatBits = 32;
 
@@ -329,15 +350,6 @@ struct QuantizeWeightsPass
       auto chosen = bitsByNode.find(node);
       int bits = chosen != bitsByNode.end() ? chosen->second : defaultBits;
       auto conv = dyn_cast<g::ConvOp>(op);
-      // Convolutions take int8 under int4 and int2: round-to-nearest int4
-      // convolution weights moved ResNet-18's output to cosine 0.989 and
-      // MobileNetV2's to 0.978, against 0.9998 in int8.
-      std::string narrowed;
-      if (conv && bits < 8) {
-        narrowed = std::to_string(bits) +
-                   " bits asked; convolutions are quantized to 8 bits at most";
-        bits = 8;
-      }
       std::string why;
       // Float asked for (excluded, or 32 bits): weights stay float too.
       bool floatAsked = true;
@@ -353,13 +365,11 @@ struct QuantizeWeightsPass
                                          : "mode none";
       else {
         floatAsked = false;
-        layer = asLayer(op, why);
+        layer = asLayer(op, bits == 8, why);
       }
       auto i64 = [&](int64_t v) {
         return IntegerAttr::get(IntegerType::get(ctx, 64), v);
       };
-      if (!narrowed.empty())
-        record.set("note", StringAttr::get(ctx, narrowed));
       if (failed(layer) && conv && !floatAsked) {
         // The product stays float, but the weights need not: stored as
         // int8 codes per output channel, dequantized before the float
@@ -409,12 +419,6 @@ struct QuantizeWeightsPass
       int64_t k = llvm::cast<ShapedType>(layer->weight.getType()).getDimSize(0);
       ArrayRef<float> mean;
       if (auto it = inputMean.find(node); it != inputMean.end()) {
-        if (layer->conv) {
-          op->emitError("input-means names '")
-              << node << "', a convolution: bias correction applies to "
-              << "MatMul and Gemm layers";
-          return signalPassFailure();
-        }
         if ((int64_t)it->second.size() != k) {
           op->emitError("input-means for '")
               << node << "' has " << it->second.size() << " values, the layer "
@@ -567,31 +571,40 @@ struct QuantizeWeightsPass
         DenseElementsAttr::get(RankedTensorType::get({n, packed.rowBytes}, u8),
                                ArrayRef<uint8_t>(packed.bytes)));
     Value scale = b.create<g::ConstantOp>(
-        loc, DenseElementsAttr::get(
-                 RankedTensorType::get({n, packed.groups}, b.getF32Type()),
-                 ArrayRef<float>(packed.scales)));
+        loc, floatConstant(b, {n, packed.groups}, packed.scales,
+                           packed.halfScales));
     Value zeroPoint = b.create<g::ConstantOp>(
         loc,
         DenseElementsAttr::get(RankedTensorType::get({n, packed.groups}, u8),
                                ArrayRef<uint8_t>(packed.zeroPoints)));
-    Type resultType = layer.op->getResult(0).getType();
+    Type resultType = productType(layer, n);
+    Type f32 = b.getF32Type();
     Value result;
     if (integerActivations) {
-      Type f32 = b.getF32Type();
       auto inType = llvm::cast<RankedTensorType>(layer.input.getType());
       auto dq = b.create<q::DynamicQuantizeOp>(
           loc, RankedTensorType::get(inType.getShape(), u8),
           RankedTensorType::get({}, f32), RankedTensorType::get({}, u8),
           layer.input);
+      // Padding reads the zero point: real zero, as the float layer pads.
+      Value rows = productRows(b, layer, dq.getResult(), dq.getZeroPoint(), k);
       result = b.create<q::WeightMatMulIntegerOp>(
-          loc, resultType, dq.getResult(), dq.getScale(), dq.getZeroPoint(),
-          weight, scale, zeroPoint, Value(), bits, packed.groupSize, k);
+          loc, resultType, rows, dq.getScale(), dq.getZeroPoint(), weight,
+          scale, zeroPoint, Value(), bits, packed.groupSize, k);
     } else {
-      result = b.create<q::WeightMatMulOp>(loc, resultType, layer.input,
-                                           weight, scale, zeroPoint, Value(),
-                                           bits, packed.groupSize, k);
+      Value zero = b.create<g::ConstantOp>(
+          loc, DenseElementsAttr::get(RankedTensorType::get({}, f32), 0.0f));
+      Value rows = productRows(b, layer, layer.input, zero, k);
+      result = b.create<q::WeightMatMulOp>(loc, resultType, rows, weight,
+                                           scale, zeroPoint, Value(), bits,
+                                           packed.groupSize, k);
     }
-    int64_t bytes = n * packed.rowBytes + n * packed.groups * 5;
+    // Codes, and per group and column a scale (float16 or float32) and a
+    // zero point byte; integer products also keep each column's weight sum
+    // (float32).
+    int64_t bytes = n * packed.rowBytes +
+                    n * packed.groups * (packed.halfScales ? 3 : 5) +
+                    (integerActivations ? n * 4 : 0);
     std::vector<float> correction;
     if (!inputMean.empty()) {
       // Both as [K, N]: the float weight, and the codes' rows transposed.

@@ -58,15 +58,24 @@ struct PackedGroups {
   std::vector<float> scales;       // [N, groups]
   std::vector<uint8_t> zeroPoints; // [N, groups]
   int64_t zeroCodes = 0; // weights (padding not counted) coded as 0 exactly
+  /// Every scale is a float16 value, to be stored as float16 (true unless
+  /// some scale is outside float16's normal range).
+  bool halfScales = false;
 };
+
+/// The smallest normal and the largest finite float16.
+constexpr float kHalfMinNormal = 6.103515625e-05f, kHalfMax = 65504.0f;
+/// `value` rounded to the nearest float16, as a float.
+float toHalfPrecision(float value);
 PackedGroups quantizeGroupwise(llvm::ArrayRef<float> rows, int64_t n, int64_t k,
                                int bits, int64_t groupSize,
                                int64_t multiple = 0);
 
 /// The group size used for a row of `k` weights when `requested` is asked
-/// for: never longer than the row, rounded up to a `multiple` of codes
-/// (0: whole bytes of codes; dsq.weight_matmul_integer wants whole 32-bit
-/// words of four codes per column, 4 * 8 / bits).
+/// for: the row cut into as few groups as groups of `requested` would
+/// make, of equal size rounded up to a `multiple` of codes (0: whole bytes
+/// of codes; dsq.weight_matmul_integer wants whole 32-bit words of four
+/// codes per column, 4 * 8 / bits), so that little of a row is padding.
 int64_t effectiveGroupSize(int64_t k, int bits, int64_t requested,
                            int64_t multiple = 0);
 

@@ -162,10 +162,12 @@ func.func @im2col(%x: tensor<2x3x8x8xui8>, %z: tensor<ui8>) -> tensor<2x24x28xui
 // -----
 
 // Constant weights: the packed bytes are transposed at compile time to
-// [groups, bytes per group, N], the scales to [groups, N], and the offsets
-// zero_point * scale precomputed, so that the columns are the innermost,
-// contiguous loop that ds-vectorize-elementwise vectorizes
-// (ds.vectorize_innermost); the codes stay packed.
+// [groups, bytes per group, N], the scales and the zero points to
+// [groups, N], so that the columns are the innermost, contiguous loop that
+// ds-vectorize-elementwise vectorizes (ds.vectorize_innermost); the codes
+// stay packed. The scales and zero points are expanded at run time to
+// float32 scales and offsets (zero point * scale), and
+// w = code * scale - offset.
 // CHECK-DAG: #[[X:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
 // CHECK-DAG: #[[CODES:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, d4)>
 // CHECK-DAG: #[[GROUP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d4)>
@@ -173,8 +175,12 @@ func.func @im2col(%x: tensor<2x3x8x8xui8>, %z: tensor<ui8>) -> tensor<2x24x28xui
 // CHECK-LABEL: func @weight_matmul_columns
 // CHECK: %[[CODES_T:.*]] = arith.constant dense<{{\[}}{{\[}}[16, 1], [50, 2]], {{\[}}[84, 3], [118, 4]]]> : tensor<2x2x2xi8>
 // CHECK: %[[SCALES_T:.*]] = arith.constant dense<{{\[}}[5.000000e-01, 2.500000e-01], [2.000000e+00, 1.000000e+00]]> : tensor<2x2xf32>
-// CHECK: %[[OFFSETS:.*]] = arith.constant dense<{{\[}}[4.000000e+00, 0.000000e+00], [2.000000e+00, 3.000000e+00]]> : tensor<2x2xf32>
-// CHECK: linalg.generic {indexing_maps = [#[[X]], #[[CODES]], #[[GROUP]], #[[GROUP]], #[[OUT]]], iterator_types = ["parallel", "reduction", "reduction", "reduction", "parallel"]} ins(%{{.*}}, %[[CODES_T]], %[[SCALES_T]], %[[OFFSETS]] : {{.*}}) outs(%{{.*}} : tensor<3x2xf32>) attrs = {ds.vectorize_innermost}
+// CHECK: %[[ZEROS_T:.*]] = arith.constant dense<{{\[}}[8, 0], [1, 3]]> : tensor<2x2xi8>
+// CHECK: %[[EXPANDED:.*]]:2 = linalg.generic {{.*}} ins(%[[SCALES_T]], %[[ZEROS_T]] : tensor<2x2xf32>, tensor<2x2xi8>)
+// CHECK: %[[ZERO:.*]] = arith.uitofp
+// CHECK: %[[OFFSET:.*]] = arith.mulf %[[ZERO]]
+// CHECK: linalg.yield %{{.*}}, %[[OFFSET]]
+// CHECK: linalg.generic {indexing_maps = [#[[X]], #[[CODES]], #[[GROUP]], #[[GROUP]], #[[OUT]]], iterator_types = ["parallel", "reduction", "reduction", "reduction", "parallel"]} ins(%{{.*}}, %[[CODES_T]], %[[EXPANDED]]#0, %[[EXPANDED]]#1 : {{.*}}) outs(%{{.*}} : tensor<3x2xf32>) attrs = {ds.vectorize_innermost}
 // CHECK: %[[I:.*]] = linalg.index 3
 // CHECK: arith.shrui
 // CHECK: arith.andi
@@ -228,7 +234,8 @@ func.func @weight_matmul_group_tiles(%x: tensor<16x16xf32>) -> tensor<16x128xf32
 // 0x11, 0x22), are unpacked into a [group / 4, 64, 4] int8 tile, multiplied
 // with the rows' codes in dot-product groups (i32), and the sum scaled
 // into the block's float accumulator: acc + scale * dot - scale * zp *
-// rowsum. Last, s_x * acc - s_x * zp_x * (column sums of the weights).
+// rowsum, the scales and zero points expanded first to float32 scales and
+// offsets. Last, s_x * acc - s_x * zp_x * (column sums of the weights).
 // Without group-tiles the codes are dequantized in one float generic.
 // NOTILES-LABEL: func @weight_matmul_integer
 // NOTILES-NOT: scf.forall
@@ -237,11 +244,12 @@ func.func @weight_matmul_group_tiles(%x: tensor<16x16xf32>) -> tensor<16x128xf32
 // NOTILES: arith.mulf
 // CHECK-LABEL: func @weight_matmul_integer
 // CHECK-DAG: arith.constant dense<"0x11221122{{.*}}"> : tensor<2x1x64x4xi8>
-// CHECK-DAG: arith.constant dense<4.000000e+00> : tensor<2x64xf32>
+// CHECK-DAG: arith.constant dense<8> : tensor<2x64xi8>
 // Each column: 2 groups of 0.5 * (4 * (1 + 2) - 8 * 8).
 // CHECK-DAG: arith.constant dense<-5.200000e+01> : tensor<64xf32>
 // CHECK: %[[SUMS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}} : tensor<4x2x8xi8>) outs(%{{.*}} : tensor<4x2xf32>)
 // CHECK: arith.uitofp
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<2x64xf32>, tensor<2x64xi8>) outs(%{{.*}}, %{{.*}} : tensor<2x64xf32>, tensor<2x64xf32>)
 // CHECK: scf.forall (%[[COL:.*]]) = (0) to (64) step (64) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<4x64xf32>)
 // CHECK: scf.for %[[G:.*]] = %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<4x64xf32>)
 // CHECK: %[[BYTES:.*]] = tensor.extract_slice %{{.*}}[%[[G]], 0, %{{.*}}] [1, 1, 256] [1, 1, 1] : tensor<2x1x256xi8> to tensor<1x256xi8>

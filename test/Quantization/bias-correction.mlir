@@ -5,15 +5,15 @@
 
 // With its input's feature means, a layer gets back the mean shift its
 // quantized weights cause: -mean . (W_q - W) per output column. Column 0
-// holds 0.1 .. 0.8, whose int4 codes (scale 0.8/15, zero point 0) miss
-// each weight by under half a step: 0.1019 .. 0.7134 for 0.1 .. 0.7
-// (+0.0535 in all) and 0.7643 for 0.8 (-0.0357, weighted 2 by its mean),
-// so the correction is 0.0178. Column 1 is exactly representable (all
-// zeros), so its correction is 0.
+// holds 0.1 .. 0.8: the range search takes scale 0.0509554 (15 steps
+// clipping 0.8), stored as float16 0.050964, zero point 0; with 0.8's
+// mean weighted 2, the weights' errors sum to a correction of 0.0171.
+// Column 1 is exactly representable (all zeros), so its correction is 0.
 // CHECK-LABEL: func @corrected
 // CHECK-SAME: bias_correction = true
+// CHECK: dsg.constant dense<{{\[}}[5.096440e-02], [0.000000e+00]]> : tensor<2x1xf16>
 // CHECK: %[[P:.*]] = dsq.weight_matmul
-// CHECK: %[[C:.*]] = dsg.constant dense<[0.0178{{[0-9]*}}, 0.000000e+00]> : tensor<2xf32>
+// CHECK: %[[C:.*]] = dsg.constant dense<[0.0170{{[0-9]*}}, 0.000000e+00]> : tensor<2xf32>
 // CHECK: dsg.add %[[P]], %[[C]]
 // CHECK: dsg.add %{{.*}}, %arg1
 // NONE-LABEL: func @corrected

@@ -38,9 +38,11 @@
 // STATIC-SAME: activation = "dynamic"
 // STATIC: dsq.dynamic_quantize
 // INT4-LABEL: func @matmul
-// INT4-SAME: ds.quantization = {layers = [{bits = 4 : i64, group_size = 8 : i64, node = "mm", op = "matmul", weight_bytes = 72 : i64, weight_bytes_fp32 = 256 : i64, zero_fraction = 0.000000e+00 : f64}], mode = "int4", quantized_layers = 1 : i64
+// Codes (32 bytes), and per group and column a float16 scale and a zero
+// point byte (8 groups, 24 bytes).
+// INT4-SAME: ds.quantization = {layers = [{bits = 4 : i64, group_size = 8 : i64, node = "mm", op = "matmul", weight_bytes = 56 : i64, weight_bytes_fp32 = 256 : i64, zero_fraction = 0.000000e+00 : f64}], mode = "int4", quantized_layers = 1 : i64
 // INT4-DAG: dsg.constant dense<{{.*}}> : tensor<4x8xui8>
-// INT4-DAG: dsg.constant dense<{{.*}}> : tensor<4x2xf32>
+// INT4-DAG: dsg.constant dense<{{.*}}> : tensor<4x2xf16>
 // INT4-DAG: dsg.constant dense<{{.*}}> : tensor<4x2xui8>
 // INT4: dsq.weight_matmul %{{.*}} zero_points %{{.*}} {bits = 4 : i64, group_size = 8 : i64, in_features = 16 : i64}
 // INT4: dsg.relu
@@ -52,7 +54,7 @@
 // W4A8-SAME: {activation = "dynamic", bits = 4 : i64, group_size = 16 : i64, node = "mm"
 // W4A8-SAME: mode = "w4a8"
 // W4A8: %[[Q:.*]], %[[S:.*]], %[[Z:.*]] = dsq.dynamic_quantize %{{.*}} : tensor<2x16xf32> -> tensor<2x16xui8>, tensor<f32>, tensor<ui8>
-// W4A8: dsq.weight_matmul_integer %[[Q]], %[[S]], %[[Z]], %{{.*}}, %{{.*}} zero_points %{{.*}} {bits = 4 : i64, group_size = 16 : i64, in_features = 16 : i64} : (tensor<2x16xui8>, tensor<f32>, tensor<ui8>, tensor<4x8xui8>, tensor<4x1xf32>, tensor<4x1xui8>) -> tensor<2x4xf32>
+// W4A8: dsq.weight_matmul_integer %[[Q]], %[[S]], %[[Z]], %{{.*}}, %{{.*}} zero_points %{{.*}} {bits = 4 : i64, group_size = 16 : i64, in_features = 16 : i64} : (tensor<2x16xui8>, tensor<f32>, tensor<ui8>, tensor<4x8xui8>, tensor<4x1xf16>, tensor<4x1xui8>) -> tensor<2x4xf32>
 // W4A8: dsg.relu
 // EXCLUDE-LABEL: func @matmul
 // EXCLUDE: dsq.matmul_integer
@@ -104,7 +106,9 @@ func.func @gemm(%a: tensor<3x8xf32>) -> tensor<3x5xf32> {
 // made 48 for the dot-product kernel), times the weight as [48, F] with
 // zero rows; the [N, pixels, F] result goes back to NCHW, and the bias and
 // activation follow. A 1x1 convolution with few channels is computed in
-// float from int8 weights. Under int4 the convolutions take 8 bits.
+// float from int8 weights. Under int4 both are weight-only int4: the
+// float windows (padded with 0.0) times the packed weights, whatever their
+// channels (int4 is about bytes, not the int8 product's speed).
 // INT8-LABEL: func @conv
 // INT8-SAME: {activation = "dynamic", bits = 8 : i64, node = "c", op = "conv", weight_bytes = 448 : i64, weight_bytes_fp32 = 1440 : i64
 // INT8-SAME: {bits = 8 : i64, compute = "float", node = "pointwise", op = "conv", reason = "1x1 convolution with 8 input and 4 output channels: int8 is slower below 96 of either", weight_bytes = 48 : i64, weight_bytes_fp32 = 128 : i64
@@ -119,9 +123,13 @@ func.func @gemm(%a: tensor<3x8xf32>) -> tensor<3x5xf32> {
 // INT8: dsq.dequantize %{{.*}} {axis = 0 : i64} : (tensor<4x8x1x1xi8>, tensor<4xf32>) -> tensor<4x8x1x1xf32>
 // INT8: dsg.conv
 // INT4-LABEL: func @conv
-// INT4-SAME: {activation = "dynamic", bits = 8 : i64, node = "c", note = "4 bits asked; convolutions are quantized to 8 bits at most", op = "conv"
-// INT4: dsq.im2col
-// INT4: dsq.matmul_integer
+// INT4-SAME: {bits = 4 : i64, group_size = 8 : i64, node = "c", op = "conv", weight_bytes = 336 : i64, weight_bytes_fp32 = 1440 : i64
+// INT4-SAME: {bits = 4 : i64, group_size = 8 : i64, node = "pointwise", op = "conv"
+// INT4: %[[ZERO:.*]] = dsg.constant dense<0.000000e+00> : tensor<f32>
+// INT4: %[[ROWS:.*]] = dsq.im2col %{{.*}}, %[[ZERO]] {{.*}} : (tensor<1x5x8x8xf32>, tensor<f32>) -> tensor<1x64x45xf32>
+// INT4: dsq.weight_matmul %[[ROWS]], {{.*}} {bits = 4 : i64, group_size = 8 : i64, in_features = 45 : i64} : (tensor<1x64x45xf32>, tensor<8x24xui8>, tensor<8x6xf16>, tensor<8x6xui8>) -> tensor<1x64x8xf32>
+// INT4: dsg.transpose
+// INT4: dsq.weight_matmul
 func.func @conv(%x: tensor<1x5x8x8xf32>) -> tensor<1x4x8x8xf32> {
   %w = dsg.constant dense<0.5> : tensor<8x5x3x3xf32>
   %b = dsg.constant dense<0.1> : tensor<8xf32>
@@ -156,7 +164,7 @@ func.func @short_windows(%x: tensor<1x3x8x8xf32>) -> tensor<1x8x8x8xf32> {
 // INT8: %[[W:.*]] = dsq.dequantize %[[CODES]], %[[SCALES]] {axis = 0 : i64} : (tensor<2x1x1x2xi8>, tensor<2xf32>) -> tensor<2x1x1x2xf32>
 // INT8: dsg.conv %{{.*}}, %[[W]]
 // INT4-LABEL: func @stored_weights
-// INT4-SAME: {bits = 8 : i64, compute = "float", node = "dw", note = "4 bits asked; convolutions are quantized to 8 bits at most", op = "conv", reason = "grouped convolution (depthwise included)"
+// INT4-SAME: {bits = 8 : i64, compute = "float", node = "dw", op = "conv", reason = "grouped convolution (depthwise included)"
 // INT4: dsq.dequantize
 // EXCLUDE-OPS-LABEL: func @stored_weights
 // EXCLUDE-OPS-SAME: {bits = 8 : i64, compute = "float", node = "dw"

@@ -84,24 +84,30 @@ TEST_CASE("group-wise handles constant and partial groups", "[quant]") {
   PackedGroups z = quantizeGroupwise(zeros, 1, 16, 2, 8);
   CHECK(z.scales[0] == 0.0f);
   CHECK(z.scales[1] == 0.0f);
-  // K = 10 with groups of 8: two groups, the second padded with its zero
-  // point.
+  // K = 10 with groups of at most 8: two equal groups of 6 (whole bytes of
+  // 4-bit codes), the second padded with its zero point.
   std::vector<float> row = {1, 2, 3, 4, 5, 6, 7, 8, -3, 3};
   PackedGroups p = quantizeGroupwise(row, 1, 10, 4, 8);
   REQUIRE(p.groups == 2);
-  REQUIRE(p.rowBytes == 8);
+  REQUIRE(p.groupSize == 6);
+  REQUIRE(p.rowBytes == 6);
   int zp = p.zeroPoints[1];
-  for (int i = 10; i < 16; ++i)
+  for (int i = 10; i < 12; ++i)
     CHECK(((p.bytes[i / 2] >> (4 * (i % 2))) & 15) == zp);
   // A group longer than the row shrinks to the row.
   CHECK(effectiveGroupSize(10, 4, 128) == 10);
   CHECK(effectiveGroupSize(30, 2, 128) == 32);
   CHECK(effectiveGroupSize(4096, 4, 128) == 128);
+  // A row that groups of 128 do not fill is cut into as many equal groups
+  // (160: two of 80, no padding; 320: three of 107, rounded to 108).
+  CHECK(effectiveGroupSize(160, 4, 128) == 80);
+  CHECK(effectiveGroupSize(320, 4, 128) == 108);
   // Integer products (w4a8, w2a8) want whole 32-bit words of four codes
   // per column: 8 codes for 4 bits, 16 for 2.
   CHECK(effectiveGroupSize(10, 4, 128, 8) == 16);
   CHECK(effectiveGroupSize(30, 2, 128, 16) == 32);
-  CHECK(effectiveGroupSize(100, 4, 64, 8) == 64);
+  CHECK(effectiveGroupSize(100, 4, 64, 8) == 56);
+  CHECK(effectiveGroupSize(320, 4, 128, 8) == 112);
 }
 
 TEST_CASE("uint8 activation parameters include zero and survive bad ranges",
@@ -197,4 +203,24 @@ TEST_CASE("bias correction takes back the output shift of quantized weights",
       biasCorrection(weight, {1.1f, NAN, 3.0f, 4.0f}, {2.0f, INFINITY}, 2, 2);
   CHECK(odd[0] == Approx(-0.2).margin(1e-6));
   CHECK(odd[1] == 0.0f);
+}
+
+TEST_CASE("group-wise scales are float16 when they all fit", "[quant]") {
+  // Ordinary weights: every scale is a normal float16, stored as such, and
+  // the codes are made with the rounded scale.
+  std::vector<float> row = {0.1f, -0.2f, 0.3f, 0.7f, -0.5f, 0.05f, 0.9f, 0.0f};
+  PackedGroups p = quantizeGroupwise(row, 1, 8, 4, 8);
+  REQUIRE(p.halfScales);
+  CHECK(p.scales[0] == toHalfPrecision(p.scales[0]));
+  std::vector<float> back = dequantize(p, 4, 1, 8);
+  for (int i = 0; i < 8; ++i)
+    CHECK(std::fabs(back[i] - row[i]) <= p.scales[0]);
+  // Weights so small that a scale falls below float16's normal range keep
+  // float32 scales (a subnormal float16 would lose their precision).
+  std::vector<float> tiny(8, 1e-6f);
+  tiny[0] = -1e-6f;
+  PackedGroups t = quantizeGroupwise(tiny, 1, 8, 4, 8);
+  CHECK_FALSE(t.halfScales);
+  CHECK(t.scales[0] < kHalfMinNormal);
+  CHECK(t.scales[0] > 0.0f);
 }
