@@ -134,10 +134,6 @@ void AdaptivePlan::annotate(llvm::json::Object &record, double maxError,
       int64_t weightBytes = layer->getInteger("weight_bytes").value_or(0);
       bytes += weightBytes;
       floatBytes += weightBytes;
-      if (layer->getString("op") == "conv" &&
-          layer->getString("reason") == "mode none")
-        (*layer)["reason"] = "adaptive chooses widths for MatMul and Gemm "
-                             "layers; convolutions stay float";
     }
     for (const LayerWidthChoice &choice : layers) {
       if (choice.node != *node)
@@ -181,9 +177,7 @@ CompileStatus mlir::ds::planAdaptiveQuantization(const CompileOptions &options,
   if (const llvm::json::Array *layers = probe.quantization.getArray("layers"))
     for (const llvm::json::Value &value : *layers) {
       const llvm::json::Object *layer = value.getAsObject();
-      // Convolutions have no 4- or 2-bit form, so no width to choose.
-      if (layer && layer->getInteger("bits") == 8 &&
-          layer->getString("op") != "conv") {
+      if (layer && layer->getInteger("bits") == 8) {
         LayerWidthChoice choice;
         choice.node = layer->getString("node")->str();
         choice.weightBytes[kFloatBits] =
