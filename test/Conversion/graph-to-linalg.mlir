@@ -221,18 +221,19 @@ func.func @max_pool_flat_rows(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x3x3xf32> {
 // -----
 
 // Fewer pixels (9) than a register tile is wide, channels (64) that fill
-// one: the product is computed pixels as rows, outT[n, g, p, f] =
-// colT[n, g, p, q] * weightT[g, q, f], the im2col gather writing colT
-// directly, the constant weights transposed at compile time, and the
-// result transposed back.
-// CHECK-DAG: #[[A:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>
-// CHECK-DAG: #[[B:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d4, d3)>
+// one: the product is computed pixels as rows, outT[n, g, p, fb, fi] =
+// colT[n, g, p, q] * panels[g, fb, q, fi] (f = 64 fb + fi), the im2col
+// gather writing colT directly, the constant weights packed at compile
+// time in panels of 64 columns, and the result transposed back.
+// CHECK-DAG: #[[A:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d5)>
+// CHECK-DAG: #[[B:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d1, d3, d5, d4)>
 // CHECK-LABEL: func @pixels_as_rows
 // CHECK: outs(%{{.*}} : tensor<1x1x3x3x2x3x3xf32>)
 // CHECK: %[[COLT:.*]] = tensor.collapse_shape {{.*}} into tensor<1x1x9x18xf32>
-// CHECK: %[[WT:.*]] = arith.constant dense<5.000000e-01> : tensor<1x18x64xf32>
-// CHECK: %[[OUTT:.*]] = linalg.generic {indexing_maps = [#[[A]], #[[B]], {{.*}}]{{.*}} ins(%[[COLT]], %[[WT]] : {{.*}} outs(%{{.*}} : tensor<1x1x9x64xf32>)
-// CHECK: linalg.transpose ins(%[[OUTT]] : tensor<1x1x9x64xf32>) outs(%{{.*}} : tensor<1x1x64x9xf32>) permutation = [0, 1, 3, 2]
+// CHECK: %[[WT:.*]] = arith.constant dense<5.000000e-01> : tensor<1x1x18x64xf32>
+// CHECK: %[[OUTT:.*]] = linalg.generic {indexing_maps = [#[[A]], #[[B]], {{.*}}]{{.*}} ins(%[[COLT]], %[[WT]] : {{.*}} outs(%{{.*}} : tensor<1x1x9x1x64xf32>)
+// CHECK: %[[ROWS:.*]] = tensor.collapse_shape %[[OUTT]] {{\[}}[0], [1], [2], [3, 4]] : tensor<1x1x9x1x64xf32> into tensor<1x1x9x64xf32>
+// CHECK: linalg.transpose ins(%[[ROWS]] : tensor<1x1x9x64xf32>) outs(%{{.*}} : tensor<1x1x64x9xf32>) permutation = [0, 1, 3, 2]
 func.func @pixels_as_rows(%x: tensor<1x2x3x3xf32>) -> tensor<1x64x3x3xf32> {
   %w = dsg.constant dense<0.5> : tensor<64x2x3x3xf32>
   %0 = dsg.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x3x3xf32>, tensor<64x2x3x3xf32>) -> tensor<1x64x3x3xf32>
