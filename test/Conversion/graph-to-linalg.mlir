@@ -250,3 +250,34 @@ func.func @pixels_as_columns_without_constant_weights(%x: tensor<1x2x3x3xf32>, %
   %0 = dsg.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x3x3xf32>, tensor<64x2x1x1xf32>) -> tensor<1x64x3x3xf32>
   return %0 : tensor<1x64x3x3xf32>
 }
+
+// -----
+
+// A constant right-hand side with N a multiple of 64 is packed at compile
+// time in panels of 64 columns, [N/64, K, 64] (column 64 p + c of row k at
+// [p, k, c]: here 2 x 3 x 64 from [3, 128]), and the product runs over
+// loops (m, nb, ni | k) into [M, N/64, 64], the bias [N] as [N/64, 64] in
+// its initial value, the activation on the packed result, and the result
+// collapsed to [M, N]. Gemm takes the same form (alpha = beta = 1).
+// CHECK-DAG: #[[LHS:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3)>
+// CHECK-DAG: #[[PANELS:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d3, d2)>
+// CHECK-LABEL: func @matmul_panels
+// CHECK: %[[W:.*]] = arith.constant dense<{{.*}}> : tensor<2x3x64xf32>
+// CHECK: %[[B:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0, 1]] output_shape [2, 64] : tensor<128xf32> into tensor<2x64xf32>
+// CHECK: %[[P:.*]] = linalg.generic {indexing_maps = [#[[LHS]], #[[PANELS]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%{{.*}}, %[[W]] : tensor<4x3xf32>, tensor<2x3x64xf32>) outs(%{{.*}} : tensor<4x2x64xf32>)
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} ins(%[[P]] : tensor<4x2x64xf32>)
+// CHECK: arith.maximumf
+// CHECK: tensor.collapse_shape %[[R]] {{\[}}[0], [1, 2]] : tensor<4x2x64xf32> into tensor<4x128xf32>
+// CHECK-LABEL: func @gemm_panels
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<4x2x64xf32>)
+// CHECK: tensor.collapse_shape
+func.func @matmul_panels(%x: tensor<4x3xf32>, %bias: tensor<128xf32>) -> tensor<4x128xf32> {
+  %w = dsg.constant dense<0.5> : tensor<3x128xf32>
+  %0 = dsg.matmul %x, %w, %bias {activation = "relu"} : (tensor<4x3xf32>, tensor<3x128xf32>, tensor<128xf32>) -> tensor<4x128xf32>
+  return %0 : tensor<4x128xf32>
+}
+func.func @gemm_panels(%x: tensor<4x3xf32>, %c: tensor<128xf32>) -> tensor<4x128xf32> {
+  %w = dsg.constant dense<0.5> : tensor<3x128xf32>
+  %0 = dsg.gemm %x, %w, %c {alpha = 1.0 : f32, beta = 1.0 : f32, trans_a = false, trans_b = false} : (tensor<4x3xf32>, tensor<3x128xf32>, tensor<128xf32>) -> tensor<4x128xf32>
+  return %0 : tensor<4x128xf32>
+}

@@ -2,8 +2,10 @@
 among threads and peeled at their edges: a 3x3 convolution 8 -> 40 channels
 on 37x37 (im2col, 1369 output columns: several thread tiles and uneven
 remainders), its Relu, a depthwise 3x3 convolution with stride 2, and a
-MatMul [300, 1369] x [1369, 270] with a bias. Also writes an input and
-numpy's result as the expected output.
+MatMul [40, 361] x [361, 270] with a bias, and beside it a Gemm
+[40, 361] x [128, 361]^T with a bias and a Relu, whose constant weight
+(128 columns) is packed in panels of 64. Also writes an input and numpy's
+results as the expected outputs.
 
 Usage: blocked_model.py OUTDIR
 """
@@ -23,6 +25,8 @@ b1 = rng.normal(0, 0.2, (40,)).astype(np.float32)
 wd = rng.normal(0, 0.3, (40, 1, 3, 3)).astype(np.float32)
 wm = rng.normal(0, 0.05, (361, 270)).astype(np.float32)
 bm = rng.normal(0, 0.1, (270,)).astype(np.float32)
+wg = rng.normal(0, 0.05, (128, 361)).astype(np.float32)
+bg = rng.normal(0, 0.1, (128,)).astype(np.float32)
 
 
 def conv(x, w, b=None, stride=1, pad=1, group=1):
@@ -49,6 +53,8 @@ h = np.maximum(conv(x, w1, b1), 0)
 d = conv(h, wd, stride=2, group=40)            # [1, 40, 19, 19]
 m = d.reshape(40, 361) @ wm + bm              # [40, 270]
 expected = m.astype(np.float32)
+g = np.maximum(d.reshape(40, 361) @ wg.T.astype(np.float64) + bg, 0)
+expected_gemm = g.astype(np.float32)
 
 nodes = [
     helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1]),
@@ -58,16 +64,21 @@ nodes = [
     helper.make_node("Reshape", ["dw", "shape"], ["flat"]),
     helper.make_node("MatMul", ["flat", "wm"], ["mm"]),
     helper.make_node("Add", ["mm", "bm"], ["y"]),
+    helper.make_node("Gemm", ["flat", "wg", "bg"], ["gm"], transB=1),
+    helper.make_node("Relu", ["gm"], ["y2"]),
 ]
 graph = helper.make_graph(
     nodes, "blocked",
     [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x.shape))],
-    [helper.make_tensor_value_info("y", TensorProto.FLOAT, [40, 270])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, [40, 270]),
+     helper.make_tensor_value_info("y2", TensorProto.FLOAT, [40, 128])],
     initializer=[numpy_helper.from_array(a, n) for a, n in (
         (w1, "w1"), (b1, "b1"), (wd, "wd"), (wm, "wm"), (bm, "bm"),
+        (wg, "wg"), (bg, "bg"),
         (np.array([40, 361], np.int64), "shape"))])
 onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]),
           os.path.join(out, "blocked.onnx"))
-for name, array in (("input_0.pb", x), ("output_0.pb", expected)):
+for name, array in (("input_0.pb", x), ("output_0.pb", expected),
+                    ("output_1.pb", expected_gemm)):
     with open(os.path.join(out, "data", name), "wb") as f:
         f.write(numpy_helper.from_array(array).SerializeToString())
