@@ -62,6 +62,7 @@ void mlir::ds::buildCPUCodegenPipeline(OpPassManager &pm,
   contractions.sdot = options.sdot;
   contractions.mr = options.registerRows;
   contractions.nr = options.registerColumns;
+  contractions.wideTiles = options.wideRegisterTiles;
   pm.addNestedPass<func::FuncOp>(createVectorizeContractionsPass(contractions));
   pm.addNestedPass<func::FuncOp>(createApproximateMathPass());
   // Here a layer is what the generated code computes as one piece.

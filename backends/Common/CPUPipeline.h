@@ -17,6 +17,9 @@ struct CPUCodegenOptions {
   /// target's vector registers; the default suits AVX-512's 32 zmm.
   int64_t registerRows = 8;
   int64_t registerColumns = 32;
+  /// Whether the register tile may take 3/4 of its rows by twice its
+  /// columns (ds-vectorize-contractions wide-tiles).
+  bool wideRegisterTiles = true;
   /// A timestamp call at every layer boundary (ds-instrument-layers).
   bool instrumentLayers = false;
 };

@@ -111,6 +111,10 @@ def VectorizeContractionsPass
   let options = [
     Option<"mr", "mr", "int64_t", "8", "Register tile rows">,
     Option<"nr", "nr", "int64_t", "32", "Register tile columns">,
+    Option<"wideTiles", "wide-tiles", "bool", "true",
+           "When the columns divide into twice nr, take 3/4 of mr rows by "
+           "2 nr columns (fewer loads per FMA; needs 3/2 the accumulator "
+           "registers, which AVX2's 16 do not have)">,
     Option<"mc", "mc", "int64_t", "64", "Cache tile rows">,
     Option<"nc", "nc", "int64_t", "256", "Cache tile columns">,
     Option<"kc", "kc", "int64_t", "256", "Cache tile depth">,

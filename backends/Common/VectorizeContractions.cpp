@@ -511,8 +511,8 @@ struct VectorizeContractionsPass
     int64_t width = nr, height = mr;
     if (!ShapedType::isDynamic(rows) && rows < mr) {
       width = std::min<int64_t>(nr * (mr / rows), nc);
-    } else if (!ShapedType::isDynamic(columns) && columns % (2 * nr) == 0 &&
-               2 * nr <= nc) {
+    } else if (wideTiles && !ShapedType::isDynamic(columns) &&
+               columns % (2 * nr) == 0 && 2 * nr <= nc) {
       // When the columns divide evenly into twice the width, 3/4 of the
       // rows by twice the columns loads less per FMA (6x64: 10 loads for
       // 24 FMAs, against 10 for 16) and leaves no remainder tiles.

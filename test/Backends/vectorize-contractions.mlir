@@ -1,5 +1,6 @@
 // RUN: deepseek-opt %s -split-input-file -ds-vectorize-contractions | FileCheck %s
 // RUN: deepseek-opt %s -split-input-file -ds-vectorize-contractions="mr=4 nr=16" | FileCheck %s --check-prefix=SMALL
+// RUN: deepseek-opt %s -split-input-file -ds-vectorize-contractions="mr=6 nr=16 wide-tiles=false" | FileCheck %s --check-prefix=AVX2
 
 #lhs = affine_map<(m, n, k) -> (m, k)>
 #rhs = affine_map<(m, n, k) -> (k, n)>
@@ -45,7 +46,11 @@ func.func @full_tiles(%a: tensor<16x8xf32>, %b: tensor<8x96xf32>) -> tensor<16x9
 #out = affine_map<(m, n, k) -> (m, n)>
 
 // Columns that divide evenly into 64 get the wide tile: 6 rows by 64
-// columns, 24 accumulators, 6 FMAs of 64 lanes per k.
+// columns, 24 accumulators, 6 FMAs of 64 lanes per k. Without wide tiles
+// (AVX2's 16 registers), the 6x16 tile stays.
+// AVX2-LABEL: func @wide_tiles
+// AVX2: scf.for {{.*}} -> (vector<6x16xf32>)
+// AVX2-COUNT-6: vector.fma {{.*}} : vector<16xf32>
 // CHECK-LABEL: func @wide_tiles
 // CHECK: scf.for {{.*}} step %c64
 // CHECK:   scf.for {{.*}} step %c6
