@@ -634,30 +634,55 @@ Value leadingPart(OpBuilder &b, Location loc, Value value,
                                           ones);
 }
 
-/// The skeleton of a group-wise product by column blocks: `init` [rows, N]
-/// split into blocks of `blockColumns` columns, one thread-pool task each
-/// (an scf.forall), and in each task a loop over the `groups` (an scf.for
-/// carrying the block) in which `step(b, loc, g, column, block)` returns
-/// the block after group g (`column`: the block's first column).
-Value groupLoopPerColumnBlock(
+/// The rows of a task of a group-wise product by blocks (see
+/// groupLoopPerBlock): all of them, or from 1024 the largest divisor from
+/// 128 to 512, so that a convolution's thousands of pixels (rows) feed
+/// both threads when its output channels (columns) make one or two blocks.
+int64_t blockRowsFor(int64_t rows) {
+  if (rows < 1024)
+    return rows;
+  for (int64_t size = 512; size >= 128; --size)
+    if (rows % size == 0)
+      return size;
+  return rows;
+}
+
+/// The skeleton of a group-wise product by blocks: `init` [rows, N] split
+/// into blocks of blockRowsFor(rows) rows and `blockColumns` columns, one
+/// thread-pool task each (an scf.forall over the blocks, row blocks
+/// outermost), and in each task a loop over the `groups` (an scf.for
+/// carrying the block) in which `step(b, loc, g, row, column, block)`
+/// returns the block after group g (`row`, `column`: the block's first
+/// row and column).
+Value groupLoopPerBlock(
     OpBuilder &b, Location loc, Value init, int64_t blockColumns,
     int64_t groups,
-    function_ref<Value(OpBuilder &, Location, Value, Value, Value)> step) {
+    function_ref<Value(OpBuilder &, Location, Value, Value, Value, Value)>
+        step) {
   auto initType = tensorType(init);
   int64_t rows = initType.getDimSize(0), n = initType.getDimSize(1);
+  int64_t blockRows = blockRowsFor(rows);
+  int64_t columnBlocks = n / blockColumns;
   auto index = [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
-  auto blockType =
-      RankedTensorType::get({rows, blockColumns}, initType.getElementType());
+  auto blockType = RankedTensorType::get({blockRows, blockColumns},
+                                         initType.getElementType());
   auto tasks = b.create<scf::ForallOp>(
-      loc, ArrayRef<OpFoldResult>{index(0)}, ArrayRef<OpFoldResult>{index(n)},
-      ArrayRef<OpFoldResult>{index(blockColumns)}, ValueRange{init},
-      std::nullopt);
+      loc, ArrayRef<OpFoldResult>{index(0)},
+      ArrayRef<OpFoldResult>{index(rows / blockRows * columnBlocks)},
+      ArrayRef<OpFoldResult>{index(1)}, ValueRange{init}, std::nullopt);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(tasks.getTerminator());
-  Value column = tasks.getInductionVar(0);
+  Value task = tasks.getInductionVar(0);
+  Value perRow = b.create<arith::ConstantIndexOp>(loc, columnBlocks);
+  Value row = b.create<arith::MulIOp>(
+      loc, b.create<arith::DivUIOp>(loc, task, perRow),
+      b.create<arith::ConstantIndexOp>(loc, blockRows));
+  Value column = b.create<arith::MulIOp>(
+      loc, b.create<arith::RemUIOp>(loc, task, perRow),
+      b.create<arith::ConstantIndexOp>(loc, blockColumns));
   Value shared = tasks.getRegionIterArgs()[0];
-  SmallVector<OpFoldResult> offsets = {index(0), column},
-                            sizes = {index(rows), index(blockColumns)},
+  SmallVector<OpFoldResult> offsets = {row, column},
+                            sizes = {index(blockRows), index(blockColumns)},
                             strides = {index(1), index(1)};
   Value blockInit = b.create<tensor::ExtractSliceOp>(loc, blockType, shared,
                                                      offsets, sizes, strides);
@@ -667,7 +692,7 @@ Value groupLoopPerColumnBlock(
   auto loop = b.create<scf::ForOp>(
       loc, zero, groupCount, one, ValueRange{blockInit},
       [&](OpBuilder &nb, Location l, Value g, ValueRange acc) {
-        nb.create<scf::YieldOp>(l, step(nb, l, g, column, acc[0]));
+        nb.create<scf::YieldOp>(l, step(nb, l, g, row, column, acc[0]));
       });
   b.setInsertionPointToStart(tasks.getTerminator().getBody());
   b.create<tensor::ParallelInsertSliceOp>(loc, loop.getResult(0), shared,
@@ -807,7 +832,7 @@ struct WeightMatMulLowering : GraphPattern<q::WeightMatMulOp> {
     auto bytesType = tensorType(layout.bytes);
     int64_t groups = bytesType.getDimSize(0);
     int64_t bytesPerGroup = bytesType.getDimSize(1), perByte = 8 / bits;
-    int64_t rows = tensorType(init).getDimSize(0);
+    int64_t rows = blockRowsFor(tensorType(init).getDimSize(0));
     Type f32 = rewriter.getF32Type();
     auto blockType = RankedTensorType::get({rows, blockColumns}, f32);
     auto index = [&](int64_t v) -> OpFoldResult {
@@ -816,9 +841,9 @@ struct WeightMatMulLowering : GraphPattern<q::WeightMatMulOp> {
     auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
     auto [scale, offset] = expandGroupParameters(rewriter, loc, layout.scale,
                                                  layout.zeroPoint);
-    return groupLoopPerColumnBlock(
+    return groupLoopPerBlock(
         rewriter, loc, init, blockColumns, groups,
-        [&](OpBuilder &b, Location l, Value g, Value column,
+        [&](OpBuilder &b, Location l, Value g, Value row, Value column,
             Value acc) -> Value {
           auto bytes = b.create<tensor::ExtractSliceOp>(
               l,
@@ -862,7 +887,7 @@ struct WeightMatMulLowering : GraphPattern<q::WeightMatMulOp> {
               l, g, b.create<arith::ConstantIndexOp>(l, groupSize));
           Value x = b.create<tensor::ExtractSliceOp>(
               l, RankedTensorType::get({rows, groupSize}, f32), rowsK,
-              ArrayRef<OpFoldResult>{index(0), first},
+              ArrayRef<OpFoldResult>{row, first},
               ArrayRef<OpFoldResult>{index(rows), index(groupSize)},
               ArrayRef<OpFoldResult>{index(1), index(1)});
           return b
@@ -1038,13 +1063,16 @@ struct WeightMatMulIntegerLowering
             paddedN, blockColumns};
   }
 
-  /// Over column blocks (one thread-pool task each, an scf.forall) and
-  /// groups: the block's codes of the group unpacked into a [group size / 4,
-  /// block, 4] int8 tile, multiplied with the rows' codes of the group as
-  /// dot-product groups (i32), and added to a float accumulator scaled:
-  ///   acc[m, n] += scale[g, n] * dot[m, n] - offset[g, n] * rowsum[m, g]
-  /// with the group parameters expanded for the run (offset = scale * zp).
-  /// Returns acc [M, N'] = sum_g scale * (dot - zp * rowsum).
+  /// Over blocks of rows and columns (thread-pool tasks, groupLoopPerBlock)
+  /// and groups: the block's codes of the group unpacked and centered on
+  /// their zero point into a [group size / 4, block, 4] int8 tile (codes
+  /// of at most 4 bits less a zero point fit int8), multiplied with the
+  /// rows' codes of the group as dot-product groups (i32), and added to a
+  /// float accumulator scaled, acc[m, n] += scale[g, n] * dot[m, n].
+  /// Returns acc [M, N'] = sum_g scale * sum_k x_code * (code - zp). (With
+  /// the codes uncentered, the zero point needed each row's code sum per
+  /// group: a scalar reduction over every activation code, a fifth of a
+  /// w4a8 ResNet-18 at two threads.)
   Value lowerGroupBlocks(q::WeightMatMulIntegerOp op, Value rowCodes,
                          const DotLayout &layout,
                          ConversionPatternRewriter &rewriter) const {
@@ -1063,47 +1091,38 @@ struct WeightMatMulIntegerLowering
     auto index = [&](int64_t v) -> OpFoldResult {
       return rewriter.getIndexAttr(v);
     };
-    // Each row's code sum per group, once (exact in f32: at most 255 *
-    // group size).
-    Value grouped = reshapeTensor(
-        rewriter, loc, rowCodes,
-        RankedTensorType::get({rows, groups, groupSize}, i8));
-    auto sumsType = RankedTensorType::get({rows, groups}, f32);
-    Value rowSums =
-        rewriter
-            .create<linalg::GenericOp>(
-                loc, TypeRange{sumsType}, ValueRange{grouped},
-                ValueRange{filledTensor(rewriter, loc, sumsType,
-                                        scalarConst(rewriter, loc, f32, 0))},
-                ArrayRef<AffineMap>{rewriter.getMultiDimIdentityMap(3),
-                                    AffineMap::get(3, 0, {d(0), d(1)}, ctx)},
-                ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                              utils::IteratorType::parallel,
-                                              utils::IteratorType::reduction},
-                [&](OpBuilder &b, Location l, ValueRange args) {
-                  Value v = b.create<arith::UIToFPOp>(l, f32, args[0]);
-                  b.create<linalg::YieldOp>(
-                      l, ValueRange{b.create<arith::AddFOp>(l, args[1], v)});
-                })
-            .getResult(0);
     Value rowWords = reshapeTensor(
         rewriter, loc, rowCodes,
         RankedTensorType::get(
             {rows, groups, groupSize / kDotGroup, kDotGroup}, i8));
-    auto [scale, offset] = expandGroupParameters(rewriter, loc, layout.scale,
-                                                 layout.zeroPoint);
+    // For the run: float32 scales, and each zero point repeated over its
+    // column's four bytes, [groups, N' * 4], to center the codes by.
+    auto scaleType = RankedTensorType::get({groups, n}, f32);
+    Value scale = buildElementwise(
+        rewriter, loc, scaleType, ValueRange{layout.scale},
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          return convertFloat(b, l, args[0], b.getF32Type());
+        });
+    auto repeatedType = RankedTensorType::get({groups, n, kDotGroup}, i8);
+    Value repeatedZeros = rewriter.create<tensor::CollapseShapeOp>(
+        loc, RankedTensorType::get({groups, n * kDotGroup}, i8),
+        buildAffineGather(rewriter, loc, layout.zeroPoint, repeatedType,
+                          AffineMap::get(3, 0, {d(0), d(1)}, ctx)),
+        ArrayRef<ReassociationIndices>{{0}, {1, 2}});
 
-    auto blockType = RankedTensorType::get({rows, blockColumns}, f32);
     auto outType = RankedTensorType::get({rows, n}, f32);
     Value zeros =
         filledTensor(rewriter, loc, outType, scalarConst(rewriter, loc, f32, 0));
-    return groupLoopPerColumnBlock(
+    int64_t blockRows = blockRowsFor(rows);
+    auto blockType = RankedTensorType::get({blockRows, blockColumns}, f32);
+    return groupLoopPerBlock(
         rewriter, loc, zeros, blockColumns, groups,
-        [&](OpBuilder &b, Location l, Value g, Value column,
+        [&](OpBuilder &b, Location l, Value g, Value row, Value column,
             Value acc) -> Value {
           Value byteColumn = b.create<arith::MulIOp>(
               l, column, b.create<arith::ConstantIndexOp>(l, kDotGroup));
-          // The block's codes of group g, [words, block * 4] bytes.
+          // The block's codes of group g, [words, block * 4] bytes, and
+          // its zero points, one per byte.
           Value bytes = b.create<tensor::ExtractSliceOp>(
               l, RankedTensorType::get({words, blockBytes}, i8),
               b.create<tensor::CollapseShapeOp>(
@@ -1112,20 +1131,29 @@ struct WeightMatMulIntegerLowering
               ArrayRef<OpFoldResult>{g, index(0), byteColumn},
               ArrayRef<OpFoldResult>{index(1), index(words), index(blockBytes)},
               ArrayRef<OpFoldResult>{index(1), index(1), index(1)});
-          // Loops (j, h, c): code h of byte c of word row j.
+          Value zeroBytes = b.create<tensor::ExtractSliceOp>(
+              l, RankedTensorType::get({blockBytes}, i8), repeatedZeros,
+              ArrayRef<OpFoldResult>{g, byteColumn},
+              ArrayRef<OpFoldResult>{index(1), index(blockBytes)},
+              ArrayRef<OpFoldResult>{index(1), index(1)});
+          // Loops (j, h, c): code h of byte c of word row j, less the zero
+          // point of its column.
           auto tileType =
               RankedTensorType::get({words, perByte, blockBytes}, i8);
           Value tile =
               b.create<linalg::GenericOp>(
-                   l, TypeRange{tileType}, ValueRange{bytes},
+                   l, TypeRange{tileType}, ValueRange{bytes, zeroBytes},
                    ValueRange{emptyTensor(b, l, tileType)},
                    ArrayRef<AffineMap>{AffineMap::get(3, 0, {d(0), d(2)}, ctx),
+                                       AffineMap::get(3, 0, {d(2)}, ctx),
                                        b.getMultiDimIdentityMap(3)},
                    SmallVector<utils::IteratorType>(
                        3, utils::IteratorType::parallel),
                    [&](OpBuilder &bb, Location ll, ValueRange args) {
+                     Value code = unpackCode(bb, ll, args[0], 1, bits);
                      bb.create<linalg::YieldOp>(
-                         ll, unpackCode(bb, ll, args[0], 1, bits));
+                         ll, bb.create<arith::SubIOp>(ll, code, args[1])
+                                 .getResult());
                    })
                   .getResult(0);
           // [words, codes per byte, block * 4] -> [group / 4, block, 4]
@@ -1138,57 +1166,40 @@ struct WeightMatMulIntegerLowering
               ArrayRef<ReassociationIndices>{{0}, {1, 2}});
           Value lhs = b.create<tensor::ExtractSliceOp>(
               l,
-              RankedTensorType::get({rows, groupSize / kDotGroup, kDotGroup},
-                                    i8),
-              rowWords,
-              ArrayRef<OpFoldResult>{index(0), g, index(0), index(0)},
-              ArrayRef<OpFoldResult>{index(rows), index(1),
+              RankedTensorType::get(
+                  {blockRows, groupSize / kDotGroup, kDotGroup}, i8),
+              rowWords, ArrayRef<OpFoldResult>{row, g, index(0), index(0)},
+              ArrayRef<OpFoldResult>{index(blockRows), index(1),
                                      index(groupSize / kDotGroup),
                                      index(kDotGroup)},
               ArrayRef<OpFoldResult>{index(1), index(1), index(1), index(1)});
-          auto dotType = RankedTensorType::get({rows, blockColumns}, i32);
+          auto dotType =
+              RankedTensorType::get({blockRows, blockColumns}, i32);
           Value dot = dotGroupProduct(
               b, l, lhs, rhs,
               filledTensor(b, l, dotType, scalarConst(b, l, i32, 0)));
-          auto perColumn = [&](Value v, Type elt) -> Value {
-            return b.create<tensor::ExtractSliceOp>(
-                l, RankedTensorType::get({blockColumns}, elt), v,
-                ArrayRef<OpFoldResult>{g, column},
-                ArrayRef<OpFoldResult>{index(1), index(blockColumns)},
-                ArrayRef<OpFoldResult>{index(1), index(1)});
-          };
-          Value sums = b.create<tensor::ExtractSliceOp>(
-              l, RankedTensorType::get({rows}, f32), rowSums,
-              ArrayRef<OpFoldResult>{index(0), g},
-              ArrayRef<OpFoldResult>{index(rows), index(1)},
+          Value columnScale = b.create<tensor::ExtractSliceOp>(
+              l, RankedTensorType::get({blockColumns}, f32), scale,
+              ArrayRef<OpFoldResult>{g, column},
+              ArrayRef<OpFoldResult>{index(1), index(blockColumns)},
               ArrayRef<OpFoldResult>{index(1), index(1)});
           AffineMap identity = b.getMultiDimIdentityMap(2);
           AffineMap byColumn = AffineMap::get(2, 0, {d(1)}, ctx);
-          AffineMap byRow = AffineMap::get(2, 0, {d(0)}, ctx);
-          Value next =
-              b.create<linalg::GenericOp>(
-                   l, TypeRange{blockType},
-                   ValueRange{dot, perColumn(scale, f32),
-                              perColumn(offset, f32), sums},
-                   ValueRange{acc},
-                   ArrayRef<AffineMap>{identity, byColumn, byColumn, byRow,
-                                       identity},
-                   SmallVector<utils::IteratorType>(
-                       2, utils::IteratorType::parallel),
-                   [&](OpBuilder &bb, Location ll, ValueRange args) {
-                     // scale * dot - zero_point * scale * rowsum
-                     Value product = bb.create<arith::MulFOp>(
-                         ll, args[1],
-                         bb.create<arith::SIToFPOp>(ll, f32, args[0]));
-                     Value zeroTerm =
-                         bb.create<arith::MulFOp>(ll, args[2], args[3]);
-                     Value sum = bb.create<arith::AddFOp>(
-                         ll, args[4],
-                         bb.create<arith::SubFOp>(ll, product, zeroTerm));
-                     bb.create<linalg::YieldOp>(ll, sum);
-                   })
-                  .getResult(0);
-          return next;
+          return b
+              .create<linalg::GenericOp>(
+                  l, TypeRange{blockType}, ValueRange{dot, columnScale},
+                  ValueRange{acc},
+                  ArrayRef<AffineMap>{identity, byColumn, identity},
+                  SmallVector<utils::IteratorType>(
+                      2, utils::IteratorType::parallel),
+                  [&](OpBuilder &bb, Location ll, ValueRange args) {
+                    Value real = bb.create<arith::SIToFPOp>(ll, f32, args[0]);
+                    Value scaled = bb.create<arith::MulFOp>(ll, args[1], real);
+                    bb.create<linalg::YieldOp>(
+                        ll, bb.create<arith::AddFOp>(ll, args[2], scaled)
+                                .getResult());
+                  })
+              .getResult(0);
         });
   }
 

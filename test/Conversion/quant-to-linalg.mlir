@@ -197,8 +197,10 @@ func.func @weight_matmul_columns(%x: tensor<3x8xf32>) -> tensor<3x2xf32> {
 
 // -----
 
-// From 4 rows, with columns in blocks of 64: one thread-pool task
-// per block of columns (scf.forall), and in each a loop over the groups
+// From 4 rows, with columns in blocks of 64: one thread-pool task per
+// block (scf.forall over blocks of rows, here all 16 of them, by blocks of
+// columns; task t starts at row 16 (t / 2) and column 64 (t % 2)), and in
+// each a loop over the groups
 // that unpacks the group's codes into a [group size, 64] float tile (loops
 // j, i, n: code i of byte j, 2-bit codes here) and multiplies the rows'
 // slice of the input with it as a plain linalg.matmul, accumulating in the
@@ -207,17 +209,21 @@ func.func @weight_matmul_columns(%x: tensor<3x8xf32>) -> tensor<3x2xf32> {
 // NOTILES-NOT: scf.forall
 // NOTILES: attrs = {ds.vectorize_innermost}
 // CHECK-LABEL: func @weight_matmul_group_tiles
-// CHECK: scf.forall (%[[COL:.*]]) = (0) to (128) step (64) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<16x128xf32>)
-// CHECK: %[[BLOCK:.*]] = tensor.extract_slice %[[OUT]][0, %[[COL]]] [16, 64] [1, 1]
+// CHECK: scf.forall (%[[T:.*]]) in (2) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<16x128xf32>)
+// CHECK: %[[RB:.*]] = arith.divui %[[T]], %c2
+// CHECK: %[[ROW:.*]] = arith.muli %[[RB]], %c16
+// CHECK: %[[CB:.*]] = arith.remui %[[T]], %c2
+// CHECK: %[[COL:.*]] = arith.muli %[[CB]], %c64
+// CHECK: %[[BLOCK:.*]] = tensor.extract_slice %[[OUT]][%[[ROW]], %[[COL]]] [16, 64] [1, 1]
 // CHECK: scf.for %[[G:.*]] = %{{.*}} to %c2{{.*}} step %c1{{.*}} iter_args(%[[ACC:.*]] = %[[BLOCK]]) -> (tensor<16x64xf32>)
 // CHECK: %[[BYTES:.*]] = tensor.extract_slice %{{.*}}[%[[G]], 0, %[[COL]]] [1, 2, 64] [1, 1, 1] : tensor<2x2x128xi8> to tensor<2x64xi8>
 // CHECK: %[[TILE:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[BYTES]], {{.*}}) outs(%{{.*}} : tensor<2x4x64xf32>)
 // CHECK: arith.uitofp
 // CHECK: %[[W:.*]] = tensor.collapse_shape %[[TILE]] {{\[}}[0, 1], [2]] : tensor<2x4x64xf32> into tensor<8x64xf32>
-// CHECK: %[[X:.*]] = tensor.extract_slice %{{.*}}[0, %{{.*}}] [16, 8] [1, 1] : tensor<16x16xf32> to tensor<16x8xf32>
+// CHECK: %[[X:.*]] = tensor.extract_slice %{{.*}}[%[[ROW]], %{{.*}}] [16, 8] [1, 1] : tensor<16x16xf32> to tensor<16x8xf32>
 // CHECK: %[[P:.*]] = linalg.matmul ins(%[[X]], %[[W]] : tensor<16x8xf32>, tensor<8x64xf32>) outs(%[[ACC]] : tensor<16x64xf32>)
 // CHECK: scf.yield %[[P]]
-// CHECK: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][0, %[[COL]]] [16, 64] [1, 1]
+// CHECK: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][%[[ROW]], %[[COL]]] [16, 64] [1, 1]
 func.func @weight_matmul_group_tiles(%x: tensor<16x16xf32>) -> tensor<16x128xf32> {
   %w = dsg.constant dense<27> : tensor<128x4xui8>
   %s = dsg.constant dense<0.5> : tensor<128x2xf32>
@@ -227,16 +233,16 @@ func.func @weight_matmul_group_tiles(%x: tensor<16x16xf32>) -> tensor<16x128xf32
 
 // -----
 
-// w4a8: each row's code sums per group first; then per block of 64 columns
-// (a thread-pool task) and per group, the block's codes, laid out at
-// compile time as [groups, words, N, 4] bytes (byte j, lane r holds, in
-// its bits 4h, code 4 * (2j + h) + r: 1, 2, 1, 2 from 0x21 here, so
-// 0x11, 0x22), are unpacked into a [group / 4, 64, 4] int8 tile, multiplied
-// with the rows' codes in dot-product groups (i32), and the sum scaled
-// into the block's float accumulator: acc + scale * dot - scale * zp *
-// rowsum, the scales and zero points expanded first to float32 scales and
-// offsets. Last, s_x * acc - s_x * zp_x * (column sums of the weights).
-// Without group-tiles the codes are dequantized in one float generic.
+// w4a8: per block of rows and columns (a thread-pool task) and per group,
+// the block's codes, laid out at compile time as [groups, words, N, 4]
+// bytes (byte j, lane r holds, in its bits 4h, code 4 * (2j + h) + r:
+// 1, 2, 1, 2 from 0x21 here, so 0x11, 0x22), are unpacked and centered on
+// their column's zero point (repeated over the column's four bytes for the
+// run) into a [group / 4, 64, 4] int8 tile, multiplied with the rows'
+// codes in dot-product groups (i32), and the sum scaled into the block's
+// float accumulator: acc + scale * dot. Last, s_x * acc - s_x * zp_x *
+// (column sums of the weights). Without group-tiles the codes are
+// dequantized in one float generic.
 // NOTILES-LABEL: func @weight_matmul_integer
 // NOTILES-NOT: scf.forall
 // NOTILES: arith.subi
@@ -247,24 +253,25 @@ func.func @weight_matmul_group_tiles(%x: tensor<16x16xf32>) -> tensor<16x128xf32
 // CHECK-DAG: arith.constant dense<8> : tensor<2x64xi8>
 // Each column: 2 groups of 0.5 * (4 * (1 + 2) - 8 * 8).
 // CHECK-DAG: arith.constant dense<-5.200000e+01> : tensor<64xf32>
-// CHECK: %[[SUMS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}} : tensor<4x2x8xi8>) outs(%{{.*}} : tensor<4x2xf32>)
-// CHECK: arith.uitofp
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<2x64xf32>, tensor<2x64xi8>) outs(%{{.*}}, %{{.*}} : tensor<2x64xf32>, tensor<2x64xf32>)
-// CHECK: scf.forall (%[[COL:.*]]) = (0) to (64) step (64) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<4x64xf32>)
+// CHECK: %[[ZEROS:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<2x64xi8>) outs(%{{.*}} : tensor<2x64x4xi8>)
+// CHECK: %[[REPEATED:.*]] = tensor.collapse_shape %[[ZEROS]] {{\[}}[0], [1, 2]] : tensor<2x64x4xi8> into tensor<2x256xi8>
+// CHECK: scf.forall (%{{.*}}) in (1) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<4x64xf32>)
 // CHECK: scf.for %[[G:.*]] = %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<4x64xf32>)
 // CHECK: %[[BYTES:.*]] = tensor.extract_slice %{{.*}}[%[[G]], 0, %{{.*}}] [1, 1, 256] [1, 1, 1] : tensor<2x1x256xi8> to tensor<1x256xi8>
-// CHECK: %[[TILE:.*]] = linalg.generic {{.*}} ins(%[[BYTES]] : tensor<1x256xi8>) outs(%{{.*}} : tensor<1x2x256xi8>)
+// CHECK: %[[ZB:.*]] = tensor.extract_slice %[[REPEATED]][%[[G]], %{{.*}}] [1, 256] [1, 1] : tensor<2x256xi8> to tensor<256xi8>
+// CHECK: %[[TILE:.*]] = linalg.generic {{.*}} ins(%[[BYTES]], %[[ZB]] : tensor<1x256xi8>, tensor<256xi8>) outs(%{{.*}} : tensor<1x2x256xi8>)
 // CHECK: arith.shrui
-// CHECK: arith.andi
+// CHECK: %[[CODE:.*]] = arith.andi
+// CHECK: arith.subi %[[CODE]]
 // CHECK: %[[RHS:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2]] {{.*}} into tensor<2x64x4xi8>
-// CHECK: %[[LHS:.*]] = tensor.extract_slice %{{.*}}[0, %[[G]], 0, 0] [4, 1, 2, 4] [1, 1, 1, 1] : tensor<4x2x2x4xi8> to tensor<4x2x4xi8>
+// CHECK: %[[LHS:.*]] = tensor.extract_slice %{{.*}}[%{{.*}}, %[[G]], 0, 0] [4, 1, 2, 4] [1, 1, 1, 1] : tensor<4x2x2x4xi8> to tensor<4x2x4xi8>
 // CHECK: %[[DOT:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%[[LHS]], %[[RHS]] : tensor<4x2x4xi8>, tensor<2x64x4xi8>) outs(%{{.*}} : tensor<4x64xi32>)
 // CHECK: arith.extui
 // CHECK: arith.extsi
 // CHECK: arith.muli
-// CHECK: linalg.generic {{.*}} ins(%[[DOT]], %{{.*}}, %{{.*}}, %{{.*}} : tensor<4x64xi32>, tensor<64xf32>, tensor<64xf32>, tensor<4xf32>) outs(%[[ACC]] : tensor<4x64xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[DOT]], %{{.*}} : tensor<4x64xi32>, tensor<64xf32>) outs(%[[ACC]] : tensor<4x64xf32>)
 // CHECK: arith.sitofp
-// CHECK: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][0, %[[COL]]] [4, 64] [1, 1]
+// CHECK: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][%{{.*}}, %{{.*}}] [4, 64] [1, 1]
 // CHECK: linalg.generic
 // CHECK: arith.mulf
 // CHECK: arith.subf
