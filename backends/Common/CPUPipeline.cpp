@@ -60,6 +60,7 @@ void mlir::ds::buildCPUCodegenPipeline(OpPassManager &pm,
   VectorizeContractionsPassOptions contractions;
   contractions.vnni = options.vnni;
   contractions.sdot = options.sdot;
+  contractions.pairDots = options.pairDots;
   contractions.mr = options.registerRows;
   contractions.nr = options.registerColumns;
   contractions.wideTiles = options.wideRegisterTiles;

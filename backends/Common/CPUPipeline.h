@@ -3,6 +3,7 @@
 #define DS_BACKENDS_COMMON_CPUPIPELINE_H
 
 #include <cstdint>
+#include <string>
 
 namespace mlir {
 class OpPassManager;
@@ -13,6 +14,9 @@ struct CPUCodegenOptions {
   bool vnni = false;
   /// The target has Armv8.2 dotprod: int8 contractions use sdot.
   bool sdot = false;
+  /// x86 without VNNI: int8 contractions on vpmaddubsw + vpmaddwd, "avx2"
+  /// or "avx512bw" ("": none).
+  std::string pairDots;
   /// Register tile (ds-vectorize-contractions mr x nr), sized for the
   /// target's vector registers; the default suits AVX-512's 32 zmm.
   int64_t registerRows = 8;

@@ -124,6 +124,10 @@ def VectorizeContractionsPass
     Option<"sdot", "sdot", "bool", "false",
            "Lower int8 contractions in dot-product groups to AArch64 sdot "
            "(the target CPU has dotprod)">,
+    Option<"pairDots", "pair-dots", "std::string", "\"\"",
+           "Without vnni: lower int8 contractions in dot-product groups to "
+           "x86 vpmaddubsw + vpmaddwd, on avx2 (ymm) or avx512bw (zmm); "
+           "their weights must stay within 63 (int8-weight-limit)">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::LLVM::LLVMDialect",
                            "::mlir::vector::VectorDialect",

@@ -62,6 +62,13 @@ public:
   /// linalg/tensor/arith/math on tensors -> LLVM dialect.
   virtual void buildCodegenPipeline(OpPassManager &pm,
                                     const TargetOptions &options) const = 0;
+  /// The largest magnitude of the int8 weight codes the target's int8 dot
+  /// products take: 127, or 63 where they sum pairs of products in 16
+  /// bits (x86 without VNNI: vpmaddubsw, which 127 x 255 x 2 overflows).
+  /// ds-quantize quantizes to it.
+  virtual int64_t int8WeightLimit(const TargetOptions &options) const {
+    return 127;
+  }
 
 protected:
   /// The host's drivers when the host is `arch`, else the GNU cross

@@ -176,6 +176,10 @@ struct DotInstruction {
   bool byteOperands;
   /// Whether it multiplies int8 by int8 (else uint8 by int8).
   bool signedBySigned;
+  /// For a pair of instructions: `intrinsic` multiplies the bytes and sums
+  /// adjacent products into 16-bit lanes (without the accumulator), and
+  /// this one sums adjacent 16-bit lanes into 32 bits, times 1s.
+  llvm::StringLiteral pairSum = "";
 };
 /// AVX-512 VNNI vpdpbusd: uint8 x int8, 16 lanes.
 constexpr DotInstruction kVNNI = {"llvm.x86.avx512.vpdpbusd.512", 16, false,
@@ -183,6 +187,15 @@ constexpr DotInstruction kVNNI = {"llvm.x86.avx512.vpdpbusd.512", 16, false,
 /// Armv8.2 dotprod sdot: int8 x int8, 4 lanes.
 constexpr DotInstruction kSDot = {"llvm.aarch64.neon.sdot.v4i32.v16i8", 4, true,
                                   true};
+/// x86 without VNNI: vpmaddubsw (uint8 x int8, pairs summed to 16 bits,
+/// saturating: weights must stay within 63, see
+/// TargetBackend::int8WeightLimit) then vpmaddwd with 1s; AVX2's ymm, 8
+/// lanes, and AVX-512BW's zmm, 16.
+constexpr DotInstruction kAVX2Pairs = {"llvm.x86.avx2.pmadd.ub.sw", 8, true,
+                                       false, "llvm.x86.avx2.pmadd.wd"};
+constexpr DotInstruction kAVX512Pairs = {"llvm.x86.avx512.pmaddubs.w.512", 16,
+                                         true, false,
+                                         "llvm.x86.avx512.pmaddw.d.512"};
 
 /// A register tile of an int8 contraction in dot-product groups, uint8
 /// rows [(1, ...) M, (1,) 4] times int8 columns [(1,) N, 4] into an i32
@@ -250,12 +263,24 @@ struct ContractToDotProduct : OpRewritePattern<vector::ContractionOp> {
                  ? v
                  : rewriter.create<vector::BitCastOp>(loc, codeType, v);
     };
-    auto dot = [&](Value acc, Value a, Value b) -> Value {
+    auto call = [&](Type type, StringRef name, ValueRange args) {
       return rewriter
-          .create<LLVM::CallIntrinsicOp>(
-              loc, laneType, rewriter.getStringAttr(instruction.intrinsic),
-              ValueRange{acc, a, b})
+          .create<LLVM::CallIntrinsicOp>(loc, type,
+                                         rewriter.getStringAttr(name), args)
           .getResult(0);
+    };
+    auto pairType = VectorType::get({2 * lanes}, rewriter.getI16Type());
+    Value ones16;
+    if (!instruction.pairSum.empty())
+      ones16 = rewriter.create<arith::ConstantOp>(
+          loc, DenseElementsAttr::get(pairType, rewriter.getI16IntegerAttr(1)));
+    auto dot = [&](Value acc, Value a, Value b) -> Value {
+      if (instruction.pairSum.empty())
+        return call(laneType, instruction.intrinsic, ValueRange{acc, a, b});
+      Value pairs = call(pairType, instruction.intrinsic, ValueRange{a, b});
+      Value quads =
+          call(laneType, instruction.pairSum, ValueRange{pairs, ones16});
+      return rewriter.create<arith::AddIOp>(loc, acc, quads);
     };
     SmallVector<Value> rowWords =
         lhsWords(rewriter, loc, lhsExt.getIn(), maps[0], m, rows);
@@ -318,7 +343,10 @@ struct IntrinsicEffects
   getEffects(Operation *op,
              SmallVectorImpl<MemoryEffects::EffectInstance> &effects) const {
     llvm::StringRef name = cast<LLVM::CallIntrinsicOp>(op).getIntrin();
-    if (name == kVNNI.intrinsic || name == kSDot.intrinsic)
+    if (llvm::is_contained(
+            {kVNNI.intrinsic, kSDot.intrinsic, kAVX2Pairs.intrinsic,
+             kAVX2Pairs.pairSum, kAVX512Pairs.intrinsic, kAVX512Pairs.pairSum},
+            name))
       return;
     effects.emplace_back(MemoryEffects::Read::get());
     effects.emplace_back(MemoryEffects::Write::get());
@@ -634,9 +662,12 @@ struct VectorizeContractionsPass
     });
 
     // int8 dot-product groups -> the target's dot-product instruction.
-    if (vnni || sdot) {
+    if (vnni || sdot || !pairDots.empty()) {
       RewritePatternSet dots(ctx);
-      dots.add<ContractToDotProduct>(ctx, vnni ? kVNNI : kSDot);
+      dots.add<ContractToDotProduct>(ctx, vnni                   ? kVNNI
+                                          : sdot                 ? kSDot
+                                          : pairDots == "avx2"   ? kAVX2Pairs
+                                                                 : kAVX512Pairs);
       if (failed(applyPatternsAndFoldGreedily(func, std::move(dots))))
         return signalPassFailure();
     }

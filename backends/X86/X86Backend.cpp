@@ -22,10 +22,27 @@ public:
     return {};
   }
 
+  /// Without VNNI, int8 products sum pairs of uint8 x int8 products in 16
+  /// bits (vpmaddubsw) where AVX2 or AVX-512BW has it: "avx2", "avx512bw",
+  /// or "" (VNNI, or neither).
+  std::string pairDots(const TargetOptions &options) const {
+    if (hasFeatures(options, "+avx512vnni,+avx512bw"))
+      return "";
+    if (hasFeatures(options, "+avx512bw"))
+      return "avx512bw";
+    return hasFeatures(options, "+avx2") ? "avx2" : "";
+  }
+
+  // Pairs summed in 16 bits: weights over 63 could overflow them.
+  int64_t int8WeightLimit(const TargetOptions &options) const override {
+    return pairDots(options).empty() ? 127 : 63;
+  }
+
   void buildCodegenPipeline(OpPassManager &pm,
                             const TargetOptions &options) const override {
     CPUCodegenOptions codegen;
     codegen.vnni = hasFeatures(options, "+avx512vnni,+avx512bw");
+    codegen.pairDots = pairDots(options);
     // Without AVX-512 the vectors are 8 floats and there are 16 of them:
     // the 6x16 tile (12 accumulators, 2 columns and a broadcast) instead
     // of AVX-512's 8x32 and 6x64, which spilled (MLP at batch 64 for

@@ -463,6 +463,8 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
     graphOptions.quantize.mode =
         options.quantize == "adaptive" ? "none" : options.quantize;
     graphOptions.quantize.groupSize = options.groupSize;
+    graphOptions.quantize.int8WeightLimit = backend->int8WeightLimit(
+        {options.cpu, options.features, options.gpu});
     graphOptions.quantize.excludeNodes = options.quantizeExcludeNodes;
     graphOptions.quantize.excludeOps = options.quantizeExcludeOps;
     for (auto &[node, bits] : layerBits)
@@ -491,7 +493,8 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
                               options.instrumentLayers};
   auto buildLowering = [&](PassManager &pm) {
     buildGraphToLinalgPipeline(pm, computeType,
-                               backend->resolveGPU(targetOptions).empty());
+                               backend->resolveGPU(targetOptions).empty(),
+                               backend->int8WeightLimit(targetOptions));
     backend->buildCodegenPipeline(pm, targetOptions);
   };
   if (!options.dumpIRAfter.empty()) {

@@ -44,6 +44,7 @@ void mlir::ds::buildGraphOptimizationPipeline(
     quant::QuantizeWeightsPassOptions quantize;
     quantize.mode = options.quantize.mode;
     quantize.groupSize = options.quantize.groupSize;
+    quantize.int8WeightLimit = options.quantize.int8WeightLimit;
     quantize.excludeNodes = options.quantize.excludeNodes;
     quantize.excludeOps = options.quantize.excludeOps;
     quantize.layerBits = options.quantize.layerBits;
@@ -62,9 +63,11 @@ void mlir::ds::buildGraphOptimizationPipeline(
 
 void mlir::ds::buildGraphToLinalgPipeline(OpPassManager &pm,
                                           const std::string &precision,
-                                          bool cpuKernels) {
+                                          bool cpuKernels,
+                                          int64_t int8DotLimit) {
   ConvertGraphToLinalgPassOptions lowering;
   lowering.groupTiles = cpuKernels;
+  lowering.int8DotLimit = int8DotLimit;
   pm.addPass(createConvertGraphToLinalgPass(lowering));
   OpPassManager &fn = pm.nest<func::FuncOp>();
   fn.addPass(createCanonicalizerPass());

@@ -33,6 +33,7 @@ struct GraphPipelineOptions {
   struct {
     std::string mode; // int8, int4, int2, or none (only layerBits)
     int64_t groupSize = 128;
+    int64_t int8WeightLimit = 127; // the target's (TargetBackend)
     std::vector<std::string> excludeNodes, excludeOps;
     std::vector<std::string> layerBits;        // NODE=BITS
     std::vector<std::string> activationRanges; // NODE=MIN:MAX
@@ -50,9 +51,11 @@ void buildGraphOptimizationPipeline(OpPassManager &pm,
 /// into their consumers. With `precision` "f16" or "bf16", the graph
 /// computes in that type (ds-lower-precision); "" or "f32" keeps float32.
 /// `cpuKernels` false (for a GPU) keeps to ops that each become a kernel.
+/// `int8DotLimit`: the target's int8 weight limit (TargetBackend).
 void buildGraphToLinalgPipeline(OpPassManager &pm,
                                 const std::string &precision = "",
-                                bool cpuKernels = true);
+                                bool cpuKernels = true,
+                                int64_t int8DotLimit = 127);
 
 /// Registers the pipelines above with the pass registry, for deepseek-opt.
 void registerPipelines();

@@ -2723,7 +2723,8 @@ struct ConvertGraphToLinalgPass
 
     RewritePatternSet patterns(ctx);
     populateGraphToLinalgPatterns(converter, patterns);
-    populateQuantToLinalgPatterns(converter, patterns, groupTiles);
+    populateQuantToLinalgPatterns(converter, patterns, groupTiles,
+                                  int8DotLimit);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                    converter);
     populateReturnOpTypeConversionPattern(patterns, converter);

@@ -26,10 +26,12 @@ void populateGraphToLinalgPatterns(TypeConverter &converter,
 
 /// Patterns lowering every dsq op to linalg/tensor/arith/math; with
 /// `groupTiles`, the weight-only product over many rows as tiles of
-/// unpacked groups (see the ds-convert-graph-to-linalg option).
+/// unpacked groups; int8 products in dot-product groups when their
+/// weights are within `int8DotLimit` (see the ds-convert-graph-to-linalg
+/// options).
 void populateQuantToLinalgPatterns(TypeConverter &converter,
                                    RewritePatternSet &patterns,
-                                   bool groupTiles);
+                                   bool groupTiles, int64_t int8DotLimit);
 
 /// Marks a linalg op that reduces but whose innermost loop is parallel and
 /// contiguous, for ds-vectorize-elementwise to vectorize along that loop

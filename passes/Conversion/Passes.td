@@ -19,6 +19,11 @@ def ConvertGraphToLinalgPass : Pass<"ds-convert-graph-to-linalg", "ModuleOp"> {
     "::mlir::func::FuncDialect"
   ];
   let options = [
+    Option<"int8DotLimit", "int8-dot-limit", "int64_t", "127",
+           "An int8 product with constant weights takes dot-product groups "
+           "only when every weight code is within this magnitude (63 where "
+           "the target's dot products sum pairs in 16 bits); others keep "
+           "the plain form">,
     Option<"groupTiles", "group-tiles", "bool", "true",
            "Lower a weight-only product over 4 rows or more as tiles of "
            "unpacked groups multiplied on the CPU GEMM kernel, in "

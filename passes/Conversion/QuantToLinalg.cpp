@@ -348,7 +348,11 @@ Value dotGroupProduct(OpBuilder &b, Location loc, Value lhs, Value rhs,
 }
 
 struct MatMulIntegerLowering : GraphPattern<q::MatMulIntegerOp> {
-  using GraphPattern::GraphPattern;
+  MatMulIntegerLowering(const TypeConverter &converter, MLIRContext *ctx,
+                        int64_t dotLimit)
+      : GraphPattern(converter, ctx), dotLimit(dotLimit) {}
+  /// The largest weight code magnitude the target's dot products take.
+  int64_t dotLimit;
 
   /// uint8 activations times a constant int8 [K, N] weight without zero
   /// points (what dynamic quantization makes), as dot-product groups with
@@ -392,7 +396,10 @@ struct MatMulIntegerLowering : GraphPattern<q::MatMulIntegerOp> {
         !isUnsignedElement(op.getRhs()) && rhsType.getRank() == 2 &&
         op.getLhs().getType().getRank() >= 2 &&
         rhsType.getDimSize(0) % kDotGroup == 0 &&
-        matchPattern(adaptor.getRhs(), m_Constant(&weight))) {
+        matchPattern(adaptor.getRhs(), m_Constant(&weight)) &&
+        llvm::all_of(weight.getValues<int8_t>(), [&](int8_t code) {
+          return std::abs((int)code) <= dotLimit;
+        })) {
       rewriter.replaceOp(op, lowerDotGroups(op, adaptor, weight, rewriter));
       return success();
     }
@@ -1358,10 +1365,12 @@ struct Im2ColLowering : GraphPattern<q::Im2ColOp> {
 
 void mlir::ds::populateQuantToLinalgPatterns(TypeConverter &converter,
                                              RewritePatternSet &patterns,
-                                             bool groupTiles) {
+                                             bool groupTiles,
+                                             int64_t int8DotLimit) {
   patterns.add<QuantizeLowering, DequantizeLowering, DynamicQuantizeLowering,
-               MatMulIntegerLowering, Im2ColLowering>(converter,
-                                                      patterns.getContext());
+               Im2ColLowering>(converter, patterns.getContext());
+  patterns.add<MatMulIntegerLowering>(converter, patterns.getContext(),
+                                      int8DotLimit);
   patterns.add<WeightMatMulLowering, WeightMatMulIntegerLowering>(
       converter, patterns.getContext(), groupTiles);
 }

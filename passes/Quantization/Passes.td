@@ -55,6 +55,10 @@ def QuantizeWeightsPass : Pass<"ds-quantize", "func::FuncOp"> {
            "(float except the layers named in layer-bits)">,
     Option<"groupSize", "group-size", "int64_t", "128",
            "Weights per scale in int4/int2 (a multiple of 8)">,
+    Option<"int8WeightLimit", "int8-weight-limit", "int64_t", "127",
+           "The largest int8 weight code of an int8 product: 127, or 63 "
+           "for targets whose dot products sum pairs of products in 16 "
+           "bits (x86 without VNNI)">,
     ListOption<"excludeNodes", "exclude-nodes", "std::string",
                "Node names left in float">,
     ListOption<"excludeOps", "exclude-ops", "std::string",

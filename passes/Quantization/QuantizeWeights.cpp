@@ -505,7 +505,8 @@ struct QuantizeWeightsPass
     // Rows are [K, N] row-major, so the zero rows are zeros appended.
     values.resize(rowLength * n, 0.0f);
     ::ds::quant::Int8Columns columns =
-        ::ds::quant::quantizeInt8PerColumn(values, rowLength, n);
+        ::ds::quant::quantizeInt8PerColumn(values, rowLength, n,
+                                           int8WeightLimit);
     values.resize(k * n);
 
     Type f32 = b.getF32Type();

@@ -26,7 +26,8 @@ int64_t ds::quant::quantizeValue(float x, float scale, int64_t zeroPoint,
 }
 
 Int8Columns ds::quant::quantizeInt8PerColumn(llvm::ArrayRef<float> weight,
-                                             int64_t k, int64_t n) {
+                                             int64_t k, int64_t n,
+                                             int64_t limit) {
   Int8Columns out;
   out.codes.resize(k * n);
   out.scales.assign(n, 0.0f);
@@ -37,11 +38,11 @@ Int8Columns ds::quant::quantizeInt8PerColumn(llvm::ArrayRef<float> weight,
       out.scales[col] =
           std::fmax(out.scales[col], std::fabs(weight[row * n + col]));
   for (float &s : out.scales)
-    s /= 127.0f;
+    s /= (float)limit;
   for (int64_t row = 0; row < k; ++row)
     for (int64_t col = 0; col < n; ++col)
       out.codes[row * n + col] = (int8_t)quantizeValue(
-          weight[row * n + col], out.scales[col], 0, -127, 127);
+          weight[row * n + col], out.scales[col], 0, -limit, limit);
   return int8Columns(std::move(out.codes), std::move(out.scales), k, n);
 }
 

@@ -22,7 +22,9 @@ int64_t quantizeValue(float x, float scale, int64_t zeroPoint, int64_t lo,
                       int64_t hi);
 
 /// A [K, N] weight as int8, symmetric, one scale per column (output
-/// channel): scale = max|w| / 127 over the column, codes in [-127, 127].
+/// channel): scale = max|w| / limit over the column, codes in [-limit,
+/// limit] (127; 63 for dot products that sum pairs in 16 bits, x86's
+/// vpmaddubsw without VNNI, which 127 x 255 x 2 would overflow).
 struct Int8Columns {
   std::vector<int8_t> codes;       // [K, N]
   std::vector<float> scales;       // [N]
@@ -30,7 +32,7 @@ struct Int8Columns {
   int64_t zeroCodes = 0;           // weights that dequantize to exactly 0
 };
 Int8Columns quantizeInt8PerColumn(llvm::ArrayRef<float> weight, int64_t k,
-                                  int64_t n);
+                                  int64_t n, int64_t limit = 127);
 /// Codes a model already holds ([K, N]) with their column scales ([N]):
 /// the sums and zero count filled in.
 Int8Columns int8Columns(std::vector<int8_t> codes, std::vector<float> scales,

@@ -1,6 +1,7 @@
 // RUN: deepseek-opt %s -ds-vectorize-contractions="vnni=true" | FileCheck %s --check-prefix=VNNI
 // RUN: deepseek-opt %s -ds-vectorize-contractions | FileCheck %s --check-prefix=PLAIN
 // RUN: deepseek-opt %s -ds-vectorize-contractions="sdot=true mr=8 nr=8" | FileCheck %s --check-prefix=SDOT
+// RUN: deepseek-opt %s -ds-vectorize-contractions="pair-dots=avx2 mr=6 nr=16 wide-tiles=false" | FileCheck %s --check-prefix=AVX2
 
 // An int8 contraction in dot-product groups (the form dsq.matmul_integer
 // lowers to: uint8 [M, K/4, 4] times int8 [K/4, N, 4]): the k%4 loop stays
@@ -37,6 +38,17 @@
 // SDOT: %[[DOT:.*]] = llvm.call_intrinsic "llvm.aarch64.neon.sdot.v4i32.v16i8"(%{{.*}}, %[[BYTES]], %[[COL]])
 // SDOT: arith.subi %[[DOT]], %[[BIAS]] : vector<4xi32>
 // SDOT-NOT: arith.muli
+// On x86 CPUs lacking vnni, per row and 8 columns, vpmaddubsw of the row's codes
+// (broadcast) with the columns' (uint8 x int8 pairs summed to 16 bits),
+// then vpmaddwd with 1s (pairs of pairs to 32 bits), added to the
+// accumulator.
+// AVX2-LABEL: func @dots
+// AVX2-DAG: %[[ONES:.*]] = arith.constant dense<1> : vector<16xi16>
+// AVX2: scf.for {{.*}} -> (vector<6x16xi32>)
+// AVX2: %[[PAIRS:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"(%{{.*}}, %{{.*}}) : (vector<32xi8>, vector<32xi8>) -> vector<16xi16>
+// AVX2: %[[QUADS:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%[[PAIRS]], %[[ONES]]) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
+// AVX2: arith.addi %{{.*}}, %[[QUADS]] : vector<8xi32>
+// AVX2-NOT: arith.muli
 // PLAIN-LABEL: func @dots
 // PLAIN-NOT: llvm.call_intrinsic
 // PLAIN: arith.muli

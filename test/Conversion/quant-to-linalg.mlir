@@ -1,5 +1,6 @@
 // RUN: deepseek-opt %s -split-input-file -ds-convert-graph-to-linalg | FileCheck %s
 // RUN: deepseek-opt %s -split-input-file -ds-convert-graph-to-linalg=group-tiles=false | FileCheck %s --check-prefix=NOTILES
+// RUN: deepseek-opt %s -split-input-file -ds-convert-graph-to-linalg=int8-dot-limit=2 | FileCheck %s --check-prefix=LIMIT
 
 // Per-axis quantize: the scale and zero point are read along the axis;
 // round half to even, saturate in float, a zero scale or NaN gives the zero
@@ -115,6 +116,11 @@ func.func @weight_matmul(%x: tensor<2x100xf32>, %w: tensor<5x64xui8>, %s: tensor
 // weight is repacked at compile time as [K/4, N, 4] and the contraction runs
 // over (m, n, k/4, k%4), the form the backends turn into dot-product
 // instructions.
+// Weights over the target's dot-product limit (here 2) keep the plain
+// contraction.
+// LIMIT-LABEL: func @matmul_integer_dot_groups
+// LIMIT-NOT: tensor<2x5x4xi8>
+// LIMIT: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
 // CHECK-LABEL: func @matmul_integer_dot_groups
 // CHECK: arith.constant dense<3> : tensor<2x5x4xi8>
 // CHECK: tensor.expand_shape {{.*}} into tensor<3x2x4xi8>

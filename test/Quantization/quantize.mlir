@@ -1,4 +1,5 @@
 // RUN: deepseek-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ds-quantize{mode=int8}))' | FileCheck %s --check-prefix=INT8
+// RUN: deepseek-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ds-quantize{mode=int8 int8-weight-limit=63}))' | FileCheck %s --check-prefix=INT7
 // RUN: deepseek-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ds-quantize{mode=int4 group-size=8}))' | FileCheck %s --check-prefix=INT4
 // RUN: deepseek-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ds-quantize{mode=w4a8 group-size=64}))' | FileCheck %s --check-prefix=W4A8
 // RUN: deepseek-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(ds-quantize{mode=int8 exclude-nodes=keep}))' | FileCheck %s --check-prefix=EXCLUDE
@@ -20,6 +21,11 @@
 // INT8: %[[WS:.*]] = dsg.constant dense<0.00196850393> : tensor<4xf32>
 // INT8: %[[SCALE:.*]] = dsg.mul %[[S]], %[[WS]]
 // INT8: %[[Y:.*]] = dsq.dequantize %[[CENTERED]], %[[SCALE]] {axis = -1 : i64}
+// For dot products that sum pairs in 16 bits (x86 without VNNI), the codes
+// stay within 63: scale 0.25 / 63.
+// INT7-LABEL: func @matmul
+// INT7: dsg.constant dense<63> : tensor<16x4xi8>
+// INT7: dsg.constant dense<0.0039682542> : tensor<4xf32>
 // INT8: %[[B:.*]] = dsg.add %[[Y]], %{{.*}}
 // INT8: dsg.relu %[[B]]
 // Static int8: the calibrated range [-1, 3] gives the activation's scale

@@ -60,6 +60,11 @@ TEST_CASE("int8 columns: symmetric scales, sums, zero columns", "[quant]") {
   CHECK(q.columnSums[0] == 127 - 64 + 32);
   CHECK(q.columnSums[1] == 0);
   CHECK(q.columnSums[2] == 64 + 0 - 127);
+  // Within 63 (x86 dot products without VNNI sum pairs in 16 bits).
+  Int8Columns seven = quantizeInt8PerColumn(w, 3, 3, 63);
+  CHECK(seven.scales[0] == Approx(2.0f / 63));
+  CHECK(seven.codes[3] == 63);
+  CHECK(seven.codes[6] == 16); // 0.5 / (2/63) = 15.75
 }
 
 TEST_CASE("group-wise codes pack low bits first", "[quant]") {
