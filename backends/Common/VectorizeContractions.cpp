@@ -10,6 +10,7 @@
 #include "backends/Common/Passes.h"
 #include "backends/Common/TileAndPeel.h"
 
+#include "llvm/ADT/SetVector.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -40,6 +41,9 @@ struct GemmLoops {
   /// (k % 4, see dsq.matmul_integer's lowering): kept whole at every level,
   /// so that each register tile is one dot-product instruction deep.
   std::optional<unsigned> dotGroup;
+  /// The tap loops of a windowed contraction (see windowLoops): whole
+  /// at the cache level, by 1 inside each register tile, around the k loop.
+  SmallVector<unsigned> window;
 };
 
 /// Whether `op` reads 8-bit integers and its innermost reduction loop has
@@ -53,22 +57,107 @@ bool isDotGroupLoop(linalg::LinalgOp op, unsigned loop) {
          });
 }
 
-std::optional<GemmLoops> classify(linalg::LinalgOp op) {
-  if (!op.hasPureTensorSemantics() || !linalg::isaContractionOpInterface(op))
+/// `map` with the loops in `loops` replaced by 0 in its results that are
+/// not plain loop dims: a windowed operand's map read at the window's first
+/// tap.
+AffineMap atFirstTap(AffineMap map, ArrayRef<unsigned> loops) {
+  MLIRContext *ctx = map.getContext();
+  DenseMap<AffineExpr, AffineExpr> zeros;
+  for (unsigned loop : loops)
+    zeros[getAffineDimExpr(loop, ctx)] = getAffineConstantExpr(0, ctx);
+  SmallVector<AffineExpr> results;
+  for (AffineExpr e : map.getResults())
+    results.push_back(isa<AffineDimExpr>(e) ? e : e.replace(zeros));
+  return simplifyAffineMap(
+      AffineMap::get(map.getNumDims(), map.getNumSymbols(), results, ctx));
+}
+
+/// Whether `body` is acc + a * b over its arguments (a, b, acc), floats.
+/// (linalg::detail::isContractionBody assumes a body it can walk: it
+/// crashes on a pooling window's max.)
+bool isMulAddBody(Block &body) {
+  if (body.getNumArguments() != 3 || body.getOperations().size() != 3)
+    return false;
+  auto add = body.getTerminator()->getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return false;
+  Value acc = body.getArgument(2);
+  Value product = add.getLhs() == acc ? add.getRhs() : add.getLhs();
+  auto mul = product.getDefiningOp<arith::MulFOp>();
+  if (!mul || (add.getLhs() != acc && add.getRhs() != acc))
+    return false;
+  Value a = body.getArgument(0), b = body.getArgument(1);
+  return (mul.getLhs() == a && mul.getRhs() == b) ||
+         (mul.getLhs() == b && mul.getRhs() == a);
+}
+
+/// A windowed contraction: a float multiply-add of two operands, one of
+/// which reads some result as n + sum_t c_t * w_t, with n a parallel loop
+/// of the output and the w_t reduction loops (a stride-1 convolution over
+/// flattened rows, see the Conv lowering). At each tap it is a plain
+/// contraction; returns the tap loops, in loop order, or nothing.
+std::optional<SmallVector<unsigned>> windowLoops(linalg::LinalgOp op) {
+  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (!generic || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      !isMulAddBody(*op.getBlock()))
     return std::nullopt;
-  FailureOr<linalg::ContractionDimensions> dims =
-      linalg::inferContractionDims(op);
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  AffineMap outMap = op.getIndexingMapMatchingResult(op->getResult(0));
+  if (!outMap.isProjectedPermutation())
+    return std::nullopt;
+  llvm::SmallSetVector<unsigned, 4> taps;
+  for (AffineMap map : op.getIndexingMapsArray())
+    for (AffineExpr e : map.getResults()) {
+      if (isa<AffineDimExpr>(e))
+        continue;
+      SmallVector<unsigned> reductions;
+      for (unsigned loop = 0; loop < map.getNumDims(); ++loop)
+        if (e.isFunctionOfDim(loop) &&
+            iterators[loop] == utils::IteratorType::reduction)
+          reductions.push_back(loop);
+      auto rest = dyn_cast<AffineDimExpr>(
+          atFirstTap(AffineMap::get(map.getNumDims(), 0, e), reductions)
+              .getResult(0));
+      if (!rest || reductions.empty() ||
+          iterators[rest.getPosition()] != utils::IteratorType::parallel ||
+          !e.isPureAffine())
+        return std::nullopt;
+      taps.insert(reductions.begin(), reductions.end());
+    }
+  if (taps.empty())
+    return std::nullopt;
+  SmallVector<unsigned> sorted(taps.begin(), taps.end());
+  llvm::sort(sorted);
+  return sorted;
+}
+
+std::optional<GemmLoops> classify(linalg::LinalgOp op) {
+  if (!op.hasPureTensorSemantics())
+    return std::nullopt;
+  SmallVector<unsigned> window;
+  FailureOr<linalg::ContractionDimensions> dims = failure();
+  if (linalg::isaContractionOpInterface(op)) {
+    dims = linalg::inferContractionDims(op);
+  } else if (std::optional<SmallVector<unsigned>> taps = windowLoops(op)) {
+    window = *taps;
+    SmallVector<AffineMap> maps;
+    for (AffineMap map : op.getIndexingMapsArray())
+      maps.push_back(atFirstTap(map, window));
+    dims = linalg::inferContractionDims(maps);
+  }
   if (failed(dims) || dims->m.empty() || dims->n.empty() || dims->k.empty())
     return std::nullopt;
   // The innermost of each role is the one that is contiguous in memory for
   // row-major operands.
-  GemmLoops loops{dims->m.back(), dims->n.back(), dims->k.back(), {}, {}};
+  GemmLoops loops{dims->m.back(), dims->n.back(), dims->k.back(), {}, {},
+                  window};
   if (dims->k.size() >= 2 && isDotGroupLoop(op, dims->k.back())) {
     loops.dotGroup = dims->k.back();
     loops.k = dims->k[dims->k.size() - 2];
   }
   for (unsigned i = 0, e = op.getNumLoops(); i < e; ++i)
-    if (i != loops.m && i != loops.n && i != loops.k && i != loops.dotGroup)
+    if (i != loops.m && i != loops.n && i != loops.k && i != loops.dotGroup &&
+        !llvm::is_contained(window, i))
       loops.unit.push_back(i);
   return loops;
 }
@@ -517,10 +606,13 @@ struct VectorizeContractionsPass
         cacheSizes[u] = 0;
     if (roles.dotGroup)
       cacheSizes[*roles.dotGroup] = 0;
+    for (unsigned tap : roles.window)
+      cacheSizes[tap] = 0;
     SmallVector<int64_t> order(roles.unit.begin(), roles.unit.end());
     order.append({roles.n, roles.k, roles.m});
     if (roles.dotGroup)
       order.push_back(*roles.dotGroup);
+    order.append(roles.window.begin(), roles.window.end());
     FailureOr<scf::SCFTilingResult> block = tileOp(
         rewriter, cast<TilingInterface>(op.getOperation()), cacheSizes, order);
     if (failed(block))
@@ -579,8 +671,12 @@ struct VectorizeContractionsPass
         sizes[dim] = 0;
     if (roles.dotGroup)
       sizes[*roles.dotGroup] = 0;
+    // The taps go between the tile and the k loop: the accumulators stay
+    // in registers across all of them.
     SmallVector<int64_t> order(roles.unit.begin(), roles.unit.end());
-    order.append({roles.n, roles.m, roles.k});
+    order.append({roles.n, roles.m});
+    order.append(roles.window.begin(), roles.window.end());
+    order.push_back(roles.k);
     if (roles.dotGroup)
       order.push_back(*roles.dotGroup);
     Operation *registerTile = op;
@@ -590,6 +686,15 @@ struct VectorizeContractionsPass
       if (failed(tiled))
         return failure();
       registerTile = tiled->tiledOps.back();
+    }
+    // One tap of a window: its maps read as plain projected permutations,
+    // which the linalg vectorizer takes.
+    if (!roles.window.empty()) {
+      auto tile = cast<linalg::GenericOp>(registerTile);
+      SmallVector<AffineMap> maps;
+      for (AffineMap map : tile.getIndexingMapsArray())
+        maps.push_back(atFirstTap(map, roles.window));
+      tile.setIndexingMapsAttr(rewriter.getAffineMapArrayAttr(maps));
     }
     registerTile->setAttr(kRegisterTileAttr, rewriter.getUnitAttr());
     return success();

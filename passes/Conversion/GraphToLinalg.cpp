@@ -1357,6 +1357,122 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
                 : activated;
   }
 
+  /// A stride-1 2-D convolution as a contraction that reads its input
+  /// through the window itself, with no im2col copy (9x the input for a
+  /// 3x3 kernel, written and read back at every run). With the padded
+  /// input's rows laid end to end (width Wp, as in flatWindowTaps), output
+  /// q = h * Wp + w of tap (i, j) reads flat element q + i dh Wp + j dw:
+  ///   out[n, g, f, q] +=
+  ///       weight[g, f, i, j, c] * rows[n, g, c, q + i dh Wp + j dw]
+  /// is, per tap, a GEMM over (f, q | c) whose right-hand rows are
+  /// contiguous slices of the input. The backend blocks it like any other
+  /// contraction, the taps being reduction loops inside each register tile
+  /// (see VectorizeContractions). The columns w >= Wo of each row, and
+  /// those up to a whole number of register tiles, are computed from
+  /// padding and dropped. Null when the convolution is not a static,
+  /// stride-1 2-D one.
+  Value lowerWindowed(g::ConvOp op, OpAdaptor adaptor,
+                      ConversionPatternRewriter &rewriter) const {
+    constexpr int64_t kColumnGranule = 64;
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto resultType = convertedType(op.getType());
+    auto inType = tensorType(adaptor.getInput());
+    Value weight = adaptor.getWeight();
+    auto wType = tensorType(weight);
+    if (inType.getRank() != 4 || !inType.hasStaticShape() ||
+        !resultType.hasStaticShape() || !wType.hasStaticShape() ||
+        !llvm::all_of(op.getStrides(), [](int64_t s) { return s == 1; }))
+      return nullptr;
+    Type elt = resultType.getElementType();
+    ArrayRef<int64_t> in = inType.getShape(), out = resultType.getShape(),
+                      w = wType.getShape();
+    ArrayRef<int64_t> pads = op.getPads(), dilations = op.getDilations();
+    int64_t batch = in[0], group = op.getGroup();
+    int64_t perGroupIn = w[1], perGroupOut = w[0] / group;
+    int64_t kh = w[2], kw = w[3];
+    int64_t rowWidth = in[3] + pads[1] + pads[3];
+    int64_t columns = llvm::alignTo(out[2] * rowWidth, kColumnGranule);
+    int64_t needed = columns + (kh - 1) * dilations[0] * rowWidth +
+                     (kw - 1) * dilations[1];
+    int64_t paddedHeight = std::max<int64_t>(
+        in[2] + pads[0] + pads[2], llvm::divideCeil(needed, rowWidth));
+    Value padded = padSpatial(
+        rewriter, loc, adaptor.getInput(),
+        {pads[0], pads[1], paddedHeight - in[2] - pads[0], pads[3]},
+        scalarConst(rewriter, loc, elt, 0));
+    // [N, C, Hp, Wp] -> [N, G, C/G, Hp * Wp]
+    int64_t length = paddedHeight * rowWidth;
+    Value flat = rewriter.create<tensor::CollapseShapeOp>(
+        loc, padded, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+    Value rows = rewriter.create<tensor::ExpandShapeOp>(
+        loc, RankedTensorType::get({batch, group, perGroupIn, length}, elt),
+        flat, ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}});
+
+    // Loops n, g, f, q | i, j, c. A constant weight is transposed at
+    // compile time to [G, F/G, kh, kw, C/G], so that a register tile's
+    // rows step through contiguous channels.
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    auto map = [&](ArrayRef<AffineExpr> exprs) {
+      return AffineMap::get(7, 0, exprs, ctx);
+    };
+    auto grouped = RankedTensorType::get(
+        {group, perGroupOut, perGroupIn, kh, kw}, elt);
+    Value weightOperand;
+    AffineMap weightMap;
+    DenseElementsAttr dense;
+    if (matchPattern(weight, m_Constant(&dense))) {
+      weightOperand = rewriter.create<arith::ConstantOp>(
+          loc, g::transposeConstant(
+                   dense.reshape(grouped), {0, 1, 3, 4, 2},
+                   RankedTensorType::get({group, perGroupOut, kh, kw,
+                                          perGroupIn},
+                                         elt)));
+      weightMap = map({d(1), d(2), d(4), d(5), d(6)});
+    } else {
+      weightOperand = rewriter.create<tensor::ExpandShapeOp>(
+          loc, grouped, weight,
+          ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}, {4}});
+      weightMap = map({d(1), d(2), d(6), d(4), d(5)});
+    }
+    SmallVector<AffineMap> maps = {
+        weightMap,
+        map({d(0), d(1), d(6),
+             d(3) + d(4) * (dilations[0] * rowWidth) + d(5) * dilations[1]}),
+        map({d(0), d(1), d(2), d(3)})};
+    SmallVector<utils::IteratorType> iterators(4,
+                                               utils::IteratorType::parallel);
+    iterators.append(3, utils::IteratorType::reduction);
+
+    auto accType =
+        RankedTensorType::get({batch, group, perGroupOut, columns}, elt);
+    Value bias;
+    if (adaptor.getBias())
+      bias = rewriter.create<tensor::ExpandShapeOp>(
+          loc, RankedTensorType::get({group, perGroupOut}, elt),
+          adaptor.getBias(), ArrayRef<ReassociationIndices>{{0, 1}});
+    Value init = accumulatorInit(rewriter, loc, accType, {}, bias,
+                                 AffineMap::get(4, 0, {d(1), d(2)}, ctx));
+    Value conv = mulAddContraction(rewriter, loc, weightOperand, rows, init,
+                                   maps, iterators);
+    Value activated = applyEpilogue(rewriter, loc, op, conv);
+    // [N, G, F/G, columns] -> [N, F, Ho * Wp] -> [N, F, Ho, Wo]
+    auto index = [&](int64_t v) -> OpFoldResult {
+      return rewriter.getIndexAttr(v);
+    };
+    int64_t used = out[2] * rowWidth;
+    Value rowsOut = rewriter.create<tensor::ExtractSliceOp>(
+        loc, RankedTensorType::get({batch, group, perGroupOut, used}, elt),
+        activated,
+        ArrayRef<OpFoldResult>{index(0), index(0), index(0), index(0)},
+        ArrayRef<OpFoldResult>{index(batch), index(group), index(perGroupOut),
+                               index(used)},
+        ArrayRef<OpFoldResult>{index(1), index(1), index(1), index(1)});
+    Value channels = rewriter.create<tensor::CollapseShapeOp>(
+        loc, rowsOut, ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}});
+    return unflattenWindows(rewriter, loc, channels, resultType, rowWidth);
+  }
+
   LogicalResult
   matchAndRewrite(g::ConvOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -1373,6 +1489,23 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
       rewriter.replaceOp(op, lowerDepthwise(op, adaptor, rewriter));
       return success();
     }
+    // Windowed, unless im2col copies nothing (an unpadded 1x1 kernel) or
+    // the pixels are too few for a register tile (they go as rows below).
+    constexpr int64_t kRegisterTileWidth = 64;
+    int64_t perGroupOut = outChannels / group;
+    int64_t pixels =
+        ShapedType::getNumElements(resultType.getShape().drop_front(2));
+    bool unitKernel =
+        llvm::all_of(wShape.drop_front(2), [](int64_t k) { return k == 1; }) &&
+        llvm::all_of(op.getPads(), [](int64_t p) { return p == 0; });
+    bool fewPixels = pixels < kRegisterTileWidth &&
+                     perGroupOut % kRegisterTileWidth == 0 &&
+                     matchPattern(weight, m_Constant());
+    if (!unitKernel && !fewPixels)
+      if (Value windowed = lowerWindowed(op, adaptor, rewriter)) {
+        rewriter.replaceOp(op, windowed);
+        return success();
+      }
     Value input = padSpatial(rewriter, loc, adaptor.getInput(), op.getPads(),
                              scalarConst(rewriter, loc, elt, 0));
     auto inShape = tensorType(input).getShape();
@@ -1408,8 +1541,6 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
     auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
     ArrayRef<int64_t> outSpatial = resultType.getShape().drop_front(2);
     int64_t batch = resultType.getShape()[0];
-    // Static: the importer fixes every dim of a convolution but the batch.
-    int64_t pixels = ShapedType::getNumElements(outSpatial);
     bool pointwise =
         llvm::all_of(wShape.drop_front(2), [](int64_t k) { return k == 1; }) &&
         llvm::all_of(op.getStrides(), [](int64_t v) { return v == 1; }) &&
@@ -1424,8 +1555,6 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
     // transposed back. (With more pixels the gather into colT, whose rows
     // are then only kw long, costs more than the edge tiles save: measured
     // slower on 14x14 and 28x28.)
-    constexpr int64_t kRegisterTileWidth = 64;
-    int64_t perGroupOut = outChannels / group;
     DenseElementsAttr denseWeight;
     bool pixelsAsRows = pixels < kRegisterTileWidth &&
                         perGroupOut % kRegisterTileWidth == 0 &&

@@ -281,3 +281,33 @@ func.func @gemm_panels(%x: tensor<4x3xf32>, %c: tensor<128xf32>) -> tensor<4x128
   %0 = dsg.gemm %x, %w, %c {alpha = 1.0 : f32, beta = 1.0 : f32, trans_a = false, trans_b = false} : (tensor<4x3xf32>, tensor<3x128xf32>, tensor<128xf32>) -> tensor<4x128xf32>
   return %0 : tensor<4x128xf32>
 }
+
+// -----
+
+// A stride-1 convolution reads its input through the window, with no
+// im2col copy: the input padded (here 7 rows by 5, and 6 more rows below
+// so that the last computed column's taps stay in bounds) and its rows laid
+// end to end, out[n, g, f, q] += w[g, f, i, j, c] * x[n, g, c, q + 5 i + j]
+// over 64 columns (7 x 5 = 35, rounded up to a register tile), the weights
+// transposed at compile time to [G, F, kh, kw, C] ([[1, 2]], [[3, 4]] ->
+// [[1, 3], [2, 4]]), the bias in the initial value, the activation on the
+// result, then the padding columns dropped.
+// CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d2, d4, d5, d6)>
+// CHECK-DAG: #[[X:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d6, d3 + d4 * 5 + d5)>
+// CHECK-DAG: #[[O:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
+// CHECK-LABEL: func @conv_windowed
+// CHECK: tensor.pad %{{.*}} low[0, 0, 1, 0] high[0, 0, 7, 0]
+// CHECK: tensor.collapse_shape {{.*}} into tensor<1x2x65xf32>
+// CHECK: %[[ROWS:.*]] = tensor.expand_shape {{.*}} into tensor<1x1x2x65xf32>
+// CHECK: %[[WT:.*]] = arith.constant dense<{{\[\[\[\[\[}}1.000000e+00, 3.000000e+00], [2.000000e+00, 4.000000e+00]]]]]> : tensor<1x1x1x2x2xf32>
+// CHECK: %[[CONV:.*]] = linalg.generic {indexing_maps = [#[[W]], #[[X]], #[[O]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%[[WT]], %[[ROWS]] : {{.*}}) outs(%{{.*}} : tensor<1x1x1x64xf32>)
+// CHECK: %[[ACT:.*]] = linalg.generic {{.*}} ins(%[[CONV]] : tensor<1x1x1x64xf32>)
+// CHECK: arith.maximumf
+// CHECK: tensor.extract_slice %[[ACT]][0, 0, 0, 0] [1, 1, 1, 35]
+// CHECK: tensor.expand_shape {{.*}} into tensor<1x1x7x5xf32>
+// CHECK: tensor.extract_slice {{.*}}[0, 0, 0, 0] [1, 1, 7, 4] [1, 1, 1, 1] : tensor<1x1x7x5xf32> to tensor<1x1x7x4xf32>
+func.func @conv_windowed(%x: tensor<1x2x5x5xf32>, %b: tensor<1xf32>) -> tensor<1x1x7x4xf32> {
+  %w = dsg.constant dense<[[[[1.0, 2.0]], [[3.0, 4.0]]]]> : tensor<1x2x1x2xf32>
+  %0 = dsg.conv %x, %w, %b {strides = array<i64: 1, 1>, pads = array<i64: 1, 0, 1, 0>, dilations = array<i64: 1, 1>, group = 1 : i64, activation = "relu"} : (tensor<1x2x5x5xf32>, tensor<1x2x1x2xf32>, tensor<1xf32>) -> tensor<1x1x7x4xf32>
+  return %0 : tensor<1x1x7x4xf32>
+}
