@@ -97,8 +97,8 @@ bool isMulAddBody(Block &body) {
 /// flattened rows, see the Conv lowering). At each tap it is a plain
 /// contraction; returns the tap loops, in loop order, or nothing.
 std::optional<SmallVector<unsigned>> windowLoops(linalg::LinalgOp op) {
-  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
-  if (!generic || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+  if (!isa<linalg::GenericOp>(op.getOperation()) ||
+      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
       !isMulAddBody(*op.getBlock()))
     return std::nullopt;
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
@@ -110,6 +110,8 @@ std::optional<SmallVector<unsigned>> windowLoops(linalg::LinalgOp op) {
     for (AffineExpr e : map.getResults()) {
       if (isa<AffineDimExpr>(e))
         continue;
+      if (!e.isPureAffine())
+        return std::nullopt;
       SmallVector<unsigned> reductions;
       for (unsigned loop = 0; loop < map.getNumDims(); ++loop)
         if (e.isFunctionOfDim(loop) &&
@@ -119,8 +121,7 @@ std::optional<SmallVector<unsigned>> windowLoops(linalg::LinalgOp op) {
           atFirstTap(AffineMap::get(map.getNumDims(), 0, e), reductions)
               .getResult(0));
       if (!rest || reductions.empty() ||
-          iterators[rest.getPosition()] != utils::IteratorType::parallel ||
-          !e.isPureAffine())
+          iterators[rest.getPosition()] != utils::IteratorType::parallel)
         return std::nullopt;
       taps.insert(reductions.begin(), reductions.end());
     }

@@ -452,6 +452,12 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
     return std::string(p);
   };
 
+  TargetOptions targetOptions{options.cpu, options.features, options.gpu,
+                              options.instrumentLayers};
+  // What the target's int8 dot products take; ds-quantize quantizes
+  // weights to it, and the lowering gives dot-product groups only to
+  // products whose weights keep within it.
+  int64_t int8WeightLimit = backend->int8WeightLimit(targetOptions);
   PassManager graphPM(&context);
   GraphPipelineOptions graphOptions;
   graphOptions.fusion = options.fusion;
@@ -463,8 +469,7 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
     graphOptions.quantize.mode =
         options.quantize == "adaptive" ? "none" : options.quantize;
     graphOptions.quantize.groupSize = options.groupSize;
-    graphOptions.quantize.int8WeightLimit = backend->int8WeightLimit(
-        {options.cpu, options.features, options.gpu});
+    graphOptions.quantize.int8WeightLimit = int8WeightLimit;
     graphOptions.quantize.excludeNodes = options.quantizeExcludeNodes;
     graphOptions.quantize.excludeOps = options.quantizeExcludeOps;
     for (auto &[node, bits] : layerBits)
@@ -489,12 +494,10 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
   std::string computeType = options.precision == "fp16"   ? "f16"
                             : options.precision == "bf16" ? "bf16"
                                                           : "";
-  TargetOptions targetOptions{options.cpu, options.features, options.gpu,
-                              options.instrumentLayers};
   auto buildLowering = [&](PassManager &pm) {
     buildGraphToLinalgPipeline(pm, computeType,
                                backend->resolveGPU(targetOptions).empty(),
-                               backend->int8WeightLimit(targetOptions));
+                               int8WeightLimit);
     backend->buildCodegenPipeline(pm, targetOptions);
   };
   if (!options.dumpIRAfter.empty()) {

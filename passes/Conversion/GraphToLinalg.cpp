@@ -954,9 +954,11 @@ Value mulAddContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
       .getResult(0);
 }
 
-/// Columns per panel of a packed constant right-hand side: one register
-/// tile's width.
-constexpr int64_t kPanelColumns = 64;
+/// The columns of the CPU backend's widest register tile (64 floats: two
+/// AVX-512 `nr` of ds-vectorize-contractions). Packed weight panels,
+/// windowed convolutions' computed columns and the choice of pixels as rows
+/// all size to it, so that register tiles come out whole.
+constexpr int64_t kRegisterTileColumns = 64;
 
 /// x [..., M, K] times a constant [K, N] weight (N a multiple of 64), plus
 /// `bias` [N] if given, then `op`'s activation: the weight packed at compile
@@ -975,12 +977,12 @@ Value lowerPanelProduct(OpBuilder &b, Location loc, Operation *op, Value lhs,
   auto lhsType = tensorType(lhs);
   int64_t k = weight.getType().getDimSize(0);
   int64_t n = weight.getType().getDimSize(1);
-  int64_t panels = n / kPanelColumns, rank = resultType.getRank();
+  int64_t panels = n / kRegisterTileColumns, rank = resultType.getRank();
   DenseElementsAttr packed = g::transposeConstant(
-      weight.reshape(RankedTensorType::get({k, panels, kPanelColumns},
-                                           weight.getElementType())),
+      weight.reshape(RankedTensorType::get(
+          {k, panels, kRegisterTileColumns}, weight.getElementType())),
       {1, 0, 2},
-      RankedTensorType::get({panels, k, kPanelColumns},
+      RankedTensorType::get({panels, k, kRegisterTileColumns},
                             weight.getElementType()));
   Value rhs = b.create<arith::ConstantOp>(loc, packed);
   // Loops: the result's dims but n, then nb, ni, k.
@@ -997,7 +999,7 @@ Value lowerPanelProduct(OpBuilder &b, Location loc, Operation *op, Value lhs,
       AffineMap::get(loops, 0, {d(rank - 1), d(rank + 1), d(rank)}, ctx),
       AffineMap::get(loops, 0, outExprs, ctx)};
   SmallVector<int64_t> packedShape(resultType.getShape().drop_back());
-  packedShape.append({panels, kPanelColumns});
+  packedShape.append({panels, kRegisterTileColumns});
   auto packedType = RankedTensorType::get(packedShape, elt);
   SmallVector<utils::IteratorType> iterators(rank + 1,
                                              utils::IteratorType::parallel);
@@ -1007,8 +1009,8 @@ Value lowerPanelProduct(OpBuilder &b, Location loc, Operation *op, Value lhs,
   AffineMap biasMap;
   if (bias) {
     bias = b.create<tensor::ExpandShapeOp>(
-        loc, RankedTensorType::get({panels, kPanelColumns}, elt), bias,
-        ArrayRef<ReassociationIndices>{{0, 1}});
+        loc, RankedTensorType::get({panels, kRegisterTileColumns}, elt),
+        bias, ArrayRef<ReassociationIndices>{{0, 1}});
     biasMap = AffineMap::get(rank + 1, 0, {d(rank - 1), d(rank)}, ctx);
   }
   Value init = accumulatorInit(b, loc, packedType, sizes, bias, biasMap);
@@ -1028,7 +1030,7 @@ Value lowerPanelProduct(OpBuilder &b, Location loc, Operation *op, Value lhs,
 bool takesPanels(Value weight, Value bias, DenseElementsAttr &dense) {
   if (!matchPattern(weight, m_Constant(&dense)) ||
       !dense.getElementType().isF32() || dense.getType().getRank() != 2 ||
-      dense.getType().getDimSize(1) % kPanelColumns != 0)
+      dense.getType().getDimSize(1) % kRegisterTileColumns != 0)
     return false;
   if (!bias)
     return true;
@@ -1373,7 +1375,6 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
   /// stride-1 2-D one.
   Value lowerWindowed(g::ConvOp op, OpAdaptor adaptor,
                       ConversionPatternRewriter &rewriter) const {
-    constexpr int64_t kColumnGranule = 64;
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     auto resultType = convertedType(op.getType());
@@ -1392,7 +1393,8 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
     int64_t perGroupIn = w[1], perGroupOut = w[0] / group;
     int64_t kh = w[2], kw = w[3];
     int64_t rowWidth = in[3] + pads[1] + pads[3];
-    int64_t columns = llvm::alignTo(out[2] * rowWidth, kColumnGranule);
+    int64_t columns =
+        llvm::alignTo(out[2] * rowWidth, kRegisterTileColumns);
     int64_t needed = columns + (kh - 1) * dilations[0] * rowWidth +
                      (kw - 1) * dilations[1];
     int64_t paddedHeight = std::max<int64_t>(
@@ -1489,19 +1491,28 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
       rewriter.replaceOp(op, lowerDepthwise(op, adaptor, rewriter));
       return success();
     }
-    // Windowed, unless im2col copies nothing (an unpadded 1x1 kernel) or
-    // the pixels are too few for a register tile (they go as rows below).
-    constexpr int64_t kRegisterTileWidth = 64;
+    // The kernel vectorizes the output's innermost dim in register tiles
+    // of kRegisterTileColumns. That is normally the pixels; when there are
+    // fewer of them than one tile is wide but the channels divide into
+    // such tiles (7x7 = 49 pixels, 512 channels), the product is computed
+    // transposed, pixels as rows:
+    //   outT[n, g, p, f] += colT[n, g, p, q] * weightT[g, q, f],
+    // with the weights transposed at compile time and the (small) result
+    // transposed back. (With more pixels the gather into colT, whose rows
+    // are then only kw long, costs more than the edge tiles save: measured
+    // slower on 14x14 and 28x28.)
     int64_t perGroupOut = outChannels / group;
     int64_t pixels =
         ShapedType::getNumElements(resultType.getShape().drop_front(2));
+    DenseElementsAttr denseWeight;
+    bool pixelsAsRows = pixels < kRegisterTileColumns &&
+                        perGroupOut % kRegisterTileColumns == 0 &&
+                        matchPattern(weight, m_Constant(&denseWeight));
     bool unitKernel =
-        llvm::all_of(wShape.drop_front(2), [](int64_t k) { return k == 1; }) &&
-        llvm::all_of(op.getPads(), [](int64_t p) { return p == 0; });
-    bool fewPixels = pixels < kRegisterTileWidth &&
-                     perGroupOut % kRegisterTileWidth == 0 &&
-                     matchPattern(weight, m_Constant());
-    if (!unitKernel && !fewPixels)
+        llvm::all_of(wShape.drop_front(2), [](int64_t k) { return k == 1; });
+    // Windowed, unless there is no window (a 1x1 kernel reads its input as
+    // it is) or the pixels go as rows.
+    if (!unitKernel && !pixelsAsRows)
       if (Value windowed = lowerWindowed(op, adaptor, rewriter)) {
         rewriter.replaceOp(op, windowed);
         return success();
@@ -1542,23 +1553,9 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
     ArrayRef<int64_t> outSpatial = resultType.getShape().drop_front(2);
     int64_t batch = resultType.getShape()[0];
     bool pointwise =
-        llvm::all_of(wShape.drop_front(2), [](int64_t k) { return k == 1; }) &&
+        unitKernel &&
         llvm::all_of(op.getStrides(), [](int64_t v) { return v == 1; }) &&
         llvm::equal(inShape.drop_front(2), outSpatial);
-    // The kernel vectorizes the output's innermost dim in 64-wide register
-    // tiles. That is normally the pixels; when there are fewer of them than
-    // one tile is wide but the channels divide into such tiles (7x7 = 49
-    // pixels, 512 channels), the product is computed transposed, pixels as
-    // rows:
-    //   outT[n, g, p, f] += colT[n, g, p, q] * weightT[g, q, f],
-    // with the weights transposed at compile time and the (small) result
-    // transposed back. (With more pixels the gather into colT, whose rows
-    // are then only kw long, costs more than the edge tiles save: measured
-    // slower on 14x14 and 28x28.)
-    DenseElementsAttr denseWeight;
-    bool pixelsAsRows = pixels < kRegisterTileWidth &&
-                        perGroupOut % kRegisterTileWidth == 0 &&
-                        matchPattern(weight, m_Constant(&denseWeight));
     int64_t taps = inPerGroup;
     for (int64_t k : wShape.drop_front(2))
       taps *= k;
@@ -1568,14 +1565,14 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
     // instead of 64 floats from every 2 KB row of [Q, F]: the deepest
     // layers' weights come from memory at every run (ResNet-18 shape, one
     // thread: 41.2 against 43.2 ms).
-    int64_t panels = perGroupOut / kRegisterTileWidth;
+    int64_t panels = perGroupOut / kRegisterTileColumns;
     DenseElementsAttr weightPanels;
     if (pixelsAsRows)
       weightPanels = g::transposeConstant(
           denseWeight.reshape(RankedTensorType::get(
-              {group, panels, kRegisterTileWidth, taps}, elt)),
+              {group, panels, kRegisterTileColumns, taps}, elt)),
           {0, 1, 3, 2},
-          RankedTensorType::get({group, panels, taps, kRegisterTileWidth},
+          RankedTensorType::get({group, panels, taps, kRegisterTileColumns},
                                 elt));
     pixelsAsRows = pixelsAsRows && weightPanels;
 
@@ -1656,7 +1653,7 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
               map({d(0), d(1), d(2), d(3), d(4)})};
       operands = {col, weightMatrix};
       matrixOutType = RankedTensorType::get(
-          {batch, group, pixels, panels, kRegisterTileWidth}, elt);
+          {batch, group, pixels, panels, kRegisterTileColumns}, elt);
       biasMap = map({d(1), d(3), d(4)});
     } else {
       colMap = map({d(0), d(1), q, d(3)});
@@ -1678,7 +1675,7 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
       SmallVector<int64_t> biasShape = {group, perGroupOut};
       SmallVector<ReassociationIndices> biasGroups = {{0, 1}};
       if (pixelsAsRows) {
-        biasShape = {group, panels, kRegisterTileWidth};
+        biasShape = {group, panels, kRegisterTileColumns};
         biasGroups = {{0, 1, 2}};
       }
       bias = rewriter.create<tensor::ExpandShapeOp>(
