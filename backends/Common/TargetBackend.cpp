@@ -98,3 +98,20 @@ bool TargetBackend::hasFeatures(const TargetOptions &options,
       triple(), resolveCPU(options), resolveFeatures(options), error);
   return tm && tm->getMCSubtargetInfo()->checkFeatures(features);
 }
+
+bool TargetBackend::runsOnHost(const TargetOptions &options) const {
+  if (llvm::Triple(triple()).getArch() !=
+      llvm::Triple(llvm::sys::getProcessTriple()).getArch())
+    return false;
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(
+      triple(), resolveCPU(options), resolveFeatures(options), error);
+  if (!tm)
+    return false;
+  const llvm::MCSubtargetInfo *target = tm->getMCSubtargetInfo();
+  for (const auto &feature : llvm::sys::getHostCPUFeatures())
+    if (!feature.getValue() &&
+        target->checkFeatures(("+" + feature.getKey()).str()))
+      return false;
+  return true;
+}

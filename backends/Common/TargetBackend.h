@@ -70,6 +70,19 @@ public:
     return 127;
   }
 
+  /// Whether an artifact for `options` runs on this machine: the host's
+  /// architecture, and every instruction set extension the target CPU has
+  /// is the host's too (a znver4 build of int8 products on a Zen 3 host
+  /// would stop on its first vpdpbusd).
+  bool runsOnHost(const TargetOptions &options) const;
+
+  /// The column width of the panels constant float weights are packed in
+  /// (ds-convert-graph-to-linalg weight-panel-columns): one register tile
+  /// of the target's GEMM kernel.
+  virtual int64_t weightPanelColumns(const TargetOptions &options) const {
+    return 64;
+  }
+
 protected:
   /// The host's drivers when the host is `arch`, else the GNU cross
   /// compiler for it (Debian's gcc-<arch>-linux-gnu).

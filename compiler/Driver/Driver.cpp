@@ -497,7 +497,8 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
   auto buildLowering = [&](PassManager &pm) {
     buildGraphToLinalgPipeline(pm, computeType,
                                backend->resolveGPU(targetOptions).empty(),
-                               int8WeightLimit);
+                               int8WeightLimit,
+                               backend->weightPanelColumns(targetOptions));
     backend->buildCodegenPipeline(pm, targetOptions);
   };
   if (!options.dumpIRAfter.empty()) {
@@ -658,8 +659,14 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
       timer.start("similarity");
     measuring = true;
     std::optional<double> cosine;
-    if (!ours && why.empty())
-      ours = runOnInputs(stagedPath(artifact), evaluation, why);
+    if (!ours && why.empty()) {
+      // An x86-64 artifact for another CPU loads here but could stop on an
+      // instruction this one lacks; others fail to load, with a reason.
+      if (options.target == "x86_64" && !backend->runsOnHost(targetOptions))
+        why = "the target CPU has instructions this machine lacks";
+      else
+        ours = runOnInputs(stagedPath(artifact), evaluation, why);
+    }
     if (ours) {
       CompileOptions reference = options;
       if (recordValue == &pruning) {

@@ -1,5 +1,6 @@
 //===- ModelEvaluation.cpp - run artifacts to measure lossy passes --------===//
 #include "compiler/Driver/ModelEvaluation.h"
+#include "backends/Common/TargetBackend.h"
 
 #include "runtime-stub/include/ds_runtime.h"
 
@@ -231,10 +232,16 @@ CompileStatus ScratchBuilds::build(CompileOptions variant, bool run,
     }
     scratch = std::string(dir);
   }
+  // A build that is run is run here: for this machine's CPU where the
+  // target's would not run on it.
+  const TargetBackend *backend = lookupTargetBackend(variant.target);
   if (variant.target != "x86_64") {
     variant.target = "x86_64";
     variant.cpu = variant.features = variant.gpu = "";
     variant.precision = "fp32";
+  } else if (run && backend &&
+             !backend->runsOnHost({variant.cpu, variant.features, ""})) {
+    variant.cpu = variant.features = "";
   }
   variant.emit = run ? "lib" : "mlir";
   variant.reportPath.clear();

@@ -64,10 +64,12 @@ void mlir::ds::buildGraphOptimizationPipeline(
 void mlir::ds::buildGraphToLinalgPipeline(OpPassManager &pm,
                                           const std::string &precision,
                                           bool cpuKernels,
-                                          int64_t int8DotLimit) {
+                                          int64_t int8DotLimit,
+                                          int64_t weightPanelColumns) {
   ConvertGraphToLinalgPassOptions lowering;
   lowering.groupTiles = cpuKernels;
   lowering.int8DotLimit = int8DotLimit;
+  lowering.weightPanelColumns = weightPanelColumns;
   pm.addPass(createConvertGraphToLinalgPass(lowering));
   OpPassManager &fn = pm.nest<func::FuncOp>();
   fn.addPass(createCanonicalizerPass());

@@ -960,30 +960,46 @@ Value mulAddContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
 /// all size to it, so that register tiles come out whole.
 constexpr int64_t kRegisterTileColumns = 64;
 
-/// x [..., M, K] times a constant [K, N] weight (N a multiple of 64), plus
-/// `bias` [N] if given, then `op`'s activation: the weight packed at compile
-/// time in panels of 64 columns, [N/64, K, 64], as loops (..., m, nb, ni |
-/// k) into [..., M, N/64, 64] (the same bytes as [..., M, N]). Each
-/// register tile, and each thread-pool task of a batch-1 product, streams
-/// its panel contiguously instead of 64 floats from every row of [K, N],
-/// rows 16 KB apart at N = 4096, which the hardware prefetchers follow
-/// poorly: the memory-bound batch-1 decoder block went from 9.3 to 4.2 ms
-/// (one thread), the BERT layer from 19.4 to 17.8 ms.
+/// The column width of the packed weight panels of a product whose left
+/// side is `lhs`: `targetColumns` (one register tile of the target's GEMM
+/// kernel, so that a tile's panel is contiguous), but kRegisterTileColumns
+/// with fewer than 4 rows: such a product (a GEMV) widens its register
+/// tile across the columns instead (see ds-vectorize-contractions), and
+/// 16-wide panels left it one vector of accumulators (batch-1 MLP, AVX2:
+/// 0.18 -> 0.25 ms).
+int64_t panelColumns(Value lhs, int64_t targetColumns) {
+  ArrayRef<int64_t> shape = tensorType(lhs).getShape().drop_back();
+  constexpr int64_t kGemvRows = 4;
+  if (llvm::none_of(shape, ShapedType::isDynamic) &&
+      ShapedType::getNumElements(shape) < kGemvRows)
+    return kRegisterTileColumns;
+  return targetColumns;
+}
+
+/// x [..., M, K] times a constant [K, N] weight (N a multiple of
+/// `columns`), plus `bias` [N] if given, then `op`'s activation: the weight
+/// packed at compile time in panels of `columns`, [N/P, K, P], as loops
+/// (..., m, nb, ni | k) into [..., M, N/P, P] (the same bytes as
+/// [..., M, N]). Each register tile, and each thread-pool task of a
+/// batch-1 product, streams its panel contiguously instead of P floats
+/// from every row of [K, N], rows 16 KB apart at N = 4096, which the
+/// hardware prefetchers follow poorly: the memory-bound batch-1 decoder
+/// block went from 9.3 to 4.2 ms (one thread), the BERT layer from 19.4 to
+/// 17.8 ms.
 Value lowerPanelProduct(OpBuilder &b, Location loc, Operation *op, Value lhs,
                         DenseElementsAttr weight, Value bias,
-                        RankedTensorType resultType) {
+                        RankedTensorType resultType, int64_t columns) {
   MLIRContext *ctx = b.getContext();
   Type elt = resultType.getElementType();
   auto lhsType = tensorType(lhs);
   int64_t k = weight.getType().getDimSize(0);
   int64_t n = weight.getType().getDimSize(1);
-  int64_t panels = n / kRegisterTileColumns, rank = resultType.getRank();
+  int64_t panels = n / columns, rank = resultType.getRank();
   DenseElementsAttr packed = g::transposeConstant(
-      weight.reshape(RankedTensorType::get(
-          {k, panels, kRegisterTileColumns}, weight.getElementType())),
+      weight.reshape(RankedTensorType::get({k, panels, columns},
+                                           weight.getElementType())),
       {1, 0, 2},
-      RankedTensorType::get({panels, k, kRegisterTileColumns},
-                            weight.getElementType()));
+      RankedTensorType::get({panels, k, columns}, weight.getElementType()));
   Value rhs = b.create<arith::ConstantOp>(loc, packed);
   // Loops: the result's dims but n, then nb, ni, k.
   int64_t loops = rank + 2;
@@ -999,7 +1015,7 @@ Value lowerPanelProduct(OpBuilder &b, Location loc, Operation *op, Value lhs,
       AffineMap::get(loops, 0, {d(rank - 1), d(rank + 1), d(rank)}, ctx),
       AffineMap::get(loops, 0, outExprs, ctx)};
   SmallVector<int64_t> packedShape(resultType.getShape().drop_back());
-  packedShape.append({panels, kRegisterTileColumns});
+  packedShape.append({panels, columns});
   auto packedType = RankedTensorType::get(packedShape, elt);
   SmallVector<utils::IteratorType> iterators(rank + 1,
                                              utils::IteratorType::parallel);
@@ -1009,7 +1025,7 @@ Value lowerPanelProduct(OpBuilder &b, Location loc, Operation *op, Value lhs,
   AffineMap biasMap;
   if (bias) {
     bias = b.create<tensor::ExpandShapeOp>(
-        loc, RankedTensorType::get({panels, kRegisterTileColumns}, elt),
+        loc, RankedTensorType::get({panels, columns}, elt),
         bias, ArrayRef<ReassociationIndices>{{0, 1}});
     biasMap = AffineMap::get(rank + 1, 0, {d(rank - 1), d(rank)}, ctx);
   }
@@ -1026,11 +1042,12 @@ Value lowerPanelProduct(OpBuilder &b, Location loc, Operation *op, Value lhs,
 }
 
 /// Whether `weight` is a float32 [K, N] constant that lowerPanelProduct
-/// takes, and `bias` (if any) a vector of N.
-bool takesPanels(Value weight, Value bias, DenseElementsAttr &dense) {
+/// takes in panels of `columns`, and `bias` (if any) a vector of N.
+bool takesPanels(Value weight, Value bias, int64_t columns,
+                 DenseElementsAttr &dense) {
   if (!matchPattern(weight, m_Constant(&dense)) ||
       !dense.getElementType().isF32() || dense.getType().getRank() != 2 ||
-      dense.getType().getDimSize(1) % kRegisterTileColumns != 0)
+      dense.getType().getDimSize(1) % columns != 0)
     return false;
   if (!bias)
     return true;
@@ -1040,7 +1057,10 @@ bool takesPanels(Value weight, Value bias, DenseElementsAttr &dense) {
 }
 
 struct MatMulLowering : GraphPattern<g::MatMulOp> {
-  using GraphPattern::GraphPattern;
+  MatMulLowering(const TypeConverter &converter, MLIRContext *ctx,
+                 int64_t weightPanelColumns)
+      : GraphPattern(converter, ctx), weightPanelColumns(weightPanelColumns) {}
+  int64_t weightPanelColumns;
 
   LogicalResult
   matchAndRewrite(g::MatMulOp op, OpAdaptor adaptor,
@@ -1049,11 +1069,12 @@ struct MatMulLowering : GraphPattern<g::MatMulOp> {
     MLIRContext *ctx = rewriter.getContext();
     auto resultType = convertedType(op.getType());
     DenseElementsAttr weight;
+    int64_t columns = panelColumns(adaptor.getLhs(), weightPanelColumns);
     if (tensorType(adaptor.getLhs()).getRank() >= 2 &&
-        takesPanels(adaptor.getRhs(), adaptor.getBias(), weight)) {
-      rewriter.replaceOp(op, lowerPanelProduct(rewriter, loc, op,
-                                               adaptor.getLhs(), weight,
-                                               adaptor.getBias(), resultType));
+        takesPanels(adaptor.getRhs(), adaptor.getBias(), columns, weight)) {
+      rewriter.replaceOp(
+          op, lowerPanelProduct(rewriter, loc, op, adaptor.getLhs(), weight,
+                                adaptor.getBias(), resultType, columns));
       return success();
     }
     SmallVector<AffineMap> maps = matmulIndexingMaps(
@@ -1081,7 +1102,10 @@ struct MatMulLowering : GraphPattern<g::MatMulOp> {
 };
 
 struct GemmLowering : GraphPattern<g::GemmOp> {
-  using GraphPattern::GraphPattern;
+  GemmLowering(const TypeConverter &converter, MLIRContext *ctx,
+               int64_t weightPanelColumns)
+      : GraphPattern(converter, ctx), weightPanelColumns(weightPanelColumns) {}
+  int64_t weightPanelColumns;
   LogicalResult
   matchAndRewrite(g::GemmOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -1094,13 +1118,14 @@ struct GemmLowering : GraphPattern<g::GemmOp> {
     DenseElementsAttr weight;
     Value bias = op.getBeta().convertToDouble() != 0.0 ? adaptor.getC()
                                                        : Value();
+    int64_t columns = panelColumns(adaptor.getA(), weightPanelColumns);
     if (!op.getTransA() && !op.getTransB() &&
         op.getAlpha().convertToDouble() == 1.0 &&
         (!bias || op.getBeta().convertToDouble() == 1.0) &&
-        takesPanels(adaptor.getB(), bias, weight)) {
+        takesPanels(adaptor.getB(), bias, columns, weight)) {
       rewriter.replaceOp(op, lowerPanelProduct(rewriter, loc, op,
                                                adaptor.getA(), weight, bias,
-                                               resultType));
+                                               resultType, columns));
       return success();
     }
     AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
@@ -2848,7 +2873,7 @@ struct ConvertGraphToLinalgPass
         [&](Operation *op) { return converter.isLegal(op); });
 
     RewritePatternSet patterns(ctx);
-    populateGraphToLinalgPatterns(converter, patterns);
+    populateGraphToLinalgPatterns(converter, patterns, weightPanelColumns);
     populateQuantToLinalgPatterns(converter, patterns, groupTiles,
                                   int8DotLimit);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
@@ -2864,7 +2889,8 @@ struct ConvertGraphToLinalgPass
 } // namespace
 
 void mlir::ds::populateGraphToLinalgPatterns(TypeConverter &converter,
-                                             RewritePatternSet &patterns) {
+                                             RewritePatternSet &patterns,
+                                             int64_t weightPanelColumns) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<
       ElementwiseLowering<g::NegOp>, ElementwiseLowering<g::AbsOp>,
@@ -2897,7 +2923,7 @@ void mlir::ds::populateGraphToLinalgPatterns(TypeConverter &converter,
       ElementwiseLowering<g::GreaterOrEqualOp>, ElementwiseLowering<g::PReluOp>,
       ElementwiseLowering<g::ModOp>, ElementwiseLowering<g::BitShiftOp>,
       ElementwiseLowering<g::WhereOp>, ConstantLowering, ClipLowering,
-      MatMulLowering, GemmLowering, ConvLowering, BatchNormLowering,
+      ConvLowering, BatchNormLowering,
       MaxPoolLowering, AveragePoolLowering, SoftmaxLowering, LayerNormLowering,
       ReduceLowering<g::ReduceSumOp>, ReduceLowering<g::ReduceMeanOp>,
       ReduceLowering<g::ReduceMaxOp>, ReduceLowering<g::ReduceMinOp>,
@@ -2906,4 +2932,6 @@ void mlir::ds::populateGraphToLinalgPatterns(TypeConverter &converter,
       TileLowering, GatherLowering, GatherElementsLowering, GatherNDLowering,
       EinsumLowering, ScatterElementsLowering, ScatterNDLowering, PadLowering,
       TriluLowering, CumSumLowering, NonZeroLowering>(converter, ctx);
+  patterns.add<MatMulLowering, GemmLowering>(converter, ctx,
+                                             weightPanelColumns);
 }

@@ -20,9 +20,12 @@ namespace ds {
 #define GEN_PASS_DECL
 #include "passes/Conversion/Passes.h.inc"
 
-/// Patterns lowering every dsg op to linalg/tensor/arith/math.
+/// Patterns lowering every dsg op to linalg/tensor/arith/math; constant
+/// MatMul/Gemm weights packed in panels of `weightPanelColumns` (see the
+/// ds-convert-graph-to-linalg options).
 void populateGraphToLinalgPatterns(TypeConverter &converter,
-                                   RewritePatternSet &patterns);
+                                   RewritePatternSet &patterns,
+                                   int64_t weightPanelColumns = 64);
 
 /// Patterns lowering every dsq op to linalg/tensor/arith/math; with
 /// `groupTiles`, the weight-only product over many rows as tiles of

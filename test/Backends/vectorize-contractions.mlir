@@ -260,3 +260,31 @@ func.func @windowed(%w: tensor<1x8x3x3x4xf32>, %x: tensor<1x1x4x320xf32>, %acc: 
   } -> tensor<1x1x8x256xf32>
   return %0 : tensor<1x1x8x256xf32>
 }
+
+// -----
+
+// Weight panels one register tile wide (16 columns for AVX2's 6x16 tile,
+// loops m, nb, ni | k): the threads take groups of panels, about nc = 256
+// columns but at least 4 tasks (32 panels: 4 groups of 8), and each
+// 6-row register tile of the left-hand side, read into L1 once, meets all
+// of the group's panels. Where a panel is wider than the register tile
+// (the AVX-512 options: 16 against nr = 32), each thread task is one
+// panel.
+// AVX2-LABEL: func @panel_groups
+// AVX2: scf.forall (%{{.*}}) = (0) to (32) step (8)
+// AVX2:   scf.for {{.*}} = %c0 to %c12 step %c6
+// AVX2:     scf.for {{.*}} = %c0 to %c8 step %c1
+// AVX2:       scf.for {{.*}} -> (vector<6x1x16xf32>)
+// AVX2-COUNT-6: vector.fma {{.*}} : vector<16xf32>
+// CHECK-LABEL: func @panel_groups
+// CHECK: scf.forall (%{{.*}}) in (32)
+func.func @panel_groups(%x: tensor<12x64xf32>, %w: tensor<32x64x16xf32>, %acc: tensor<12x32x16xf32>) -> tensor<12x32x16xf32> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(m, nb, ni, k) -> (m, k)>, affine_map<(m, nb, ni, k) -> (nb, k, ni)>, affine_map<(m, nb, ni, k) -> (m, nb, ni)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<12x64xf32>, tensor<32x64x16xf32>) outs(%acc : tensor<12x32x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %s: f32):
+    %p = arith.mulf %a, %b : f32
+    %r = arith.addf %s, %p : f32
+    linalg.yield %r : f32
+  } -> tensor<12x32x16xf32>
+  return %0 : tensor<12x32x16xf32>
+}

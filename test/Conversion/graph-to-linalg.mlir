@@ -1,4 +1,5 @@
 // RUN: deepseek-opt %s -ds-convert-graph-to-linalg -split-input-file | FileCheck %s
+// RUN: deepseek-opt %s -ds-convert-graph-to-linalg="weight-panel-columns=16" -split-input-file | FileCheck %s --check-prefix=PANEL16
 
 // Broadcasting is an indexing map, not a materialized tensor.
 // CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
@@ -276,10 +277,25 @@ func.func @matmul_panels(%x: tensor<4x3xf32>, %bias: tensor<128xf32>) -> tensor<
   %0 = dsg.matmul %x, %w, %bias {activation = "relu"} : (tensor<4x3xf32>, tensor<3x128xf32>, tensor<128xf32>) -> tensor<4x128xf32>
   return %0 : tensor<4x128xf32>
 }
+// With weight-panel-columns=16 (AVX2's register tile), panels of 16; a
+// product of fewer than 4 rows keeps panels of 64, across which its
+// register tile widens.
+// PANEL16-LABEL: func @matmul_panels
+// PANEL16: arith.constant dense<{{.*}}> : tensor<8x3x16xf32>
+// PANEL16: linalg.generic {{.*}} outs(%{{.*}} : tensor<4x8x16xf32>)
+// PANEL16-LABEL: func @gemm_panels
+// PANEL16: linalg.generic {{.*}} outs(%{{.*}} : tensor<4x8x16xf32>)
+// PANEL16-LABEL: func @gemv_panels
+// PANEL16: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x64xf32>)
 func.func @gemm_panels(%x: tensor<4x3xf32>, %c: tensor<128xf32>) -> tensor<4x128xf32> {
   %w = dsg.constant dense<0.5> : tensor<3x128xf32>
   %0 = dsg.gemm %x, %w, %c {alpha = 1.0 : f32, beta = 1.0 : f32, trans_a = false, trans_b = false} : (tensor<4x3xf32>, tensor<3x128xf32>, tensor<128xf32>) -> tensor<4x128xf32>
   return %0 : tensor<4x128xf32>
+}
+func.func @gemv_panels(%x: tensor<1x3xf32>) -> tensor<1x128xf32> {
+  %w = dsg.constant dense<0.5> : tensor<3x128xf32>
+  %0 = dsg.matmul %x, %w : (tensor<1x3xf32>, tensor<3x128xf32>) -> tensor<1x128xf32>
+  return %0 : tensor<1x128xf32>
 }
 
 // -----
