@@ -660,12 +660,13 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
     measuring = true;
     std::optional<double> cosine;
     if (!ours && why.empty()) {
-      // An x86-64 artifact for another CPU loads here but could stop on an
-      // instruction this one lacks; others fail to load, with a reason.
-      if (options.target == "x86_64" && !backend->runsOnHost(targetOptions))
-        why = "the target CPU has instructions this machine lacks";
-      else
+      // An x86-64 artifact for another CPU would load here and stop on the
+      // first instruction this one lacks.
+      if (backend->runsOnHost(targetOptions))
         ours = runOnInputs(stagedPath(artifact), evaluation, why);
+      else
+        why = "the artifact does not run on this machine (another "
+              "architecture, or instructions its CPU lacks)";
     }
     if (ours) {
       CompileOptions reference = options;

@@ -232,16 +232,14 @@ CompileStatus ScratchBuilds::build(CompileOptions variant, bool run,
     }
     scratch = std::string(dir);
   }
-  // A build that is run is run here: for this machine's CPU where the
-  // target's would not run on it.
-  const TargetBackend *backend = lookupTargetBackend(variant.target);
-  if (variant.target != "x86_64") {
+  // Measuring builds are x86-64 ones, and one that is run is run here: it
+  // is built for this machine's CPU where the target's would not run on it.
+  if (variant.target != "x86_64" ||
+      (run && !lookupTargetBackend("x86_64")->runsOnHost(
+                  {variant.cpu, variant.features, ""}))) {
     variant.target = "x86_64";
     variant.cpu = variant.features = variant.gpu = "";
     variant.precision = "fp32";
-  } else if (run && backend &&
-             !backend->runsOnHost({variant.cpu, variant.features, ""})) {
-    variant.cpu = variant.features = "";
   }
   variant.emit = run ? "lib" : "mlir";
   variant.reportPath.clear();
