@@ -76,10 +76,11 @@ public:
   /// would stop on its first vpdpbusd).
   bool runsOnHost(const TargetOptions &options) const;
 
-  /// The column width of the panels constant float weights are packed in
-  /// (ds-convert-graph-to-linalg weight-panel-columns): one register tile
-  /// of the target's GEMM kernel.
-  virtual int64_t weightPanelColumns(const TargetOptions &options) const {
+  /// The columns of one register tile of the target's GEMM kernel, which
+  /// the layouts made for it are sized to: constant weight panels and
+  /// windowed convolutions' columns (ds-convert-graph-to-linalg
+  /// register-tile-columns).
+  virtual int64_t registerTileColumns(const TargetOptions &options) const {
     return 64;
   }
 

@@ -681,13 +681,41 @@ struct VectorizeContractionsPass
     for (int64_t part = llvm::PowerOf2Ceil(width) / 2; part > 1; part /= 2)
       pieces = ds::tileAndPeel(rewriter, pieces, roles.n, part,
                                /*unevenOnly=*/true, canonical);
-    pieces = ds::tileAndPeel(rewriter, pieces, roles.m, height,
-                             /*unevenOnly=*/false, canonical);
+    SmallVector<Operation *> rowPieces;
+    for (Operation *piece : pieces) {
+      int64_t pieceRows =
+          cast<linalg::LinalgOp>(piece).getStaticLoopRanges()[roles.m];
+      llvm::append_range(rowPieces,
+                         ds::tileAndPeel(rewriter, {piece}, roles.m,
+                                         rowTile(pieceRows, height, width),
+                                         /*unevenOnly=*/false, canonical));
+    }
+    pieces = std::move(rowPieces);
     for (Operation *piece : pieces)
       if (failed(
               tileToRegisters(rewriter, cast<linalg::LinalgOp>(piece), roles)))
         return failure();
     return success();
+  }
+
+  /// The rows of the register tiles over `rows` rows of `width` columns:
+  /// `height`, or up to two fewer where that leaves no remainder or one of
+  /// enough rows while `height` leaves a smaller one. A tile needs about
+  /// 8 accumulator vectors to cover the FMA latency (2 pipes x 4 cycles):
+  /// 4 rows of `nr` (two vectors), 2 of twice that. A 1-row remainder of
+  /// 16 columns ran at a quarter of the rate; 7x7 pixels as rows are now
+  /// 9 x 5 + 4 instead of 8 x 6 + 1 (3x3, 512 channels, AVX2: 3.07 -> 2.92
+  /// ms).
+  int64_t rowTile(int64_t rows, int64_t height, int64_t width) const {
+    int64_t minRows = std::max<int64_t>(1, 4 * nr / width);
+    auto fits = [&](int64_t h) { return rows % h == 0 || rows % h >= minRows; };
+    if (ShapedType::isDynamic(rows) || rows <= height || fits(height))
+      return height;
+    for (int64_t h = height - 1; h >= std::max<int64_t>(minRows, height - 2);
+         --h)
+      if (fits(h))
+        return h;
+    return height;
   }
 
   /// The last tiling level: every unit loop, the reduction and any m or n

@@ -44,8 +44,10 @@ public:
   /// AVX2's register tile is 16 columns wide (see buildCodegenPipeline):
   /// panels of 64 put the rows of a tile's panel 256 bytes apart, in a
   /// quarter of the L1 sets, where it could not stay (fp32 GEMM 1024,
-  /// Zen 3: 32.1 -> 28.7 ms with 16-wide panels grouped per cache tile).
-  int64_t weightPanelColumns(const TargetOptions &options) const override {
+  /// Zen 3: 32.1 -> 28.7 ms with 16-wide panels grouped per cache tile),
+  /// and windowed convolutions rounded up to 64 columns computed 256 for
+  /// 224 at 14x14.
+  int64_t registerTileColumns(const TargetOptions &options) const override {
     return hasFeatures(options, "+avx512f") ? 64 : kAVX2Columns;
   }
 

@@ -498,7 +498,7 @@ CompileStatus mlir::ds::compileModel(const CompileOptions &options) {
     buildGraphToLinalgPipeline(pm, computeType,
                                backend->resolveGPU(targetOptions).empty(),
                                int8WeightLimit,
-                               backend->weightPanelColumns(targetOptions));
+                               backend->registerTileColumns(targetOptions));
     backend->buildCodegenPipeline(pm, targetOptions);
   };
   if (!options.dumpIRAfter.empty()) {

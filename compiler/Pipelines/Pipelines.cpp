@@ -65,11 +65,11 @@ void mlir::ds::buildGraphToLinalgPipeline(OpPassManager &pm,
                                           const std::string &precision,
                                           bool cpuKernels,
                                           int64_t int8DotLimit,
-                                          int64_t weightPanelColumns) {
+                                          int64_t registerTileColumns) {
   ConvertGraphToLinalgPassOptions lowering;
   lowering.groupTiles = cpuKernels;
   lowering.int8DotLimit = int8DotLimit;
-  lowering.weightPanelColumns = weightPanelColumns;
+  lowering.registerTileColumns = registerTileColumns;
   pm.addPass(createConvertGraphToLinalgPass(lowering));
   OpPassManager &fn = pm.nest<func::FuncOp>();
   fn.addPass(createCanonicalizerPass());

@@ -51,13 +51,13 @@ void buildGraphOptimizationPipeline(OpPassManager &pm,
 /// into their consumers. With `precision` "f16" or "bf16", the graph
 /// computes in that type (ds-lower-precision); "" or "f32" keeps float32.
 /// `cpuKernels` false (for a GPU) keeps to ops that each become a kernel.
-/// `int8DotLimit`: the target's int8 weight limit, `weightPanelColumns`
-/// its weight panel width (both TargetBackend).
+/// `int8DotLimit`: the target's int8 weight limit, `registerTileColumns`
+/// its register tile's width (both TargetBackend).
 void buildGraphToLinalgPipeline(OpPassManager &pm,
                                 const std::string &precision = "",
                                 bool cpuKernels = true,
                                 int64_t int8DotLimit = 127,
-                                int64_t weightPanelColumns = 64);
+                                int64_t registerTileColumns = 64);
 
 /// Registers the pipelines above with the pass registry, for deepseek-opt.
 void registerPipelines();

@@ -20,12 +20,12 @@ namespace ds {
 #define GEN_PASS_DECL
 #include "passes/Conversion/Passes.h.inc"
 
-/// Patterns lowering every dsg op to linalg/tensor/arith/math; constant
-/// MatMul/Gemm weights packed in panels of `weightPanelColumns` (see the
+/// Patterns lowering every dsg op to linalg/tensor/arith/math; weight
+/// panels and convolution columns sized to `registerTileColumns` (see the
 /// ds-convert-graph-to-linalg options).
 void populateGraphToLinalgPatterns(TypeConverter &converter,
                                    RewritePatternSet &patterns,
-                                   int64_t weightPanelColumns = 64);
+                                   int64_t registerTileColumns = 64);
 
 /// Patterns lowering every dsq op to linalg/tensor/arith/math; with
 /// `groupTiles`, the weight-only product over many rows as tiles of

@@ -24,11 +24,13 @@ def ConvertGraphToLinalgPass : Pass<"ds-convert-graph-to-linalg", "ModuleOp"> {
            "only when every weight code is within this magnitude (63 where "
            "the target's dot products sum pairs in 16 bits); others keep "
            "the plain form">,
-    Option<"weightPanelColumns", "weight-panel-columns", "int64_t", "64",
-           "Columns of the panels a constant float MatMul/Gemm weight is "
-           "packed in: the width of the CPU GEMM kernel's register tile "
-           "(64 for AVX-512, 16 for AVX2); products of under 4 rows keep "
-           "64">,
+    Option<"registerTileColumns", "register-tile-columns", "int64_t", "64",
+           "Columns of the CPU GEMM kernel's register tile (64 for "
+           "AVX-512, 16 for AVX2), which sizes the layouts made for it: "
+           "the panels a constant float MatMul/Gemm weight is packed in "
+           "(products of under 4 rows keep 64), a windowed convolution's "
+           "computed columns and a convolution's weight panels when its "
+           "pixels go as rows">,
     Option<"groupTiles", "group-tiles", "bool", "true",
            "Lower a weight-only product over 4 rows or more as tiles of "
            "unpacked groups multiplied on the CPU GEMM kernel, in "

@@ -20,11 +20,14 @@
 // CHECK:     vector.transfer_write %[[SUM]]
 // CHECK-NOT: linalg.generic
 // With mr=4 nr=16 the 96 columns divide evenly into 32: the wide variant,
-// 3 rows by 32 columns (16 rows = 5 x 3 + 1).
+// 3 rows by 32 columns, but 16 rows as 5 x 3 + 1 would leave a 1-row tile
+// too few accumulators to cover the FMA latency: 8 x 2 rows instead.
 // SMALL-LABEL: func @full_tiles
 // SMALL: scf.for {{.*}} step %c32
-// SMALL:   scf.for {{.*}} step %c3
-// SMALL-COUNT-3: vector.fma {{.*}} : vector<32xf32>
+// SMALL:   scf.for %{{.*}} = %c0 to %c16 step %c2
+// SMALL-COUNT-2: vector.fma {{.*}} : vector<32xf32>
+// SMALL-NOT: vector.fma
+// SMALL: scf.yield
 func.func @full_tiles(%a: tensor<16x8xf32>, %b: tensor<8x96xf32>) -> tensor<16x96xf32> {
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<16x96xf32>
@@ -287,4 +290,28 @@ func.func @panel_groups(%x: tensor<12x64xf32>, %w: tensor<32x64x16xf32>, %acc: t
     linalg.yield %r : f32
   } -> tensor<12x32x16xf32>
   return %0 : tensor<12x32x16xf32>
+}
+
+// -----
+
+// 49 rows (7x7 pixels as rows) in tiles of 6 would leave a 1-row tile, two
+// accumulators deep and waiting on the FMA latency: 9 tiles of 5 rows and
+// one of 4 instead.
+// AVX2-LABEL: func @row_remainder
+// AVX2: scf.for %{{.*}} = %c0 to %c45 step %c5
+// AVX2:   scf.for {{.*}} -> (vector<5x16xf32>)
+// AVX2-COUNT-5: vector.fma {{.*}} : vector<16xf32>
+// AVX2: scf.for {{.*}} -> (vector<4x16xf32>)
+// AVX2-COUNT-4: vector.fma {{.*}} : vector<16xf32>
+// AVX2-NOT: vector<1x16xf32>
+// AVX2: return
+func.func @row_remainder(%a: tensor<49x32xf32>, %b: tensor<32x16xf32>, %c: tensor<49x16xf32>) -> tensor<49x16xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<49x32xf32>, tensor<32x16xf32>) outs(%c : tensor<49x16xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<49x16xf32>
+  return %r : tensor<49x16xf32>
 }

@@ -1,5 +1,5 @@
 // RUN: deepseek-opt %s -ds-convert-graph-to-linalg -split-input-file | FileCheck %s
-// RUN: deepseek-opt %s -ds-convert-graph-to-linalg="weight-panel-columns=16" -split-input-file | FileCheck %s --check-prefix=PANEL16
+// RUN: deepseek-opt %s -ds-convert-graph-to-linalg="register-tile-columns=16" -split-input-file | FileCheck %s --check-prefix=PANEL16
 
 // Broadcasting is an indexing map, not a materialized tensor.
 // CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
@@ -172,8 +172,9 @@ func.func @scatter_elements(%d: tensor<1x5xf32>, %i: tensor<1x2xi64>, %u: tensor
 // input is padded (one extra row below for the last row's dropped
 // columns), its rows laid end to end (7 wide), and each of the 9 taps is
 // one contiguous slice of 5 rows x 7 = 35 elements, offset by i * 7 + j.
-// The bias is an input of the op, not its init. The two padding columns of
-// each row are dropped at the end.
+// The bias is an input of the op, not its init, and each tap's multiply
+// and add may contract into one FMA. The two padding columns of each row
+// are dropped at the end.
 // CHECK-DAG: #[[CH:.*]] = affine_map<(d0, d1, d2) -> (d1)>
 // CHECK-DAG: #[[FLAT:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 // CHECK-LABEL: func @depthwise_flat_rows
@@ -184,6 +185,8 @@ func.func @scatter_elements(%d: tensor<1x5xf32>, %i: tensor<1x2xi64>, %u: tensor
 // CHECK: tensor.extract_slice %[[ROWS]][0, 0, 8] [1, 3, 35] [1, 1, 1]
 // CHECK: tensor.extract_slice %[[ROWS]][0, 0, 16] [1, 3, 35] [1, 1, 1]
 // CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[FLAT]], #[[FLAT]], #[[FLAT]], #[[FLAT]], #[[FLAT]], #[[FLAT]], #[[FLAT]], #[[FLAT]], #[[FLAT]], #[[CH]], #[[CH]], #[[CH]], #[[CH]], #[[CH]], #[[CH]], #[[CH]], #[[CH]], #[[CH]], #[[CH]], #[[FLAT]]]{{.*}} outs(%{{.*}} : tensor<1x3x35xf32>)
+// CHECK-COUNT-9: arith.addf %{{.*}}, %{{.*}} fastmath<contract> : f32
+// CHECK-NOT: arith.addf
 // CHECK: %[[ROWS_OUT:.*]] = tensor.expand_shape %[[SUM]] {{.*}} into tensor<1x3x5x7xf32>
 // CHECK: tensor.extract_slice %[[ROWS_OUT]][0, 0, 0, 0] [1, 3, 5, 5] [1, 1, 1, 1]
 func.func @depthwise_flat_rows(%x: tensor<1x3x5x5xf32>, %w: tensor<3x1x3x3xf32>, %b: tensor<3xf32>) -> tensor<1x3x5x5xf32> {
@@ -235,6 +238,10 @@ func.func @max_pool_flat_rows(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x3x3xf32> {
 // CHECK: %[[OUTT:.*]] = linalg.generic {indexing_maps = [#[[A]], #[[B]], {{.*}}]{{.*}} ins(%[[COLT]], %[[WT]] : {{.*}} outs(%{{.*}} : tensor<1x1x9x1x64xf32>)
 // CHECK: %[[ROWS:.*]] = tensor.collapse_shape %[[OUTT]] {{\[}}[0], [1], [2], [3, 4]] : tensor<1x1x9x1x64xf32> into tensor<1x1x9x64xf32>
 // CHECK: linalg.transpose ins(%[[ROWS]] : tensor<1x1x9x64xf32>) outs(%{{.*}} : tensor<1x1x64x9xf32>) permutation = [0, 1, 3, 2]
+// With AVX2's 16-column register tile, four panels of 16.
+// PANEL16-LABEL: func @pixels_as_rows
+// PANEL16: arith.constant dense<5.000000e-01> : tensor<1x4x18x16xf32>
+// PANEL16: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x1x9x4x16xf32>)
 func.func @pixels_as_rows(%x: tensor<1x2x3x3xf32>) -> tensor<1x64x3x3xf32> {
   %w = dsg.constant dense<0.5> : tensor<64x2x3x3xf32>
   %0 = dsg.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x3x3xf32>, tensor<64x2x3x3xf32>) -> tensor<1x64x3x3xf32>
@@ -277,7 +284,7 @@ func.func @matmul_panels(%x: tensor<4x3xf32>, %bias: tensor<128xf32>) -> tensor<
   %0 = dsg.matmul %x, %w, %bias {activation = "relu"} : (tensor<4x3xf32>, tensor<3x128xf32>, tensor<128xf32>) -> tensor<4x128xf32>
   return %0 : tensor<4x128xf32>
 }
-// With weight-panel-columns=16 (AVX2's register tile), panels of 16; a
+// With register-tile-columns=16 (AVX2's register tile), panels of 16; a
 // product of fewer than 4 rows keeps panels of 64, across which its
 // register tile widens.
 // PANEL16-LABEL: func @matmul_panels
@@ -322,6 +329,10 @@ func.func @gemv_panels(%x: tensor<1x3xf32>) -> tensor<1x128xf32> {
 // CHECK: tensor.extract_slice %[[ACT]][0, 0, 0, 0] [1, 1, 1, 35]
 // CHECK: tensor.expand_shape {{.*}} into tensor<1x1x7x5xf32>
 // CHECK: tensor.extract_slice {{.*}}[0, 0, 0, 0] [1, 1, 7, 4] [1, 1, 1, 1] : tensor<1x1x7x5xf32> to tensor<1x1x7x4xf32>
+// With 16-column register tiles, 48 columns.
+// PANEL16-LABEL: func @conv_windowed
+// PANEL16: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x1x1x48xf32>)
+// PANEL16: tensor.extract_slice {{.*}}[0, 0, 0, 0] [1, 1, 1, 35]
 func.func @conv_windowed(%x: tensor<1x2x5x5xf32>, %b: tensor<1xf32>) -> tensor<1x1x7x4xf32> {
   %w = dsg.constant dense<[[[[1.0, 2.0]], [[3.0, 4.0]]]]> : tensor<1x2x1x2xf32>
   %0 = dsg.conv %x, %w, %b {strides = array<i64: 1, 1>, pads = array<i64: 1, 0, 1, 0>, dilations = array<i64: 1, 1>, group = 1 : i64, activation = "relu"} : (tensor<1x2x5x5xf32>, tensor<1x2x1x2xf32>, tensor<1xf32>) -> tensor<1x1x7x4xf32>
