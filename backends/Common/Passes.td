@@ -99,17 +99,21 @@ def VectorizeContractionsPass
     inner loop is `mr` broadcasts, `nr`/lanes loads and `mr`*`nr`/lanes
     FMAs on registers (with fewer than `mr` rows the tile is widened
     instead; when the columns divide evenly into 2*`nr`, 3/4 of the rows
-    by 2*`nr` columns, which loads less per FMA). Edges are peeled: static remainders get smaller static tiles
-    (row remainders split into power-of-two widths), dynamic ones are tiled
-    by 1. Thread and cache tiles over m and n are chosen to divide their
+    by 2*`nr` columns, which loads less per FMA; the rows per tile drop by
+    up to two where `mr` would leave a remainder tile of too few
+    accumulators). Edges are peeled: static remainders get smaller static
+    tiles (row remainders split into power-of-two widths), dynamic ones are
+    tiled by 1. Thread and cache tiles over m and n are chosen to divide their
     loop evenly where a divisor near the wanted size exists (784 columns:
     7 x 112), so no tile has a dynamic shape. Batch dims and the extra m/n/k dims of a multi-dim contraction
     are tiled by 1. Above the cache tiles, one scf.forall over a batch dim,
     n or m splits the work among threads (see ds-outline-parallel-loops);
     a contraction's elementwise consumer (its activation epilogue) and its
     accumulator's initialization are fused into that loop, so they run on
-    each output tile while it is in cache. Large ops whose loops are all
-    parallel get a forall of their own.
+    each output tile while it is in cache. Where no cache tile splits the
+    reduction, the initialization moves further in, to each strip of `nr`
+    columns of a cache tile, just before its register tiles. Large ops
+    whose loops are all parallel get a forall of their own.
   }];
   let options = [
     Option<"mr", "mr", "int64_t", "8", "Register tile rows">,

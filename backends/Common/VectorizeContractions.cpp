@@ -615,12 +615,14 @@ struct VectorizeContractionsPass
     SmallVector<int64_t> threadSizes = threadTiles(extents, roles);
     if (!op->getParentOfType<scf::ForallOp>() &&
         llvm::any_of(threadSizes, [](int64_t s) { return s != 0; })) {
+      Operation *scope = op->getParentOp();
       FailureOr<scf::SCFTilingResult> split =
           tileOp(rewriter, cast<TilingInterface>(op.getOperation()),
                  threadSizes, {}, scf::SCFTilingOptions::LoopType::ForallOp);
       if (failed(split))
         return failure();
       op = cast<linalg::LinalgOp>(split->tiledOps.back());
+      fuseAccumulatorInit(rewriter, op, scope);
       extents = op.getStaticLoopRanges();
     }
 
@@ -648,10 +650,22 @@ struct VectorizeContractionsPass
     if (roles.dotGroup)
       order.push_back(*roles.dotGroup);
     order.append(roles.window.begin(), roles.window.end());
+    Operation *scope = op->getParentOp();
     FailureOr<scf::SCFTilingResult> block = tileOp(
         rewriter, cast<TilingInterface>(op.getOperation()), cacheSizes, order);
     if (failed(block))
       return failure();
+    // With every reduction whole in a cache block, each block starts from
+    // the initial value, and can compute it itself.
+    SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+    bool reductionsWhole =
+        llvm::all_of(llvm::seq<unsigned>(0, numLoops), [&](unsigned dim) {
+          return iterators[dim] != utils::IteratorType::reduction ||
+                 cacheSizes[dim] == 0;
+        });
+    if (reductionsWhole)
+      fuseAccumulatorInit(
+          rewriter, cast<linalg::LinalgOp>(block->tiledOps.back()), scope);
 
     // Register level, one role at a time so that each edge gets a tile
     // shape of its own: n by `nr`, then m by `mr`, each peeled into full
@@ -659,6 +673,7 @@ struct VectorizeContractionsPass
     // being masked. The reduction goes innermost so the accumulator tile
     // lives in registers across it.
     SmallVector<Operation *> pieces = {block->tiledOps.back()};
+    Operation *blockScope = pieces.front()->getParentOp();
     // With fewer rows than `mr` (a GEMV has one), widen the tile instead, so
     // that there are still enough independent accumulators to hide the FMA
     // latency.
@@ -676,6 +691,11 @@ struct VectorizeContractionsPass
     }
     pieces = ds::tileAndPeel(rewriter, pieces, roles.n, width,
                              /*unevenOnly=*/false, canonical);
+    // A strip of `width` columns of the cache block initializes itself.
+    if (reductionsWhole)
+      for (Operation *piece : pieces)
+        fuseAccumulatorInit(rewriter, cast<linalg::LinalgOp>(piece),
+                            blockScope);
     // A row remainder like 17 becomes 16 + 1: LLVM splits a vector whose
     // width is not a power of two into shuffles and spills.
     for (int64_t part = llvm::PowerOf2Ceil(width) / 2; part > 1; part /= 2)
@@ -696,6 +716,51 @@ struct VectorizeContractionsPass
               tileToRegisters(rewriter, cast<linalg::LinalgOp>(piece), roles)))
         return failure();
     return success();
+  }
+
+  /// Moves the computation of `tile`'s initial accumulator (the bias
+  /// broadcast or zero fill: an all-parallel op used only as its
+  /// destination) into the loops `tile` was just tiled by, those inside
+  /// `scope` (where the untiled op was), so that each tile initializes its
+  /// own slice while it is in cache, instead of a pass over the whole
+  /// output before (a 1x1 convolution of 16 input channels on 112 x 112,
+  /// AVX2: 0.76 -> 0.74 ms). The caller makes sure that those loops split
+  /// no reduction; loops around `scope` (a weight-only product's loop
+  /// over groups) are not crossed, and a loop whose result a peeled
+  /// remainder loop starts from stops the fusion (the remainder would find
+  /// the main loop's slices uninitialized). Leaves the IR as it is where it
+  /// does not apply.
+  static void fuseAccumulatorInit(RewriterBase &rewriter,
+                                  linalg::LinalgOp tile, Operation *scope) {
+    if (tile.getNumDpsInits() != 1)
+      return;
+    auto slice =
+        tile.getDpsInitOperand(0)->get().getDefiningOp<tensor::ExtractSliceOp>();
+    if (!slice)
+      return;
+    SmallVector<LoopLikeOpInterface> loops;
+    Value source = slice.getSource();
+    while (auto arg = dyn_cast<BlockArgument>(source)) {
+      auto loop = dyn_cast<LoopLikeOpInterface>(arg.getOwner()->getParentOp());
+      if (!loop || !scope->isProperAncestor(loop) ||
+          !loop.getTiedLoopInit(arg))
+        return;
+      // (scf.forall gives no getTiedLoopResult; its results, like
+      // scf.for's, are its iteration arguments' in order.)
+      Block::BlockArgListType iterArgs = loop.getRegionIterArgs();
+      OpResult result =
+          loop->getResult(llvm::find(iterArgs, arg) - iterArgs.begin());
+      if (llvm::any_of(result.getUsers(),
+                       [](Operation *user) { return isa<scf::ForOp>(user); }))
+        return;
+      loops.insert(loops.begin(), loop);
+      source = loop.getTiedLoopInit(arg)->get();
+    }
+    auto init = source.getDefiningOp<linalg::LinalgOp>();
+    if (loops.empty() || !init || !init.hasPureTensorSemantics() ||
+        init.getNumLoops() != init.getNumParallelLoops() || !source.hasOneUse())
+      return;
+    (void)scf::tileAndFuseProducerOfSlice(rewriter, slice, loops);
   }
 
   /// The rows of the register tiles over `rows` rows of `width` columns:

@@ -315,3 +315,53 @@ func.func @row_remainder(%a: tensor<49x32xf32>, %b: tensor<32x16xf32>, %c: tenso
   } -> tensor<49x16xf32>
   return %r : tensor<49x16xf32>
 }
+
+// -----
+
+// The bias broadcast that starts the accumulator is computed where the
+// tiles are: per strip of 16 columns, just before its register tiles read
+// it, instead of in a pass over the whole output before. With the
+// reduction split into cache blocks (k = 512 > kc) each block after the
+// first must start from the previous one's sums: the broadcast stays out.
+// AVX2-LABEL: func @bias_in_strips
+// AVX2: scf.for %{{.*}} = %c0 to %c32 step %c16
+// AVX2:   linalg.generic {{.*}} outs(%{{.*}} : tensor<12x16xf32>)
+// AVX2:   scf.for %{{.*}} = %c0 to %c12 step %c6
+// AVX2-COUNT-6: vector.fma {{.*}} : vector<16xf32>
+// AVX2-LABEL: func @bias_before_split_reduction
+// AVX2: %[[BIAS:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<12x32xf32>)
+// AVX2: scf.for %{{.*}} = %c0 to %c512 step %c256 iter_args(%{{.*}} = %[[BIAS]])
+// AVX2-NOT: linalg.generic
+// AVX2: return
+func.func @bias_in_strips(%a: tensor<12x8xf32>, %b: tensor<8x32xf32>, %bias: tensor<32xf32>) -> tensor<12x32xf32> {
+  %e = tensor.empty() : tensor<12x32xf32>
+  %init = linalg.generic {indexing_maps = [affine_map<(m, n) -> (n)>, affine_map<(m, n) -> (m, n)>], iterator_types = ["parallel", "parallel"]}
+      ins(%bias : tensor<32xf32>) outs(%e : tensor<12x32xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    linalg.yield %x : f32
+  } -> tensor<12x32xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<12x8xf32>, tensor<8x32xf32>) outs(%init : tensor<12x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<12x32xf32>
+  return %r : tensor<12x32xf32>
+}
+func.func @bias_before_split_reduction(%a: tensor<12x512xf32>, %b: tensor<512x32xf32>, %bias: tensor<32xf32>) -> tensor<12x32xf32> {
+  %e = tensor.empty() : tensor<12x32xf32>
+  %init = linalg.generic {indexing_maps = [affine_map<(m, n) -> (n)>, affine_map<(m, n) -> (m, n)>], iterator_types = ["parallel", "parallel"]}
+      ins(%bias : tensor<32xf32>) outs(%e : tensor<12x32xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    linalg.yield %x : f32
+  } -> tensor<12x32xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<12x512xf32>, tensor<512x32xf32>) outs(%init : tensor<12x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<12x32xf32>
+  return %r : tensor<12x32xf32>
+}
