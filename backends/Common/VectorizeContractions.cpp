@@ -515,7 +515,8 @@ struct VectorizeContractionsPass
 
   /// The thread-level tiles of a contraction: one loop over the outermost
   /// dim with several tiles (a batch dim by 1, else n by `nc`, else m by
-  /// `mc`); 0 for the loops not split. The runtime splits its iterations
+  /// `mc`, else m in kMinThreadTiles if there is work enough); 0 for the
+  /// loops not split. The runtime splits its iterations
   /// among its threads; each output tile is computed by one thread in a
   /// fixed order, so results do not depend on the thread count.
   SmallVector<int64_t> threadTiles(ArrayRef<int64_t> extents,
@@ -535,7 +536,29 @@ struct VectorizeContractionsPass
       sizes[roles.n] = evenTile(nc, extents[roles.n], 2 * nr);
     else if (several(extents[roles.m], mc))
       sizes[roles.m] = evenTile(mc, extents[roles.m], mr);
+    else if (extents[roles.m] >= 2 * mr &&
+             multiplyAdds(extents) >= kMinSplitMultiplyAdds)
+      // One cache tile of output but much work (a 1x1 convolution of 384
+      // channels down to 64 at 14x14): rows for several tasks, else it
+      // ran on one thread whatever the pool had.
+      sizes[roles.m] = evenTile(
+          llvm::divideCeil(extents[roles.m], kMinThreadTiles),
+          extents[roles.m], mr);
     return sizes;
+  }
+
+  /// Below this, a contraction whose output is one cache tile stays one
+  /// thread-pool task (about 5 us of one core's FMAs).
+  static constexpr int64_t kMinSplitMultiplyAdds = int64_t(1) << 18;
+
+  /// The multiply-adds of a contraction of static `extents`; 0 if dynamic.
+  static int64_t multiplyAdds(ArrayRef<int64_t> extents) {
+    if (llvm::any_of(extents, ShapedType::isDynamic))
+      return 0;
+    int64_t product = 1;
+    for (int64_t extent : extents)
+      product *= extent;
+    return product;
   }
 
   /// An elementwise consumer of the contraction (its activation epilogue)

@@ -365,3 +365,20 @@ func.func @bias_before_split_reduction(%a: tensor<12x512xf32>, %b: tensor<512x32
   } -> tensor<12x32xf32>
   return %r : tensor<12x32xf32>
 }
+
+// -----
+
+// An output of one cache tile (64 x 196) with much work behind it (k = 384)
+// is still split among threads: 4 tasks of 16 rows.
+// CHECK-LABEL: func @split_small_output
+// CHECK: scf.forall (%{{.*}}) = (0) to (64) step (16)
+func.func @split_small_output(%a: tensor<64x384xf32>, %b: tensor<384x196xf32>, %c: tensor<64x196xf32>) -> tensor<64x196xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<64x384xf32>, tensor<384x196xf32>) outs(%c : tensor<64x196xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<64x196xf32>
+  return %r : tensor<64x196xf32>
+}
