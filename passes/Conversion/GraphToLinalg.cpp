@@ -1440,16 +1440,31 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
     int64_t batch = in[0], group = op.getGroup();
     int64_t perGroupIn = w[1], perGroupOut = w[0] / group;
     int64_t kh = w[2], kw = w[3];
-    int64_t rowWidth = in[3] + pads[1] + pads[3];
-    int64_t columns =
-        llvm::alignTo(out[2] * rowWidth, registerTileColumns);
+    // Rows laid end to end can share their zero columns where the left
+    // padding is the wider: a row's left padding is the right padding of
+    // the row before (the last row's, a padding row below), so each row is
+    // W + left wide instead of W + left + right. Done only where it saves
+    // computed columns (28x28, 3x3: 816 instead of 848); where it does not
+    // (14x14: 224 either way) the unshared row of 16 keeps the taps'
+    // loads aligned, measured 10% faster than the row of 15.
+    auto columnsFor = [&](int64_t width) {
+      return static_cast<int64_t>(
+          llvm::alignTo(out[2] * width, registerTileColumns));
+    };
+    int64_t fullWidth = in[3] + pads[1] + pads[3];
+    bool sharedPadding =
+        pads[1] >= pads[3] && pads[3] <= (kw - 1) * dilations[1] &&
+        columnsFor(fullWidth - pads[3]) < columnsFor(fullWidth);
+    int64_t rightPad = sharedPadding ? 0 : pads[3];
+    int64_t rowWidth = fullWidth - pads[3] + rightPad;
+    int64_t columns = columnsFor(rowWidth);
     int64_t needed = columns + (kh - 1) * dilations[0] * rowWidth +
                      (kw - 1) * dilations[1];
     int64_t paddedHeight = std::max<int64_t>(
         in[2] + pads[0] + pads[2], llvm::divideCeil(needed, rowWidth));
     Value padded = padSpatial(
         rewriter, loc, adaptor.getInput(),
-        {pads[0], pads[1], paddedHeight - in[2] - pads[0], pads[3]},
+        {pads[0], pads[1], paddedHeight - in[2] - pads[0], rightPad},
         scalarConst(rewriter, loc, elt, 0));
     // [N, C, Hp, Wp] -> [N, G, C/G, Hp * Wp]
     int64_t length = paddedHeight * rowWidth;

@@ -338,3 +338,39 @@ func.func @conv_windowed(%x: tensor<1x2x5x5xf32>, %b: tensor<1xf32>) -> tensor<1
   %0 = dsg.conv %x, %w, %b {strides = array<i64: 1, 1>, pads = array<i64: 1, 0, 1, 0>, dilations = array<i64: 1, 1>, group = 1 : i64, activation = "relu"} : (tensor<1x2x5x5xf32>, tensor<1x2x1x2xf32>, tensor<1xf32>) -> tensor<1x1x7x4xf32>
   return %0 : tensor<1x1x7x4xf32>
 }
+
+// -----
+
+// With padding on both sides, rows share their zero columns where that
+// computes fewer register-tile columns: each row is its left padding then
+// its data (11 + 1 = 12 wide, not 13), the next row's left padding serving
+// as its right padding; 5 x 12 = 60 columns, one tile of 64, where rows of
+// 13 would need 65, two tiles.
+// CHECK-DAG: #[[X12:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d6, d3 + d4 * 12 + d5)>
+// CHECK-LABEL: func @conv_shared_padding
+// CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 2, 0]
+// CHECK: tensor.collapse_shape {{.*}} into tensor<1x2x96xf32>
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[X12]], #{{.*}}]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 1, 1, 60]
+// CHECK: tensor.expand_shape {{.*}} into tensor<1x1x5x12xf32>
+// CHECK: tensor.extract_slice {{.*}}[0, 0, 0, 0] [1, 1, 5, 11] [1, 1, 1, 1] : tensor<1x1x5x12xf32> to tensor<1x1x5x11xf32>
+func.func @conv_shared_padding(%x: tensor<1x2x5x11xf32>) -> tensor<1x1x5x11xf32> {
+  %w = dsg.constant dense<1.0> : tensor<1x2x3x3xf32>
+  %0 = dsg.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x5x11xf32>, tensor<1x2x3x3xf32>) -> tensor<1x1x5x11xf32>
+  return %0 : tensor<1x1x5x11xf32>
+}
+
+// -----
+
+// Where sharing saves no tile (5 x 7 = 35 and 5 x 6 = 30 are both one tile
+// of 64), rows keep both paddings, 7 wide.
+// CHECK-DAG: #[[X7:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d6, d3 + d4 * 7 + d5)>
+// CHECK-LABEL: func @conv_unshared_padding
+// CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, {{[0-9]+}}, 1]
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[X7]], #{{.*}}]
+// CHECK: tensor.expand_shape {{.*}} into tensor<1x1x5x7xf32>
+func.func @conv_unshared_padding(%x: tensor<1x2x5x5xf32>) -> tensor<1x1x5x5xf32> {
+  %w = dsg.constant dense<1.0> : tensor<1x2x3x3xf32>
+  %0 = dsg.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x5x5xf32>, tensor<1x2x3x3xf32>) -> tensor<1x1x5x5xf32>
+  return %0 : tensor<1x1x5x5xf32>
+}
