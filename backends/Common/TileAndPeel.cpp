@@ -3,6 +3,7 @@
 
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -116,4 +117,163 @@ Operation *ds::splitAmongThreads(RewriterBase &rewriter, TilingInterface op) {
   if (failed(tiled))
     return nullptr;
   return tiled->tiledOps.back();
+}
+
+/// The dimension of `view`'s source (a slice or reshape) that its result
+/// dimension `dim` is, whole and unchanged, or nullopt.
+static std::optional<int64_t> sourceDimOf(Operation *view, int64_t dim) {
+  if (auto slice = dyn_cast<tensor::ExtractSliceOp>(view)) {
+    if (slice.getSourceType().getRank() != slice.getResultType().getRank() ||
+        slice.getStaticOffsets()[dim] != 0 ||
+        slice.getStaticStrides()[dim] != 1 ||
+        slice.getStaticSizes()[dim] != slice.getSourceType().getDimSize(dim))
+      return std::nullopt;
+    return dim;
+  }
+  // Reshapes only where the dimension's group holds no other non-unit one.
+  auto wholeIn = [](ArrayRef<int64_t> group, ArrayRef<int64_t> shape,
+                    int64_t dim) {
+    return llvm::all_of(group, [&](int64_t d) {
+      return d == dim || shape[d] == 1;
+    });
+  };
+  if (auto expand = dyn_cast<tensor::ExpandShapeOp>(view)) {
+    for (auto [source, group] :
+         llvm::enumerate(expand.getReassociationIndices()))
+      if (llvm::is_contained(group, dim))
+        return wholeIn(group, expand.getResultType().getShape(), dim)
+                   ? std::optional<int64_t>(source)
+                   : std::nullopt;
+    return std::nullopt;
+  }
+  if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(view)) {
+    ReassociationIndices group = collapse.getReassociationIndices()[dim];
+    ArrayRef<int64_t> shape = collapse.getSrcType().getShape();
+    for (int64_t d : group)
+      if (shape[d] != 1)
+        return wholeIn(group, shape, d) ? std::optional<int64_t>(d)
+                                        : std::nullopt;
+  }
+  return std::nullopt;
+}
+
+/// `view` again, on `source`, whose dimension `sourceDim` has shrunk to
+/// `chunk` elements.
+static Value replayView(RewriterBase &rewriter, Operation *view, Value source,
+                        int64_t resultDim, int64_t chunk) {
+  Location loc = view->getLoc();
+  if (auto slice = dyn_cast<tensor::ExtractSliceOp>(view)) {
+    SmallVector<OpFoldResult> sizes = slice.getMixedSizes();
+    sizes[resultDim] = rewriter.getIndexAttr(chunk);
+    return rewriter.create<tensor::ExtractSliceOp>(
+        loc, source, slice.getMixedOffsets(), sizes, slice.getMixedStrides());
+  }
+  if (auto expand = dyn_cast<tensor::ExpandShapeOp>(view)) {
+    SmallVector<int64_t> shape(expand.getResultType().getShape());
+    shape[resultDim] = chunk;
+    return rewriter.create<tensor::ExpandShapeOp>(
+        loc, expand.getResultType().clone(shape), source,
+        expand.getReassociationIndices());
+  }
+  auto collapse = cast<tensor::CollapseShapeOp>(view);
+  return rewriter.create<tensor::CollapseShapeOp>(
+      loc, source, collapse.getReassociationIndices());
+}
+
+bool ds::padPerThreadTile(RewriterBase &rewriter, Operation *tiled) {
+  auto dps = dyn_cast<DestinationStyleOpInterface>(tiled);
+  auto forall = tiled->getParentOfType<scf::ForallOp>();
+  if (!dps || !forall)
+    return false;
+  // The chunk of each pad's source made in this tile, shared by its views.
+  DenseMap<Operation *, std::pair<OpFoldResult, Value>> chunks;
+  bool changed = false;
+  for (OpOperand *input : dps.getDpsInputOperands()) {
+    auto tileSlice = input->get().getDefiningOp<tensor::ExtractSliceOp>();
+    if (!tileSlice || !forall->isProperAncestor(tileSlice))
+      continue;
+    // The tile takes one dimension in part, stride 1, and the rest whole.
+    RankedTensorType sourceType = tileSlice.getSourceType();
+    ArrayRef<int64_t> offsets = tileSlice.getStaticOffsets(),
+                      sizes = tileSlice.getStaticSizes(),
+                      strides = tileSlice.getStaticStrides();
+    if (!sourceType.hasStaticShape() ||
+        tileSlice.getResultType().getRank() != sourceType.getRank())
+      continue;
+    std::optional<int64_t> split;
+    bool tileShaped = true;
+    for (int64_t d = 0; d < sourceType.getRank(); ++d) {
+      if (sizes[d] == sourceType.getDimSize(d) && offsets[d] == 0 &&
+          strides[d] == 1)
+        continue;
+      tileShaped &= !split && strides[d] == 1 && !ShapedType::isDynamic(sizes[d]);
+      split = d;
+    }
+    if (!tileShaped || !split)
+      continue;
+    int64_t chunk = sizes[*split];
+
+    // Views from the tile's source back to a tensor.pad outside the loop,
+    // the split dimension carried whole through each.
+    SmallVector<std::pair<Operation *, int64_t>> views;
+    Value value = tileSlice.getSource();
+    int64_t dim = *split;
+    tensor::PadOp pad;
+    while (Operation *def = value.getDefiningOp()) {
+      if (forall->isAncestor(def))
+        break;
+      if ((pad = dyn_cast<tensor::PadOp>(def)))
+        break;
+      std::optional<int64_t> sourceDim = sourceDimOf(def, dim);
+      if (!sourceDim)
+        break;
+      views.push_back({def, dim});
+      dim = *sourceDim;
+      value = def->getOperand(0);
+    }
+    if (!pad || !pad.getResultType().hasStaticShape() ||
+        !pad.getConstantPaddingValue() || pad.getStaticLow()[dim] != 0 ||
+        pad.getStaticHigh()[dim] != 0)
+      continue;
+
+    rewriter.setInsertionPoint(tileSlice);
+    OpFoldResult offset = tileSlice.getMixedOffsets()[*split];
+    auto [known, padded] = chunks.lookup(pad);
+    if (!padded || !isEqualConstantIntOrValue(known, offset)) {
+      Value source = pad.getSource();
+      auto type = cast<RankedTensorType>(source.getType());
+      SmallVector<OpFoldResult> zeros(type.getRank(),
+                                      rewriter.getIndexAttr(0));
+      SmallVector<OpFoldResult> whole =
+          getAsIndexOpFoldResult(rewriter.getContext(), type.getShape());
+      SmallVector<OpFoldResult> ones(type.getRank(), rewriter.getIndexAttr(1));
+      SmallVector<OpFoldResult> chunkOffsets = zeros, chunkSizes = whole;
+      chunkOffsets[dim] = offset;
+      chunkSizes[dim] = rewriter.getIndexAttr(chunk);
+      Value part = rewriter.create<tensor::ExtractSliceOp>(
+          pad.getLoc(), source, chunkOffsets, chunkSizes, ones);
+      SmallVector<int64_t> paddedShape(pad.getResultType().getShape());
+      paddedShape[dim] = chunk;
+      padded = rewriter.create<tensor::PadOp>(
+          pad.getLoc(), pad.getResultType().clone(paddedShape), part,
+          pad.getMixedLowPad(), pad.getMixedHighPad(),
+          pad.getConstantPaddingValue(), pad.getNofold());
+      chunks[pad] = {offset, padded};
+    }
+    Value view = padded;
+    for (auto [op, resultDim] : llvm::reverse(views))
+      view = replayView(rewriter, op, view, resultDim, chunk);
+    if (view.getType() != tileSlice.getType())
+      continue;
+    rewriter.replaceOp(tileSlice, view);
+    changed = true;
+    // The whole views and pad, now unused, go: left for bufferization,
+    // they would still be built.
+    for (auto [op, resultDim] : views)
+      if (op->use_empty())
+        rewriter.eraseOp(op);
+    if (pad->use_empty())
+      rewriter.eraseOp(pad);
+  }
+  return changed;
 }

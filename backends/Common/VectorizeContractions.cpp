@@ -885,7 +885,9 @@ struct VectorizeContractionsPass
         parallelOps.push_back(op);
     });
     for (linalg::GenericOp op : parallelOps)
-      ds::splitAmongThreads(rewriter, cast<TilingInterface>(op.getOperation()));
+      if (Operation *tiled = ds::splitAmongThreads(
+              rewriter, cast<TilingInterface>(op.getOperation())))
+        ds::padPerThreadTile(rewriter, tiled);
     if (targets.empty())
       return;
 

@@ -382,3 +382,69 @@ func.func @split_small_output(%a: tensor<64x384xf32>, %b: tensor<384x196xf32>, %
   } -> tensor<64x196xf32>
   return %r : tensor<64x196xf32>
 }
+
+// -----
+
+// An elementwise op over views of a padded tensor (a depthwise convolution's
+// taps: strided windows, and a window of the rows laid end to end) is split
+// among threads by channels, and each task pads its own 4 channels: the
+// whole padded tensor is never built.
+// CHECK-LABEL: func @pad_per_thread_tile
+// CHECK-NOT: tensor.pad
+// CHECK: scf.forall (%[[C:.*]]) = (0) to (64) step (4)
+// CHECK: %[[PART:.*]] = tensor.extract_slice %{{.*}}[0, %[[C]], 0, 0] [1, 4, 64, 64] [1, 1, 1, 1]
+// CHECK: %[[PAD:.*]] = tensor.pad %[[PART]] low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: tensor<1x4x64x64xf32> to tensor<1x4x66x66xf32>
+// CHECK-NOT: tensor.pad
+// CHECK-DAG: tensor.extract_slice %[[PAD]][0, 0, 0, 0] [1, 4, 32, 32] [1, 1, 2, 2]
+// CHECK-DAG: tensor.extract_slice %[[PAD]][0, 0, 1, 1] [1, 4, 32, 32] [1, 1, 2, 2]
+// CHECK-DAG: %[[ROWS:.*]] = tensor.collapse_shape %[[PAD]] {{\[}}[0], [1], [2, 3]] : tensor<1x4x66x66xf32> into tensor<1x4x4356xf32>
+// CHECK-DAG: tensor.extract_slice %[[ROWS]][0, 0, 67] [1, 4, 1024] [1, 1, 1]
+// CHECK: linalg.generic
+func.func @pad_per_thread_tile(%x: tensor<1x64x64x64xf32>) -> tensor<1x1x64x32x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %p = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x64x64x64xf32> to tensor<1x64x66x66xf32>
+  %t0 = tensor.extract_slice %p[0, 0, 0, 0] [1, 64, 32, 32] [1, 1, 2, 2] : tensor<1x64x66x66xf32> to tensor<1x64x32x32xf32>
+  %t1 = tensor.extract_slice %p[0, 0, 1, 1] [1, 64, 32, 32] [1, 1, 2, 2] : tensor<1x64x66x66xf32> to tensor<1x64x32x32xf32>
+  %rows = tensor.collapse_shape %p [[0], [1], [2, 3]] : tensor<1x64x66x66xf32> into tensor<1x64x4356xf32>
+  %t2 = tensor.extract_slice %rows[0, 0, 67] [1, 64, 1024] [1, 1, 1] : tensor<1x64x4356xf32> to tensor<1x64x1024xf32>
+  %e0 = tensor.expand_shape %t0 [[0], [1, 2], [3], [4]] output_shape [1, 1, 64, 32, 32] : tensor<1x64x32x32xf32> into tensor<1x1x64x32x32xf32>
+  %e1 = tensor.expand_shape %t1 [[0], [1, 2], [3], [4]] output_shape [1, 1, 64, 32, 32] : tensor<1x64x32x32xf32> into tensor<1x1x64x32x32xf32>
+  %e2 = tensor.expand_shape %t2 [[0], [1, 2], [3, 4]] output_shape [1, 1, 64, 32, 32] : tensor<1x64x1024xf32> into tensor<1x1x64x32x32xf32>
+  %init = tensor.empty() : tensor<1x1x64x32x32xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(a, b, c, d, e) -> (a, b, c, d, e)>, affine_map<(a, b, c, d, e) -> (a, b, c, d, e)>, affine_map<(a, b, c, d, e) -> (a, b, c, d, e)>, affine_map<(a, b, c, d, e) -> (a, b, c, d, e)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]}
+      ins(%e0, %e1, %e2 : tensor<1x1x64x32x32xf32>, tensor<1x1x64x32x32xf32>, tensor<1x1x64x32x32xf32>) outs(%init : tensor<1x1x64x32x32xf32>) {
+  ^bb0(%u: f32, %v: f32, %w: f32, %o: f32):
+    %s = arith.addf %u, %v : f32
+    %t = arith.addf %s, %w : f32
+    linalg.yield %t : f32
+  } -> tensor<1x1x64x32x32xf32>
+  return %r : tensor<1x1x64x32x32xf32>
+}
+
+// -----
+
+// A pad that pads the split dimension stays whole, outside the loop.
+// CHECK-LABEL: func @pad_across_tiles
+// CHECK: tensor.pad %{{.*}} low[0, 1, 1, 1] high[0, 1, 1, 1]
+// CHECK: scf.forall
+// CHECK-NOT: tensor.pad
+func.func @pad_across_tiles(%x: tensor<1x62x64x64xf32>) -> tensor<1x64x32x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %p = tensor.pad %x low[0, 1, 1, 1] high[0, 1, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x62x64x64xf32> to tensor<1x64x66x66xf32>
+  %t0 = tensor.extract_slice %p[0, 0, 0, 0] [1, 64, 32, 32] [1, 1, 2, 2] : tensor<1x64x66x66xf32> to tensor<1x64x32x32xf32>
+  %init = tensor.empty() : tensor<1x64x32x32xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(a, b, c, d) -> (a, b, c, d)>, affine_map<(a, b, c, d) -> (a, b, c, d)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%t0 : tensor<1x64x32x32xf32>) outs(%init : tensor<1x64x32x32xf32>) {
+  ^bb0(%u: f32, %o: f32):
+    %s = arith.addf %u, %u : f32
+    linalg.yield %s : f32
+  } -> tensor<1x64x32x32xf32>
+  return %r : tensor<1x64x32x32xf32>
+}
