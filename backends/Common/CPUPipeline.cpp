@@ -45,6 +45,10 @@ void mlir::ds::buildBufferizationPipeline(OpPassManager &pm,
   outParams.hoistStaticAllocs = true;
   outParams.memCpyFn = linalgCopy;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  // A slice written in place and inserted back (ds-fill-pad-borders' slabs)
+  // bufferizes to a copy between two equal subviews: CSE makes them one
+  // and the canonicalizer drops the copy.
+  pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
   if (insertDeallocations) {
     bufferization::BufferDeallocationPipelineOptions dealloc;
@@ -69,6 +73,7 @@ void mlir::ds::buildCPUCodegenPipeline(OpPassManager &pm,
   // Here a layer is what the generated code computes as one piece.
   if (options.instrumentLayers)
     pm.addPass(createInstrumentLayersPass());
+  pm.addNestedPass<func::FuncOp>(createFillPadBordersPass());
   buildBufferizationPipeline(pm, /*insertDeallocations=*/true);
   // What bufferization left as linalg ops outside the kernels (elementwise
   // chains, pad and slice copies, fills) is vectorized here, not by LLVM.
