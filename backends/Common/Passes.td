@@ -112,8 +112,12 @@ def VectorizeContractionsPass
     accumulator's initialization are fused into that loop, so they run on
     each output tile while it is in cache. Where no cache tile splits the
     reduction, the initialization moves further in, to each strip of `nr`
-    columns of a cache tile, just before its register tiles. Large ops
-    whose loops are all parallel get a forall of their own.
+    columns of a cache tile, and, where the register rows divide the
+    strip evenly, into each register tile, vectorized with it: the
+    accumulators then start from the bias in registers, with no pass that
+    stores it and no load of it back. Large ops whose loops are all
+    parallel get a forall of their own, and an input of theirs that is a
+    view of a tensor.pad is padded per thread tile (see padPerThreadTile).
   }];
   let options = [
     Option<"mr", "mr", "int64_t", "8", "Register tile rows">,

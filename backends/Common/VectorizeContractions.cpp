@@ -734,6 +734,15 @@ struct VectorizeContractionsPass
                                          /*unevenOnly=*/false, canonical));
     }
     pieces = std::move(rowPieces);
+    // And a register tile its own, vectorized with it, so that its
+    // accumulators start from the bias in registers instead of loading
+    // what the strip stored (row loops without a remainder only).
+    if (reductionsWhole)
+      for (Operation *piece : pieces)
+        if (Operation *init = fuseAccumulatorInit(
+                rewriter, cast<linalg::LinalgOp>(piece), blockScope))
+          if (!cast<linalg::LinalgOp>(init).hasDynamicShape())
+            init->setAttr(kRegisterTileAttr, rewriter.getUnitAttr());
     for (Operation *piece : pieces)
       if (failed(
               tileToRegisters(rewriter, cast<linalg::LinalgOp>(piece), roles)))
@@ -751,23 +760,25 @@ struct VectorizeContractionsPass
   /// no reduction; loops around `scope` (a weight-only product's loop
   /// over groups) are not crossed, and a loop whose result a peeled
   /// remainder loop starts from stops the fusion (the remainder would find
-  /// the main loop's slices uninitialized). Leaves the IR as it is where it
-  /// does not apply.
-  static void fuseAccumulatorInit(RewriterBase &rewriter,
-                                  linalg::LinalgOp tile, Operation *scope) {
+  /// the main loop's slices uninitialized). Returns the fused tile of the
+  /// initialization, or null, leaving the IR as it is, where it does not
+  /// apply.
+  static Operation *fuseAccumulatorInit(RewriterBase &rewriter,
+                                        linalg::LinalgOp tile,
+                                        Operation *scope) {
     if (tile.getNumDpsInits() != 1)
-      return;
+      return nullptr;
     auto slice =
         tile.getDpsInitOperand(0)->get().getDefiningOp<tensor::ExtractSliceOp>();
     if (!slice)
-      return;
+      return nullptr;
     SmallVector<LoopLikeOpInterface> loops;
     Value source = slice.getSource();
     while (auto arg = dyn_cast<BlockArgument>(source)) {
       auto loop = dyn_cast<LoopLikeOpInterface>(arg.getOwner()->getParentOp());
       if (!loop || !scope->isProperAncestor(loop) ||
           !loop.getTiedLoopInit(arg))
-        return;
+        return nullptr;
       // (scf.forall gives no getTiedLoopResult; its results, like
       // scf.for's, are its iteration arguments' in order.)
       Block::BlockArgListType iterArgs = loop.getRegionIterArgs();
@@ -775,15 +786,17 @@ struct VectorizeContractionsPass
           loop->getResult(llvm::find(iterArgs, arg) - iterArgs.begin());
       if (llvm::any_of(result.getUsers(),
                        [](Operation *user) { return isa<scf::ForOp>(user); }))
-        return;
+        return nullptr;
       loops.insert(loops.begin(), loop);
       source = loop.getTiedLoopInit(arg)->get();
     }
     auto init = source.getDefiningOp<linalg::LinalgOp>();
     if (loops.empty() || !init || !init.hasPureTensorSemantics() ||
         init.getNumLoops() != init.getNumParallelLoops() || !source.hasOneUse())
-      return;
-    (void)scf::tileAndFuseProducerOfSlice(rewriter, slice, loops);
+      return nullptr;
+    std::optional<scf::SCFFuseProducerOfSliceResult> fused =
+        scf::tileAndFuseProducerOfSlice(rewriter, slice, loops);
+    return fused ? fused->tiledAndFusedProducer.getDefiningOp() : nullptr;
   }
 
   /// The rows of the register tiles over `rows` rows of `width` columns:

@@ -7,13 +7,15 @@
 #out = affine_map<(m, n, k) -> (m, n)>
 
 // Full tiles: n by 32, m by 8, then the reduction innermost with the 8x32
-// accumulator carried in registers (read before the k loop, written after)
-// and one FMA per accumulator row per k.
+// accumulator carried in registers (from the fill's zeros, computed in the
+// register tile: nothing is read before the k loop; written after it) and
+// one FMA per accumulator row per k.
 // CHECK-LABEL: func @full_tiles
+// CHECK: %[[ZEROS:.*]] = arith.constant dense<0.000000e+00> : vector<8x32xf32>
 // CHECK: scf.for {{.*}} step %c32
 // CHECK:   scf.for {{.*}} step %c8
-// CHECK:     %[[ACC:.*]] = vector.transfer_read {{.*}} : tensor<8x32xf32>, vector<8x32xf32>
-// CHECK:     %[[SUM:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[ACC]]) -> (vector<8x32xf32>)
+// CHECK-NOT: vector.transfer_read {{.*}} : tensor<8x32xf32>, vector<8x32xf32>
+// CHECK:     %[[SUM:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[ZEROS]]) -> (vector<8x32xf32>)
 // CHECK-COUNT-8: vector.fma {{.*}} : vector<32xf32>
 // CHECK-NOT: vector.fma
 // CHECK:       scf.yield {{.*}} : vector<8x32xf32>
@@ -319,14 +321,19 @@ func.func @row_remainder(%a: tensor<49x32xf32>, %b: tensor<32x16xf32>, %c: tenso
 // -----
 
 // The bias broadcast that starts the accumulator is computed where the
-// tiles are: per strip of 16 columns, just before its register tiles read
-// it, instead of in a pass over the whole output before. With the
-// reduction split into cache blocks (k = 512 > kc) each block after the
-// first must start from the previous one's sums: the broadcast stays out.
+// tiles are: in each register tile, where it is the accumulators' first
+// value in registers (16 bias columns read, put in all 6 rows), instead of
+// in a pass over the whole output before that the tiles would read back.
+// With the reduction split into cache blocks (k = 512 > kc) each block
+// after the first must start from the previous one's sums: the broadcast
+// stays out.
 // AVX2-LABEL: func @bias_in_strips
 // AVX2: scf.for %{{.*}} = %c0 to %c32 step %c16
-// AVX2:   linalg.generic {{.*}} outs(%{{.*}} : tensor<12x16xf32>)
+// AVX2-NOT: linalg.generic
 // AVX2:   scf.for %{{.*}} = %c0 to %c12 step %c6
+// AVX2:     %[[ROW:.*]] = vector.transfer_read {{.*}} : tensor<16xf32>, vector<16xf32>
+// AVX2-COUNT-6: vector.insert %[[ROW]]
+// AVX2:     scf.for {{.*}} -> (vector<6x16xf32>)
 // AVX2-COUNT-6: vector.fma {{.*}} : vector<16xf32>
 // AVX2-LABEL: func @bias_before_split_reduction
 // AVX2: %[[BIAS:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<12x32xf32>)
