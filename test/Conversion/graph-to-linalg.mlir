@@ -274,7 +274,8 @@ func.func @pixels_as_columns_without_constant_weights(%x: tensor<1x2x3x3xf32>, %
 // CHECK: %[[B:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0, 1]] output_shape [2, 64] : tensor<128xf32> into tensor<2x64xf32>
 // CHECK: %[[P:.*]] = linalg.generic {indexing_maps = [#[[LHS]], #[[PANELS]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%{{.*}}, %[[W]] : tensor<4x3xf32>, tensor<2x3x64xf32>) outs(%{{.*}} : tensor<4x2x64xf32>)
 // CHECK: %[[R:.*]] = linalg.generic {{.*}} ins(%[[P]] : tensor<4x2x64xf32>)
-// CHECK: arith.maximumf
+// CHECK: %[[BELOW:.*]] = arith.cmpf ogt, %{{.*}}, %[[IN:.*]] : f32
+// CHECK: arith.select %[[BELOW]], %{{.*}}, %[[IN]] : f32
 // CHECK: tensor.collapse_shape %[[R]] {{\[}}[0], [1, 2]] : tensor<4x2x64xf32> into tensor<4x128xf32>
 // CHECK-LABEL: func @gemm_panels
 // CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<4x2x64xf32>)
@@ -325,7 +326,8 @@ func.func @gemv_panels(%x: tensor<1x3xf32>) -> tensor<1x128xf32> {
 // CHECK: %[[WT:.*]] = arith.constant dense<{{\[\[\[\[\[}}1.000000e+00, 3.000000e+00], [2.000000e+00, 4.000000e+00]]]]]> : tensor<1x1x1x2x2xf32>
 // CHECK: %[[CONV:.*]] = linalg.generic {indexing_maps = [#[[W]], #[[X]], #[[O]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%[[WT]], %[[ROWS]] : {{.*}}) outs(%{{.*}} : tensor<1x1x1x64xf32>)
 // CHECK: %[[ACT:.*]] = linalg.generic {{.*}} ins(%[[CONV]] : tensor<1x1x1x64xf32>)
-// CHECK: arith.maximumf
+// CHECK: %[[BELOW:.*]] = arith.cmpf ogt, %{{.*}}, %[[IN:.*]] : f32
+// CHECK: arith.select %[[BELOW]], %{{.*}}, %[[IN]] : f32
 // CHECK: tensor.extract_slice %[[ACT]][0, 0, 0, 0] [1, 1, 1, 35]
 // CHECK: tensor.expand_shape {{.*}} into tensor<1x1x7x5xf32>
 // CHECK: tensor.extract_slice {{.*}}[0, 0, 0, 0] [1, 1, 7, 4] [1, 1, 1, 1] : tensor<1x1x7x5xf32> to tensor<1x1x7x4xf32>
