@@ -14,8 +14,9 @@ using namespace mlir;
 
 void mlir::ds::buildCUDACodegenPipeline(OpPassManager &pm,
                                         const std::string &chip) {
-  // The GPU pipeline frees device buffers itself (ds-gpu-device-buffers).
-  buildBufferizationPipeline(pm, /*insertDeallocations=*/false);
+  // The GPU pipeline places, copies and frees device buffers itself
+  // (ds-gpu-device-buffers).
+  buildBufferizationPipeline(pm, /*hostBuffers=*/false);
   pm.addPass(createGPUDeviceBuffersPass());
   pm.addNestedPass<func::FuncOp>(createGPUDistributePass());
   pm.addPass(createParallelLoopToGpuPass());

@@ -28,7 +28,7 @@ static LogicalResult linalgCopy(OpBuilder &b, Location loc, Value from,
 }
 
 void mlir::ds::buildBufferizationPipeline(OpPassManager &pm,
-                                          bool insertDeallocations) {
+                                          bool hostBuffers) {
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
   bufferization.setFunctionBoundaryTypeConversion(
@@ -45,12 +45,14 @@ void mlir::ds::buildBufferizationPipeline(OpPassManager &pm,
   outParams.hoistStaticAllocs = true;
   outParams.memCpyFn = linalgCopy;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  if (hostBuffers)
+    pm.addNestedPass<func::FuncOp>(createWriteResultsInPlacePass());
   // A slice written in place and inserted back (ds-fill-pad-borders' slabs)
   // bufferizes to a copy between two equal subviews: CSE makes them one
   // and the canonicalizer drops the copy.
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
-  if (insertDeallocations) {
+  if (hostBuffers) {
     bufferization::BufferDeallocationPipelineOptions dealloc;
     bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   }
@@ -74,7 +76,7 @@ void mlir::ds::buildCPUCodegenPipeline(OpPassManager &pm,
   if (options.instrumentLayers)
     pm.addPass(createInstrumentLayersPass());
   pm.addNestedPass<func::FuncOp>(createFillPadBordersPass());
-  buildBufferizationPipeline(pm, /*insertDeallocations=*/true);
+  buildBufferizationPipeline(pm, /*hostBuffers=*/true);
   // What bufferization left as linalg ops outside the kernels (elementwise
   // chains, pad and slice copies, fills) is vectorized here, not by LLVM.
   pm.addNestedPass<func::FuncOp>(createVectorizeElementwisePass());

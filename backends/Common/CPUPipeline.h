@@ -29,10 +29,11 @@ struct CPUCodegenOptions {
 };
 
 /// Tensors to buffers: outputs become caller-owned arguments of the graph
-/// function. With `insertDeallocations`, MLIR's ownership-based
-/// deallocation frees the temporaries; a backend that places buffers
-/// elsewhere (the GPU's) frees them itself.
-void buildBufferizationPipeline(OpPassManager &pm, bool insertDeallocations);
+/// function. For host memory (`hostBuffers`), results reached through
+/// reshapes are computed in those arguments (ds-write-results-in-place) and
+/// MLIR's ownership-based deallocation frees the temporaries; a backend
+/// that places buffers elsewhere (the GPU's) copies and frees them itself.
+void buildBufferizationPipeline(OpPassManager &pm, bool hostBuffers);
 
 /// Bufferizes linalg on tensors (outputs become caller-provided arguments),
 /// lowers to loops and then to the LLVM dialect with the bare-pointer calling
