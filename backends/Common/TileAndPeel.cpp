@@ -1,6 +1,8 @@
 //===- TileAndPeel.cpp - tiling helpers shared by the vectorizing passes --===//
 #include "backends/Common/TileAndPeel.h"
 
+#include "llvm/ADT/SetVector.h"
+
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -187,6 +189,8 @@ bool ds::padPerThreadTile(RewriterBase &rewriter, Operation *tiled) {
     return false;
   // The chunk of each pad's source made in this tile, shared by its views.
   DenseMap<Operation *, std::pair<OpFoldResult, Value>> chunks;
+  // Ops made or bypassed here, each after those it uses.
+  llvm::SetVector<Operation *> unused;
   bool changed = false;
   for (OpOperand *input : dps.getDpsInputOperands()) {
     auto tileSlice = input->get().getDefiningOp<tensor::ExtractSliceOp>();
@@ -236,22 +240,25 @@ bool ds::padPerThreadTile(RewriterBase &rewriter, Operation *tiled) {
         pad.getStaticHigh()[dim] != 0)
       continue;
 
+    unused.insert(pad);
+    for (auto [op, resultDim] : llvm::reverse(views))
+      unused.insert(op);
     rewriter.setInsertionPoint(tileSlice);
     OpFoldResult offset = tileSlice.getMixedOffsets()[*split];
     auto [known, padded] = chunks.lookup(pad);
     if (!padded || !isEqualConstantIntOrValue(known, offset)) {
       Value source = pad.getSource();
       auto type = cast<RankedTensorType>(source.getType());
-      SmallVector<OpFoldResult> zeros(type.getRank(),
-                                      rewriter.getIndexAttr(0));
-      SmallVector<OpFoldResult> whole =
-          getAsIndexOpFoldResult(rewriter.getContext(), type.getShape());
-      SmallVector<OpFoldResult> ones(type.getRank(), rewriter.getIndexAttr(1));
-      SmallVector<OpFoldResult> chunkOffsets = zeros, chunkSizes = whole;
+      MLIRContext *ctx = rewriter.getContext();
+      SmallVector<OpFoldResult> chunkOffsets(type.getRank(),
+                                             rewriter.getIndexAttr(0));
+      SmallVector<OpFoldResult> chunkSizes =
+          getAsIndexOpFoldResult(ctx, type.getShape());
       chunkOffsets[dim] = offset;
       chunkSizes[dim] = rewriter.getIndexAttr(chunk);
       Value part = rewriter.create<tensor::ExtractSliceOp>(
-          pad.getLoc(), source, chunkOffsets, chunkSizes, ones);
+          pad.getLoc(), source, chunkOffsets, chunkSizes,
+          SmallVector<OpFoldResult>(type.getRank(), rewriter.getIndexAttr(1)));
       SmallVector<int64_t> paddedShape(pad.getResultType().getShape());
       paddedShape[dim] = chunk;
       padded = rewriter.create<tensor::PadOp>(
@@ -259,21 +266,24 @@ bool ds::padPerThreadTile(RewriterBase &rewriter, Operation *tiled) {
           pad.getMixedLowPad(), pad.getMixedHighPad(),
           pad.getConstantPaddingValue(), pad.getNofold());
       chunks[pad] = {offset, padded};
+      unused.insert(part.getDefiningOp());
+      unused.insert(padded.getDefiningOp());
     }
     Value view = padded;
-    for (auto [op, resultDim] : llvm::reverse(views))
+    for (auto [op, resultDim] : llvm::reverse(views)) {
       view = replayView(rewriter, op, view, resultDim, chunk);
+      unused.insert(view.getDefiningOp());
+    }
     if (view.getType() != tileSlice.getType())
       continue;
     rewriter.replaceOp(tileSlice, view);
     changed = true;
-    // The whole views and pad, now unused, go: left for bufferization,
-    // they would still be built.
-    for (auto [op, resultDim] : views)
-      if (op->use_empty())
-        rewriter.eraseOp(op);
-    if (pad->use_empty())
-      rewriter.eraseOp(pad);
   }
+  // What lost its last use goes, users first: the whole pad and its views
+  // (left for bufferization, it would still be built), and a chunk's views
+  // whose type did not match.
+  for (Operation *op : llvm::reverse(unused))
+    if (op->use_empty())
+      rewriter.eraseOp(op);
   return changed;
 }

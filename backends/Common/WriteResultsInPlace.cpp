@@ -12,15 +12,13 @@ using namespace mlir;
 
 namespace {
 
-/// The memref a copy op reads and the one it writes (linalg.copy on
-/// buffers, as the pipeline's copy function makes, or memref.copy).
+/// The memref a linalg.copy on buffers (the pipeline's copy function,
+/// also buffer-results-to-out-params') reads and the one it writes.
 std::optional<std::pair<Value, Value>> copyOperands(Operation *op) {
-  if (auto copy = dyn_cast<memref::CopyOp>(op))
-    return std::make_pair(copy.getSource(), copy.getTarget());
-  if (auto copy = dyn_cast<linalg::CopyOp>(op))
-    if (copy.hasPureBufferSemantics())
-      return std::make_pair(copy.getInputs()[0], copy.getOutputs()[0]);
-  return std::nullopt;
+  auto copy = dyn_cast<linalg::CopyOp>(op);
+  if (!copy || !copy.hasPureBufferSemantics())
+    return std::nullopt;
+  return std::make_pair(copy.getInputs()[0], copy.getOutputs()[0]);
 }
 
 /// Whether every use of `value`, and of the reshapes of it, is an op of
