@@ -109,7 +109,9 @@ def VectorizeContractionsPass
     through im2col), or a windowed one (a stride-1 convolution whose input
     map reads `q + i * W + j`: a contraction at each tap (i, j), blocked
     like one, the tap loops inside each register tile around the
-    reduction), is tiled twice with scf.for on tensors: cache tiles of
+    reduction; an outer reduction loop over blocks of its channels is
+    tiled by 1 at the cache level, never split among threads, and dropped
+    from the register tile), is tiled twice with scf.for on tensors: cache tiles of
     `mc` x `nc` x `kc` (loops n, k, m from the outside, so a `kc` x `nc`
     panel of the right-hand side stays in L2 while the left-hand side
     streams past it), then register tiles of `mr` x `nr` x 1 with the

@@ -41,6 +41,9 @@ struct GemmLoops {
   /// see lowerPanelProduct), which panelGroup may group at the thread and
   /// cache levels.
   SmallVector<unsigned> outerN;
+  /// The unit loops that are reductions (a windowed convolution's channel
+  /// blocks), which no thread-level loop may split.
+  SmallVector<unsigned> outerK;
   /// The innermost reduction of an int8 contraction in dot-product groups
   /// (k % 4, see dsq.matmul_integer's lowering): kept whole at every level,
   /// so that each register tile is one dot-product instruction deep.
@@ -155,7 +158,7 @@ std::optional<GemmLoops> classify(linalg::LinalgOp op) {
   // The innermost of each role is the one that is contiguous in memory for
   // row-major operands.
   GemmLoops loops{dims->m.back(), dims->n.back(), dims->k.back(), {}, {}, {},
-                  window};
+                  {}, window};
   if (dims->k.size() >= 2 && isDotGroupLoop(op, dims->k.back())) {
     loops.dotGroup = dims->k.back();
     loops.k = dims->k[dims->k.size() - 2];
@@ -165,6 +168,9 @@ std::optional<GemmLoops> classify(linalg::LinalgOp op) {
         !llvm::is_contained(window, i))
       loops.unit.push_back(i);
   loops.outerN.assign(dims->n.begin(), dims->n.end() - 1);
+  for (unsigned k : dims->k)
+    if (k != loops.k && k != loops.dotGroup)
+      loops.outerK.push_back(k);
   return loops;
 }
 
@@ -525,8 +531,9 @@ struct VectorizeContractionsPass
     auto several = [](int64_t extent, int64_t tileSize) {
       return ShapedType::isDynamic(extent) || extent > tileSize;
     };
-    auto batch = llvm::find_if(
-        roles.unit, [&](unsigned u) { return several(extents[u], 1); });
+    auto batch = llvm::find_if(roles.unit, [&](unsigned u) {
+      return several(extents[u], 1) && !llvm::is_contained(roles.outerK, u);
+    });
     if (batch != roles.unit.end())
       sizes[*batch] = llvm::is_contained(roles.outerN, *batch)
                           ? panelGroup(extents, roles, *batch,
@@ -860,6 +867,39 @@ struct VectorizeContractionsPass
         maps.push_back(atFirstTap(map, roles.window));
       tile.setIndexingMapsAttr(rewriter.getAffineMapArrayAttr(maps));
     }
+    // An outer reduction loop (a block of channels) has one iteration
+    // here; dropped, the vector contraction keeps the one reduction that
+    // both sides share, which its outer-product lowering needs (else the
+    // tile is unrolled to scalars).
+    SmallVector<int64_t> tileExtents =
+        cast<linalg::LinalgOp>(registerTile).getStaticLoopRanges();
+    SmallVector<unsigned> single;
+    for (unsigned loop : roles.outerK)
+      if (tileExtents[loop] == 1)
+        single.push_back(loop);
+    if (!single.empty()) {
+      struct NewGeneric : RewriterBase::Listener {
+        linalg::GenericOp op;
+        void notifyOperationInserted(Operation *inserted,
+                                     OpBuilder::InsertPoint) override {
+          if (auto generic = dyn_cast<linalg::GenericOp>(inserted))
+            op = generic;
+        }
+      } created;
+      linalg::ControlDropUnitDims drop;
+      drop.rankReductionStrategy = linalg::ControlDropUnitDims::
+          RankReductionStrategy::ExtractInsertSlice;
+      drop.controlFn = [&](Operation *) { return single; };
+      OpBuilder::Listener *previous = rewriter.getListener();
+      rewriter.setListener(&created);
+      rewriter.setInsertionPoint(registerTile);
+      LogicalResult dropped = linalg::dropUnitDims(
+          rewriter, cast<linalg::GenericOp>(registerTile), drop);
+      rewriter.setListener(previous);
+      if (failed(dropped) || !created.op)
+        return failure();
+      registerTile = created.op;
+    }
     registerTile->setAttr(kRegisterTileAttr, rewriter.getUnitAttr());
     return success();
   }
@@ -875,7 +915,7 @@ struct VectorizeContractionsPass
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     MLIRContext *ctx = &getContext();
-    SmallVector<std::pair<linalg::LinalgOp, GemmLoops>> targets;
+    std::vector<std::pair<linalg::LinalgOp, GemmLoops>> targets;
     func.walk([&](linalg::LinalgOp op) {
       if (std::optional<GemmLoops> roles = classify(op))
         targets.push_back({op, *roles});

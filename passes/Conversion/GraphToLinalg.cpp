@@ -1307,6 +1307,25 @@ flatWindowTaps(OpBuilder &b, Location loc, Value input,
   return result;
 }
 
+/// The multiply-adds per output element of one cache tile of the CPU
+/// backends' GEMM blocking (ds-vectorize-contractions kc).
+constexpr int64_t kCacheTileDepth = 256;
+
+/// The input channels per block of a windowed convolution with `taps`
+/// kernel taps (see lowerWindowed): a divisor of `channels` of at least 8,
+/// at most kCacheTileDepth / taps rounded up to a power of two (32 for
+/// 3x3), so that a block over all its taps is about one cache tile deep;
+/// all of them when there is no such divisor. The register tiles of a
+/// block then read a panel of input rows that stays in L1 (3x3, 64
+/// channels at 56 x 56, AVX2: 2.85 -> 2.64 ms in ResNet-18).
+int64_t windowChannelBlock(int64_t channels, int64_t taps) {
+  int64_t wanted = llvm::PowerOf2Ceil(llvm::divideCeil(kCacheTileDepth, taps));
+  for (int64_t block = std::min(wanted, channels); block >= 8; --block)
+    if (channels % block == 0)
+      return block;
+  return channels;
+}
+
 /// [N, C, Ho * rowWidth] -> [N, C, Ho, Wo]: drops the padding columns.
 Value unflattenWindows(OpBuilder &b, Location loc, Value flat,
                        RankedTensorType resultType, int64_t rowWidth) {
@@ -1429,8 +1448,8 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
   /// 3x3 kernel, written and read back at every run). With the padded
   /// input's rows laid end to end (width Wp, as in flatWindowTaps), output
   /// q = h * Wp + w of tap (i, j) reads flat element q + i dh Wp + j dw:
-  ///   out[n, g, f, q] +=
-  ///       weight[g, f, i, j, c] * rows[n, g, c, q + i dh Wp + j dw]
+  ///   out[n, g, f, q] += weight[g, f, b, i, j, c] *
+  ///                      rows[n, g, b, c, q + i dh Wp + j dw]
   /// is, per tap, a GEMM over (f, q | c) whose right-hand rows are
   /// contiguous slices of the input. The backend blocks it like any other
   /// contraction, the taps being reduction loops inside each register tile
@@ -1483,48 +1502,57 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
         rewriter, loc, adaptor.getInput(),
         {pads[0], pads[1], paddedHeight - in[2] - pads[0], rightPad},
         scalarConst(rewriter, loc, elt, 0));
-    // [N, C, Hp, Wp] -> [N, G, C/G, Hp * Wp]
+    // The channels go in blocks (a reduction loop b outside the taps, see
+    // windowChannelBlock), so that a cache tile of the backend's blocking
+    // is one block deep and the block's weights are contiguous.
+    int64_t block = windowChannelBlock(perGroupIn, kh * kw);
+    int64_t blocks = perGroupIn / block;
+    // [N, C, Hp, Wp] -> [N, G, C/G/block, block, Hp * Wp]
     int64_t length = paddedHeight * rowWidth;
     Value flat = rewriter.create<tensor::CollapseShapeOp>(
         loc, padded, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
     Value rows = rewriter.create<tensor::ExpandShapeOp>(
-        loc, RankedTensorType::get({batch, group, perGroupIn, length}, elt),
-        flat, ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}});
+        loc,
+        RankedTensorType::get({batch, group, blocks, block, length}, elt),
+        flat, ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}, {4}});
 
-    // Loops n, g, f, q | i, j, c. A constant weight is transposed at
-    // compile time to [G, F/G, kh, kw, C/G], so that a register tile's
-    // rows step through contiguous channels.
+    // Loops n, g, f, q | b, i, j, c. A constant weight is transposed at
+    // compile time to [G, F/G, C/G/block, kh, kw, block], so that each
+    // output channel's weights of a block are contiguous (with the taps
+    // C apart, a register tile's rows of 256 channels fell into a few L1
+    // sets) and a register tile's rows step through contiguous channels.
+    // (The block loop b goes after f in the weight's dims: before the row
+    // dim, the vector contraction's lowering scalarizes the tile.)
     auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
     auto map = [&](ArrayRef<AffineExpr> exprs) {
-      return AffineMap::get(7, 0, exprs, ctx);
+      return AffineMap::get(8, 0, exprs, ctx);
     };
     auto grouped = RankedTensorType::get(
-        {group, perGroupOut, perGroupIn, kh, kw}, elt);
+        {group, perGroupOut, blocks, block, kh, kw}, elt);
     Value weightOperand;
     AffineMap weightMap;
     DenseElementsAttr dense;
     if (matchPattern(weight, m_Constant(&dense))) {
       weightOperand = rewriter.create<arith::ConstantOp>(
           loc, g::transposeConstant(
-                   dense.reshape(grouped), {0, 1, 3, 4, 2},
-                   RankedTensorType::get({group, perGroupOut, kh, kw,
-                                          perGroupIn},
-                                         elt)));
-      weightMap = map({d(1), d(2), d(4), d(5), d(6)});
+                   dense.reshape(grouped), {0, 1, 2, 4, 5, 3},
+                   RankedTensorType::get(
+                       {group, perGroupOut, blocks, kh, kw, block}, elt)));
+      weightMap = map({d(1), d(2), d(4), d(5), d(6), d(7)});
     } else {
       weightOperand = rewriter.create<tensor::ExpandShapeOp>(
           loc, grouped, weight,
-          ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}, {4}});
-      weightMap = map({d(1), d(2), d(6), d(4), d(5)});
+          ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}, {4}, {5}});
+      weightMap = map({d(1), d(2), d(4), d(7), d(5), d(6)});
     }
     SmallVector<AffineMap> maps = {
         weightMap,
-        map({d(0), d(1), d(6),
-             d(3) + d(4) * (dilations[0] * rowWidth) + d(5) * dilations[1]}),
+        map({d(0), d(1), d(4), d(7),
+             d(3) + d(5) * (dilations[0] * rowWidth) + d(6) * dilations[1]}),
         map({d(0), d(1), d(2), d(3)})};
     SmallVector<utils::IteratorType> iterators(4,
                                                utils::IteratorType::parallel);
-    iterators.append(3, utils::IteratorType::reduction);
+    iterators.append(4, utils::IteratorType::reduction);
 
     auto accType =
         RankedTensorType::get({batch, group, perGroupOut, columns}, elt);

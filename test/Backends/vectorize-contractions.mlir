@@ -231,33 +231,39 @@ func.func @even_thread_tiles(%a: tensor<8x4xf32>, %b: tensor<4x784xf32>, %c: ten
 
 // -----
 
-#w = affine_map<(n, g, f, q, i, j, c) -> (g, f, i, j, c)>
-#x = affine_map<(n, g, f, q, i, j, c) -> (n, g, c, q + i * 18 + j)>
-#o = affine_map<(n, g, f, q, i, j, c) -> (n, g, f, q)>
+#w = affine_map<(n, g, f, q, b, i, j, c) -> (g, f, b, i, j, c)>
+#x = affine_map<(n, g, f, q, b, i, j, c) -> (n, g, b, c, q + i * 18 + j)>
+#o = affine_map<(n, g, f, q, b, i, j, c) -> (n, g, f, q)>
 
 // A windowed contraction (a stride-1 3x3 convolution over rows 18 wide
-// laid end to end, see the Conv lowering) is blocked like a GEMM over
-// (f, q | c), with the taps i, j as reduction loops between the register
-// tile and the c loop: the 6x64 accumulator is read once, carried across
-// all three loops, and written once; each step reads the input row at the
-// tap's offset and does one FMA per accumulator row.
+// laid end to end, its channels in 2 blocks b of 4, see the Conv lowering)
+// is blocked like a GEMM over (f, q | c), with the taps i, j as reduction
+// loops between the register tile and the c loop: the 6x64 accumulator is
+// read once, carried across all three loops, and written once; each step
+// reads the input row at the tap's offset and does one FMA per accumulator
+// row. The block loop is a cache-level loop by 1, never split among
+// threads, dropped from the register tile (whose contraction keeps one
+// reduction: FMAs, not scalar code).
 // CHECK: #[[TAP:.*]] = affine_map<(d0, d1) -> (d0 * 18 + d1)>
 // CHECK-LABEL: func @windowed
+// CHECK-NOT: scf.forall
+// CHECK: scf.for %[[B:.*]] = %c0 to %c2 step %c1
 // CHECK: scf.for %[[Q:.*]] = %c0 to %c256 step %c64
-// CHECK:   %[[ROWS:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, %[[Q]]] [1, 1, 4, 102]
+// CHECK:   %[[ROWS:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 0, %[[Q]]] [1, 1, 1, 4, 102]
 // CHECK:   %[[ACC:.*]] = vector.transfer_read {{.*}} : tensor<1x1x6x64xf32>, vector<1x1x6x64xf32>
 // CHECK:   scf.for %[[I:.*]] = %c0 to %c3 step %c1 iter_args(%{{.*}} = %[[ACC]]) -> (vector<1x1x6x64xf32>)
 // CHECK:     scf.for %[[J:.*]] = %c0 to %c3 step %c1 iter_args(%{{.*}}) -> (vector<1x1x6x64xf32>)
 // CHECK:       %[[OFFSET:.*]] = affine.apply #[[TAP]](%[[I]], %[[J]])
 // CHECK:       scf.for %[[C:.*]] = %c0 to %c4 step %c1 iter_args(%{{.*}}) -> (vector<1x1x6x64xf32>)
-// CHECK:         tensor.extract_slice %[[ROWS]][0, 0, %[[C]], %[[OFFSET]]] [1, 1, 1, 64]
+// CHECK:         tensor.extract_slice %[[ROWS]][0, 0, 0, %[[C]], %[[OFFSET]]] [1, 1, 1, 1, 64]
 // CHECK-COUNT-6: vector.fma {{.*}} : vector<64xf32>
 // CHECK-NOT: vector.fma
 // CHECK:   vector.transfer_write {{.*}} : vector<1x1x6x64xf32>, tensor<1x1x6x64xf32>
 // CHECK:   -> (vector<1x1x2x64xf32>)
-func.func @windowed(%w: tensor<1x8x3x3x4xf32>, %x: tensor<1x1x4x320xf32>, %acc: tensor<1x1x8x256xf32>) -> tensor<1x1x8x256xf32> {
-  %0 = linalg.generic {indexing_maps = [#w, #x, #o], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
-      ins(%w, %x : tensor<1x8x3x3x4xf32>, tensor<1x1x4x320xf32>) outs(%acc : tensor<1x1x8x256xf32>) {
+// CHECK-NOT: arith.mulf
+func.func @windowed(%w: tensor<1x8x2x3x3x4xf32>, %x: tensor<1x1x2x4x320xf32>, %acc: tensor<1x1x8x256xf32>) -> tensor<1x1x8x256xf32> {
+  %0 = linalg.generic {indexing_maps = [#w, #x, #o], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "reduction"]}
+      ins(%w, %x : tensor<1x8x2x3x3x4xf32>, tensor<1x1x2x4x320xf32>) outs(%acc : tensor<1x1x8x256xf32>) {
   ^bb0(%a: f32, %b: f32, %s: f32):
     %p = arith.mulf %a, %b : f32
     %r = arith.addf %s, %p : f32

@@ -311,20 +311,21 @@ func.func @gemv_panels(%x: tensor<1x3xf32>) -> tensor<1x128xf32> {
 // A stride-1 convolution reads its input through the window, with no
 // im2col copy: the input padded (here 7 rows by 5, and 6 more rows below
 // so that the last computed column's taps stay in bounds) and its rows laid
-// end to end, out[n, g, f, q] += w[g, f, i, j, c] * x[n, g, c, q + 5 i + j]
-// over 64 columns (7 x 5 = 35, rounded up to a register tile), the weights
-// transposed at compile time to [G, F, kh, kw, C] ([[1, 2]], [[3, 4]] ->
-// [[1, 3], [2, 4]]), the bias in the initial value, the activation on the
-// result, then the padding columns dropped.
-// CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d2, d4, d5, d6)>
-// CHECK-DAG: #[[X:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d6, d3 + d4 * 5 + d5)>
-// CHECK-DAG: #[[O:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
+// end to end, out[n, g, f, q] += w[g, f, b, i, j, c] *
+// x[n, g, b, c, q + 5 i + j] over 64 columns (7 x 5 = 35, rounded up to a
+// register tile), the channels in one block b (2 are too few to split),
+// the weights transposed at compile time to [G, F, C/block, kh, kw, block]
+// ([[1, 2]], [[3, 4]] -> [[1, 3], [2, 4]]), the bias in the initial value,
+// the activation on the result, then the padding columns dropped.
+// CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1, d2, d4, d5, d6, d7)>
+// CHECK-DAG: #[[X:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d4, d7, d3 + d5 * 5 + d6)>
+// CHECK-DAG: #[[O:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d2, d3)>
 // CHECK-LABEL: func @conv_windowed
 // CHECK: tensor.pad %{{.*}} low[0, 0, 1, 0] high[0, 0, 7, 0]
 // CHECK: tensor.collapse_shape {{.*}} into tensor<1x2x65xf32>
-// CHECK: %[[ROWS:.*]] = tensor.expand_shape {{.*}} into tensor<1x1x2x65xf32>
-// CHECK: %[[WT:.*]] = arith.constant dense<{{\[\[\[\[\[}}1.000000e+00, 3.000000e+00], [2.000000e+00, 4.000000e+00]]]]]> : tensor<1x1x1x2x2xf32>
-// CHECK: %[[CONV:.*]] = linalg.generic {indexing_maps = [#[[W]], #[[X]], #[[O]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%[[WT]], %[[ROWS]] : {{.*}}) outs(%{{.*}} : tensor<1x1x1x64xf32>)
+// CHECK: %[[ROWS:.*]] = tensor.expand_shape {{.*}} into tensor<1x1x1x2x65xf32>
+// CHECK: %[[WT:.*]] = arith.constant dense<{{\[\[\[\[\[\[}}1.000000e+00, 3.000000e+00], [2.000000e+00, 4.000000e+00]]]]]]> : tensor<1x1x1x1x2x2xf32>
+// CHECK: %[[CONV:.*]] = linalg.generic {indexing_maps = [#[[W]], #[[X]], #[[O]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "reduction"]} ins(%[[WT]], %[[ROWS]] : {{.*}}) outs(%{{.*}} : tensor<1x1x1x64xf32>)
 // CHECK: %[[ACT:.*]] = linalg.generic {{.*}} ins(%[[CONV]] : tensor<1x1x1x64xf32>)
 // CHECK: %[[BELOW:.*]] = arith.cmpf ogt, %{{.*}}, %[[IN:.*]] : f32
 // CHECK: arith.select %[[BELOW]], %{{.*}}, %[[IN]] : f32
@@ -348,7 +349,7 @@ func.func @conv_windowed(%x: tensor<1x2x5x5xf32>, %b: tensor<1xf32>) -> tensor<1
 // its data (11 + 1 = 12 wide, not 13), the next row's left padding serving
 // as its right padding; 5 x 12 = 60 columns, one tile of 64, where rows of
 // 13 would need 65, two tiles.
-// CHECK-DAG: #[[X12:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d6, d3 + d4 * 12 + d5)>
+// CHECK-DAG: #[[X12:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d4, d7, d3 + d5 * 12 + d6)>
 // CHECK-LABEL: func @conv_shared_padding
 // CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 2, 0]
 // CHECK: tensor.collapse_shape {{.*}} into tensor<1x2x96xf32>
@@ -366,7 +367,7 @@ func.func @conv_shared_padding(%x: tensor<1x2x5x11xf32>) -> tensor<1x1x5x11xf32>
 
 // Where sharing saves no tile (5 x 7 = 35 and 5 x 6 = 30 are both one tile
 // of 64), rows keep both paddings, 7 wide.
-// CHECK-DAG: #[[X7:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d6, d3 + d4 * 7 + d5)>
+// CHECK-DAG: #[[X7:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d4, d7, d3 + d5 * 7 + d6)>
 // CHECK-LABEL: func @conv_unshared_padding
 // CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, {{[0-9]+}}, 1]
 // CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[X7]], #{{.*}}]
@@ -375,4 +376,22 @@ func.func @conv_unshared_padding(%x: tensor<1x2x5x5xf32>) -> tensor<1x1x5x5xf32>
   %w = dsg.constant dense<1.0> : tensor<1x2x3x3xf32>
   %0 = dsg.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x5x5xf32>, tensor<1x2x3x3xf32>) -> tensor<1x1x5x5xf32>
   return %0 : tensor<1x1x5x5xf32>
+}
+
+// -----
+
+// With 3x3 taps, the channels go in blocks of about 256 / 9 (32): 64
+// channels are 2 blocks, the rows [N, G, 2, 32, length] and the weights
+// [G, F, 2, kh, kw, 32], so that each block's weights of an output
+// channel are contiguous.
+// CHECK-DAG: #[[WB:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1, d2, d4, d5, d6, d7)>
+// CHECK-DAG: #[[XB:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d4, d7, d3 + d5 * 6 + d6)>
+// CHECK-LABEL: func @conv_channel_blocks
+// CHECK: %[[ROWS:.*]] = tensor.expand_shape {{.*}} into tensor<1x1x2x32x{{[0-9]+}}xf32>
+// CHECK: %[[WT:.*]] = arith.constant dense<{{.*}}> : tensor<1x1x2x3x3x32xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[WB]], #[[XB]], #{{.*}}], {{.*}} ins(%[[WT]], %[[ROWS]] :
+func.func @conv_channel_blocks(%x: tensor<1x64x4x4xf32>) -> tensor<1x1x4x4xf32> {
+  %w = dsg.constant dense<1.0> : tensor<1x64x3x3xf32>
+  %0 = dsg.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x64x4x4xf32>, tensor<1x64x3x3xf32>) -> tensor<1x1x4x4xf32>
+  return %0 : tensor<1x1x4x4xf32>
 }
