@@ -136,7 +136,10 @@ def VectorizeContractionsPass
     columns of a cache tile, and, where the register rows divide the
     strip evenly, into each register tile, vectorized with it: the
     accumulators then start from the bias in registers, with no pass that
-    stores it and no load of it back. Large ops whose loops are all
+    stores it and no load of it back. There, too, an elementwise epilogue
+    that reads only the product is applied to each register tile's
+    accumulators before they are stored, and the product is computed into
+    the epilogue's output. Large ops whose loops are all
     parallel get a forall of their own, and an input of theirs that is a
     view of a tensor.pad is padded per thread tile (see padPerThreadTile).
   }];

@@ -160,6 +160,39 @@ func.func @bias_matmul_relu(%x: tensor<64x512xf32>, %w: tensor<512x1024xf32>, %b
 
 // -----
 
+// With the reduction whole in each register tile (k = 64, within one cache
+// tile), the epilogue is applied to each register tile's accumulators
+// after the k loop, before they are stored: the clamp is on the vectors
+// of the tile, and no pass over the stored tile is left. The product is
+// computed into the epilogue's output (the slice of the forall's shared
+// output), not a buffer of its own.
+// CHECK-LABEL: func @epilogue_in_registers
+// CHECK: scf.forall (%{{.*}}) = (0) to (1024) step (256) shared_outs(%[[OUT:.*]] = %{{.*}})
+// CHECK: %[[DEST:.*]] = tensor.extract_slice %[[OUT]]
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[DEST]])
+// CHECK: %[[ACC:.*]] = scf.for {{.*}} -> (vector<6x64xf32>)
+// CHECK: vector.fma
+// CHECK: arith.maximumf %[[ACC]], %{{.*}} : vector<6x64xf32>
+// CHECK-NEXT: vector.transfer_write
+// CHECK: scf.forall.in_parallel
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @epilogue_in_registers(%x: tensor<64x64xf32>, %w: tensor<64x1024xf32>) -> tensor<64x1024xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %e = tensor.empty() : tensor<64x1024xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<64x1024xf32>) -> tensor<64x1024xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<64x64xf32>, tensor<64x1024xf32>) outs(%init : tensor<64x1024xf32>) -> tensor<64x1024xf32>
+  %relu = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}
+      ins(%mm : tensor<64x1024xf32>) outs(%e : tensor<64x1024xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.maximumf %in, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<64x1024xf32>
+  return %relu : tensor<64x1024xf32>
+}
+
+// -----
+
 // A big elementwise op is split among threads in 16 chunks of its first
 // long dim (64 rows: 4 per chunk); its body is left to the loop lowering.
 // CHECK-LABEL: func @large_elementwise
