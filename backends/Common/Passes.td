@@ -131,7 +131,11 @@ def VectorizeContractionsPass
     n or m splits the work among threads (see ds-outline-parallel-loops);
     a contraction's elementwise consumer (its activation epilogue) and its
     accumulator's initialization are fused into that loop, so they run on
-    each output tile while it is in cache. Where no cache tile splits the
+    each output tile while it is in cache, and so is an all-parallel op
+    that gathers an input of which each task reads its own slice (a
+    strided convolution's columns, kept in output rows), so that each
+    task gathers only what it reads. Iterations of a batch dim too small
+    to be a task each go several to a task. Where no cache tile splits the
     reduction, the initialization moves further in, to each strip of `nr`
     columns of a cache tile, and, where the register rows divide the
     strip evenly, into each register tile, vectorized with it: the

@@ -534,12 +534,22 @@ struct VectorizeContractionsPass
     auto batch = llvm::find_if(roles.unit, [&](unsigned u) {
       return several(extents[u], 1) && !llvm::is_contained(roles.outerK, u);
     });
-    if (batch != roles.unit.end())
+    if (batch != roles.unit.end()) {
       sizes[*batch] = llvm::is_contained(roles.outerN, *batch)
                           ? panelGroup(extents, roles, *batch,
                                        kMinThreadTiles)
                           : 1;
-    else if (several(extents[roles.n], nc))
+      // Iterations too small to be a task each (a convolution's output
+      // rows, 112 pixels by 32 channels of 27 taps) go several to a task,
+      // leaving at least kMinThreadTiles tasks.
+      int64_t each = multiplyAdds(extents) / std::max<int64_t>(1, extents[*batch]);
+      if (sizes[*batch] == 1 && each > 0 && each < kMinSplitMultiplyAdds &&
+          extents[*batch] >= 2 * kMinThreadTiles)
+        sizes[*batch] = evenTile(
+            std::min<int64_t>(llvm::divideCeil(kMinSplitMultiplyAdds, each),
+                     extents[*batch] / kMinThreadTiles),
+            extents[*batch], 1);
+    } else if (several(extents[roles.n], nc))
       sizes[roles.n] = evenTile(nc, extents[roles.n], 2 * nr);
     else if (several(extents[roles.m], mc))
       sizes[roles.m] = evenTile(mc, extents[roles.m], mr);
@@ -627,6 +637,10 @@ struct VectorizeContractionsPass
       if (auto linalgOp = dyn_cast<linalg::LinalgOp>(candidate))
         if (classify(linalgOp))
           tiled = linalgOp;
+    // (The fusion leaves the slice of `op` that its tile replaced.)
+    for (Operation *user : llvm::make_early_inc_range(op->getUsers()))
+      if (isa<tensor::ExtractSliceOp>(user) && user->use_empty())
+        rewriter.eraseOp(user);
     if (op->use_empty())
       rewriter.eraseOp(op);
     return tiled;
@@ -655,6 +669,8 @@ struct VectorizeContractionsPass
       fuseAccumulatorInit(rewriter, op, scope);
       extents = op.getStaticLoopRanges();
     }
+    if (auto forall = op->getParentOfType<scf::ForallOp>())
+      fuseGatherProducers(rewriter, op, forall);
 
     // Cache level: n, k, m outermost-first after the unit loops.
     SmallVector<int64_t> cacheSizes(numLoops, 1);
@@ -762,6 +778,108 @@ struct VectorizeContractionsPass
     if (reductionsWhole && epilogue)
       applyEpilogueInRegisters(rewriter, epilogue, registerTiles);
     return success();
+  }
+
+  /// Moves into `forall` the computation of the slices of `op`'s inputs
+  /// that its task reads, where an input is gathered by an all-parallel op
+  /// used only there (a convolution's columns, see the Conv lowering's
+  /// pixelRows) and the slices of different tasks are disjoint (the
+  /// input's map holds each loop the forall splits as a plain dim): each
+  /// task gathers its own columns into cache just before its product reads
+  /// them. A collapse_shape between the gather and the slice is moved
+  /// below the slice where the slice takes the collapsed dims whole.
+  void fuseGatherProducers(RewriterBase &rewriter, linalg::LinalgOp op,
+                           scf::ForallOp forall) {
+    for (OpOperand *input : op.getDpsInputOperands()) {
+      auto slice = input->get().getDefiningOp<tensor::ExtractSliceOp>();
+      if (!slice || slice->getParentOp() != forall.getOperation() ||
+          !slice->hasOneUse() || !disjointPerTask(op, input, slice, forall))
+        continue;
+      if (auto collapse =
+              slice.getSource().getDefiningOp<tensor::CollapseShapeOp>()) {
+        slice = sliceBeforeCollapse(rewriter, slice, collapse);
+        if (!slice)
+          continue;
+      }
+      auto gather = slice.getSource().getDefiningOp<linalg::GenericOp>();
+      if (!gather || !gather->hasOneUse() || !gather.hasPureTensorSemantics() ||
+          gather.getNumLoops() != gather.getNumParallelLoops() ||
+          gather->getNumResults() != 1)
+        continue;
+      SmallVector<LoopLikeOpInterface> loops = {
+          cast<LoopLikeOpInterface>(forall.getOperation())};
+      if (scf::tileAndFuseProducerOfSlice(rewriter, slice, loops) &&
+          gather->use_empty())
+        rewriter.eraseOp(gather);
+    }
+  }
+
+  /// `slice` of the result of `collapse` as a collapse_shape of a slice of
+  /// its source, where `slice` takes each group of collapsed dims whole
+  /// (offset 0, full size, stride 1); returns the new slice, or null.
+  static tensor::ExtractSliceOp
+  sliceBeforeCollapse(RewriterBase &rewriter, tensor::ExtractSliceOp slice,
+                      tensor::CollapseShapeOp collapse) {
+    if (!collapse->hasOneUse() || slice.getSourceType().getRank() !=
+                                      slice.getResultType().getRank())
+      return nullptr;
+    ArrayRef<int64_t> sourceShape = collapse.getSrcType().getShape();
+    SmallVector<OpFoldResult> offsets, sizes, strides;
+    for (auto [dim, group] :
+         llvm::enumerate(collapse.getReassociationIndices())) {
+      OpFoldResult offset = slice.getMixedOffsets()[dim];
+      OpFoldResult size = slice.getMixedSizes()[dim];
+      OpFoldResult stride = slice.getMixedStrides()[dim];
+      if (group.size() > 1) {
+        if (!isConstantIntValue(offset, 0) || !isConstantIntValue(stride, 1) ||
+            getConstantIntValue(size) !=
+                std::optional<int64_t>(slice.getSourceType().getDimSize(dim)))
+          return nullptr;
+        for (int64_t source : group) {
+          offsets.push_back(rewriter.getIndexAttr(0));
+          sizes.push_back(rewriter.getIndexAttr(sourceShape[source]));
+          strides.push_back(rewriter.getIndexAttr(1));
+        }
+        continue;
+      }
+      offsets.push_back(offset);
+      sizes.push_back(size);
+      strides.push_back(stride);
+    }
+    rewriter.setInsertionPoint(slice);
+    auto sourceSlice = rewriter.create<tensor::ExtractSliceOp>(
+        slice.getLoc(), collapse.getSrc(), offsets, sizes, strides);
+    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
+        slice, slice.getResultType(), sourceSlice,
+        collapse.getReassociationIndices());
+    rewriter.eraseOp(collapse);
+    return sourceSlice;
+  }
+
+  /// Whether the tasks of `forall` read disjoint slices of `input` (of
+  /// `op`, their tile), `slice` being its slice: every induction variable
+  /// of the forall moves the slice along a dim that the input's map reads
+  /// as a plain loop dim.
+  static bool disjointPerTask(linalg::LinalgOp op, OpOperand *input,
+                              tensor::ExtractSliceOp slice,
+                              scf::ForallOp forall) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    auto movedBy = [](OpFoldResult offset, Value iv) {
+      auto value = dyn_cast<Value>(offset);
+      if (!value)
+        return false;
+      Operation *def = value.getDefiningOp();
+      return value == iv ||
+             (def && isa<affine::AffineApplyOp>(def) &&
+              llvm::is_contained(def->getOperands(), iv));
+    };
+    return llvm::all_of(forall.getInductionVars(), [&](Value iv) {
+      return llvm::any_of(
+          llvm::enumerate(slice.getMixedOffsets()), [&](auto offset) {
+            return movedBy(offset.value(), iv) &&
+                   isa<AffineDimExpr>(map.getResult(offset.index()));
+          });
+    });
   }
 
   /// The elementwise epilogue of the thread tile `op` (fused into its

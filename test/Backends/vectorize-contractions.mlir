@@ -193,6 +193,45 @@ func.func @epilogue_in_registers(%x: tensor<64x64xf32>, %w: tensor<64x1024xf32>)
 
 // -----
 
+// A strided convolution whose gathered columns keep their output rows
+// apart ([N, G, Q, O1, O2], see the Conv lowering): the threads split the
+// rows, 4 to a task (one row, 8 x 64 x 27 multiply-adds, is too little
+// work for a task), and each task gathers its own rows of columns (the
+// gather moved into the forall, through the collapse of its tap dims)
+// just before its product reads them; no gather of the whole is left.
+#gather_in = affine_map<(n, g, c, i, j, o1, o2) -> (n, g, c, o1 * 2 + i, o2 * 2 + j)>
+#gather_out = affine_map<(n, g, c, i, j, o1, o2) -> (n, g, c, i, j, o1, o2)>
+// CHECK-LABEL: func @gather_per_task
+// CHECK-NOT: linalg.generic
+// CHECK: scf.forall (%[[ROW:.*]]) = (0) to (16) step (4)
+// CHECK:   %[[IN:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, %{{.*}}, 0] [1, 1, 3, 9, 129]
+// CHECK:   %[[COLS:.*]] = linalg.generic {{.*}} ins(%[[IN]] : tensor<1x1x3x9x129xf32>) outs(%{{.*}} : tensor<1x1x3x3x3x4x64xf32>)
+// CHECK:   tensor.collapse_shape %[[COLS]] {{.*}} into tensor<1x1x27x4x64xf32>
+// CHECK:   vector.fma
+// CHECK: scf.forall.in_parallel
+func.func @gather_per_task(%x: tensor<1x1x3x34x130xf32>, %w: tensor<1x8x27xf32>) -> tensor<1x1x8x16x64xf32> {
+  %zero = arith.constant 0.000000e+00 : f32
+  %e = tensor.empty() : tensor<1x1x3x3x3x16x64xf32>
+  %cols = linalg.generic {indexing_maps = [#gather_in, #gather_out], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : tensor<1x1x3x34x130xf32>) outs(%e : tensor<1x1x3x3x3x16x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<1x1x3x3x3x16x64xf32>
+  %flat = tensor.collapse_shape %cols [[0], [1], [2, 3, 4], [5], [6]] : tensor<1x1x3x3x3x16x64xf32> into tensor<1x1x27x16x64xf32>
+  %o = tensor.empty() : tensor<1x1x8x16x64xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%o : tensor<1x1x8x16x64xf32>) -> tensor<1x1x8x16x64xf32>
+  %0 = linalg.generic {indexing_maps = [affine_map<(n, g, f, o1, o2, q) -> (g, f, q)>, affine_map<(n, g, f, o1, o2, q) -> (n, g, q, o1, o2)>, affine_map<(n, g, f, o1, o2, q) -> (n, g, f, o1, o2)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%w, %flat : tensor<1x8x27xf32>, tensor<1x1x27x16x64xf32>) outs(%init : tensor<1x1x8x16x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %s: f32):
+    %p = arith.mulf %a, %b : f32
+    %r = arith.addf %s, %p : f32
+    linalg.yield %r : f32
+  } -> tensor<1x1x8x16x64xf32>
+  return %0 : tensor<1x1x8x16x64xf32>
+}
+
+// -----
+
 // A big elementwise op is split among threads in 16 chunks of its first
 // long dim (64 rows: 4 per chunk); its body is left to the loop lowering.
 // CHECK-LABEL: func @large_elementwise
@@ -313,7 +352,8 @@ func.func @windowed(%w: tensor<1x8x2x3x3x4xf32>, %x: tensor<1x1x2x4x320xf32>, %a
 // 6-row register tile of the left-hand side, read into L1 once, meets all
 // of the group's panels. Where a panel is wider than the register tile
 // (the AVX-512 options: 16 against nr = 32), each thread task is one
-// panel.
+// panel, unless that is too little work for a task (here 12 x 16 x 64
+// multiply-adds): then several, leaving 4 tasks.
 // AVX2-LABEL: func @panel_groups
 // AVX2: scf.forall (%{{.*}}) = (0) to (32) step (8)
 // AVX2:   scf.for {{.*}} = %c0 to %c12 step %c6
@@ -321,7 +361,7 @@ func.func @windowed(%w: tensor<1x8x2x3x3x4xf32>, %x: tensor<1x1x2x4x320xf32>, %a
 // AVX2:       scf.for {{.*}} -> (vector<6x1x16xf32>)
 // AVX2-COUNT-6: vector.fma {{.*}} : vector<16xf32>
 // CHECK-LABEL: func @panel_groups
-// CHECK: scf.forall (%{{.*}}) in (32)
+// CHECK: scf.forall (%{{.*}}) = (0) to (32) step (8)
 func.func @panel_groups(%x: tensor<12x64xf32>, %w: tensor<32x64x16xf32>, %acc: tensor<12x32x16xf32>) -> tensor<12x32x16xf32> {
   %0 = linalg.generic {indexing_maps = [affine_map<(m, nb, ni, k) -> (m, k)>, affine_map<(m, nb, ni, k) -> (nb, k, ni)>, affine_map<(m, nb, ni, k) -> (m, nb, ni)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
       ins(%x, %w : tensor<12x64xf32>, tensor<32x64x16xf32>) outs(%acc : tensor<12x32x16xf32>) {

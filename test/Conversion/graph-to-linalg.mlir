@@ -395,3 +395,20 @@ func.func @conv_channel_blocks(%x: tensor<1x64x4x4xf32>) -> tensor<1x1x4x4xf32> 
   %0 = dsg.conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x64x4x4xf32>, tensor<1x64x3x3xf32>) -> tensor<1x1x4x4xf32>
   return %0 : tensor<1x1x4x4xf32>
 }
+
+// -----
+
+// A strided convolution with output rows at least as wide as the widest
+// register tile (64) keeps the rows of its gathered columns apart,
+// [N, G, Q, O1, O2], and its product is over (n, g, f, o1, o2 | q), so
+// that the backend can split it by rows and gather per task; the result
+// is its collapse.
+// CHECK-LABEL: func @conv_pixel_rows
+// CHECK: %[[COLS:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0], [1], [2, 3, 4], [5], [6]] : tensor<1x1x3x3x3x2x64xf32> into tensor<1x1x27x2x64xf32>
+// CHECK: %[[PROD:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%{{.*}}, %[[COLS]] : tensor<1x8x27xf32>, tensor<1x1x27x2x64xf32>)
+// CHECK: tensor.collapse_shape %[[PROD]] {{\[}}[0], [1, 2], [3], [4]] : tensor<1x1x8x2x64xf32> into tensor<1x8x2x64xf32>
+func.func @conv_pixel_rows(%x: tensor<1x3x5x130xf32>) -> tensor<1x8x2x64xf32> {
+  %w = dsg.constant dense<1.0> : tensor<8x3x3x3xf32>
+  %0 = dsg.conv %x, %w {strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x3x5x130xf32>, tensor<8x3x3x3xf32>) -> tensor<1x8x2x64xf32>
+  return %0 : tensor<1x8x2x64xf32>
+}
