@@ -34,6 +34,11 @@ void mlir::ds::buildBufferizationPipeline(OpPassManager &pm,
   bufferization.setFunctionBoundaryTypeConversion(
       bufferization::LayoutMapOption::IdentityLayoutMap);
   bufferization.memCpyFn = linalgCopy;
+  // A region computed into an empty tensor and inserted into a bigger one
+  // (a depthwise convolution's interior and borders) is computed in place
+  // in the bigger one's buffer, not in its own and copied over. (Before
+  // the results' copies are made: it would fold them away.)
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(createPackBoundedResultsPass());
   pm.addNestedPass<func::FuncOp>(createCopyAliasedResultsPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));

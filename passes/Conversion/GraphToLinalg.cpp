@@ -1365,6 +1365,96 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
   /// made, and the op is elementwise over the output (over flattened rows
   /// in 2-D, see flatWindowTaps): it vectorizes and its epilogue fuses
   /// into it.
+  /// A static, strided 2-D depthwise convolution computed by output regions, none
+  /// of which reads a padded copy of the whole input: the interior, whose
+  /// windows all lie within the input, reads the input itself through
+  /// strided views; each border strip (the rows above and below it, the
+  /// columns left and right of it) pads only the few input rows or columns
+  /// it reads. The per-thread padded copies this replaces were about a
+  /// quarter of a depthwise layer's time. `weightedSum` builds a region
+  /// from its taps. Null where the input is dynamic, not 2-D, or there is
+  /// no interior.
+  Value depthwiseByRegions(
+      ConversionPatternRewriter &rewriter, g::ConvOp op, Value input,
+      RankedTensorType resultType, ArrayRef<int64_t> kernel,
+      llvm::function_ref<Value(SmallVector<Value>, RankedTensorType)>
+          weightedSum) const {
+    Location loc = op.getLoc();
+    auto inType = tensorType(input);
+    // (Stride 1 keeps its flat windows, measured faster than a 2-D
+    // interior: 144 channels at 56 x 56, 0.20 against 0.25 ms.)
+    if (inType.getRank() != 4 || !inType.hasStaticShape() ||
+        !resultType.hasStaticShape() ||
+        llvm::all_of(op.getStrides(), [](int64_t s) { return s == 1; }))
+      return nullptr;
+    ArrayRef<int64_t> in = inType.getShape(), out = resultType.getShape();
+    ArrayRef<int64_t> pads = op.getPads(), strides = op.getStrides(),
+                      dilations = op.getDilations();
+    // Outputs [lo, hi) of each spatial dim read no padding.
+    int64_t lo[2], hi[2];
+    for (int d = 0; d < 2; ++d) {
+      int64_t reach = (kernel[d] - 1) * dilations[d];
+      lo[d] = llvm::divideCeil(pads[d], strides[d]);
+      hi[d] = std::min<int64_t>(
+          out[2 + d],
+          llvm::divideFloorSigned(in[2 + d] - 1 + pads[d] - reach,
+                                  strides[d]) +
+              1);
+      if (hi[d] <= lo[d])
+        return nullptr;
+    }
+    Type elt = resultType.getElementType();
+    Value zero = scalarConst(rewriter, loc, elt, 0);
+    auto index = [&](int64_t v) -> OpFoldResult {
+      return rewriter.getIndexAttr(v);
+    };
+    // The outputs [r0, r1) x [c0, c1), from the input rows and columns
+    // they read, padded where those fall outside it.
+    auto region = [&](int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
+      int64_t first[2] = {r0, c0}, last[2] = {r1, c1};
+      SmallVector<OpFoldResult> offsets = {index(0), index(0)},
+                                sizes = {index(in[0]), index(in[1])};
+      SmallVector<int64_t> regionPads(4);
+      for (int d = 0; d < 2; ++d) {
+        int64_t a = first[d] * strides[d] - pads[d];
+        int64_t b = (last[d] - 1) * strides[d] - pads[d] +
+                    (kernel[d] - 1) * dilations[d] + 1;
+        int64_t a0 = std::max<int64_t>(a, 0), b0 = std::min(b, in[2 + d]);
+        offsets.push_back(index(a0));
+        sizes.push_back(index(b0 - a0));
+        regionPads[d] = a0 - a;
+        regionPads[2 + d] = b - b0;
+      }
+      Value piece = rewriter.create<tensor::ExtractSliceOp>(
+          loc, input, offsets, sizes,
+          SmallVector<OpFoldResult>(4, index(1)));
+      auto regionType =
+          RankedTensorType::get({out[0], out[1], r1 - r0, c1 - c0}, elt);
+      return weightedSum(
+          windowTaps(rewriter, loc,
+                     padSpatial(rewriter, loc, piece, regionPads, zero),
+                     regionType, kernel, strides, dilations),
+          regionType);
+    };
+    Value result = rewriter.create<tensor::EmptyOp>(loc, out, elt);
+    auto place = [&](int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
+      if (r1 <= r0 || c1 <= c0)
+        return;
+      result = rewriter.create<tensor::InsertSliceOp>(
+          loc, region(r0, r1, c0, c1), result,
+          ArrayRef<OpFoldResult>{index(0), index(0), index(r0), index(c0)},
+          ArrayRef<OpFoldResult>{index(out[0]), index(out[1]),
+                                 index(r1 - r0), index(c1 - c0)},
+          SmallVector<OpFoldResult>(4, index(1)));
+    };
+    place(lo[0], hi[0], lo[1], hi[1]);
+    place(0, lo[0], 0, out[3]);
+    place(hi[0], out[2], 0, out[3]);
+    place(lo[0], hi[0], 0, lo[1]);
+    place(lo[0], hi[0], hi[1], out[3]);
+    return result;
+  }
+
   Value lowerDepthwise(g::ConvOp op, OpAdaptor adaptor,
                        ConversionPatternRewriter &rewriter) const {
     Location loc = op.getLoc();
@@ -1382,6 +1472,57 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
 
     SmallVector<int64_t> kernel(wShape.drop_front(2));
     Value zero = scalarConst(rewriter, loc, elt, 0);
+    SmallVector<Value> tapWeights;
+    int64_t taps = ShapedType::getNumElements(kernel);
+    for (int64_t t = 0; t < taps; ++t)
+      tapWeights.push_back(rewriter.create<tensor::ExtractSliceOp>(
+          loc, RankedTensorType::get({channels}, elt), weightTaps,
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0),
+                                 rewriter.getIndexAttr(t)},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(channels),
+                                 rewriter.getIndexAttr(1)},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1),
+                                 rewriter.getIndexAttr(1)}));
+    // sum_t w[c, t] * tap_t[n, c, o...] (+ bias[c]), then the activation.
+    auto weightedSum = [&](SmallVector<Value> inputs,
+                           RankedTensorType loopType) -> Value {
+      llvm::append_range(inputs, tapWeights);
+      MLIRContext *ctx = rewriter.getContext();
+      int64_t loopRank = loopType.getRank();
+      AffineMap identity = rewriter.getMultiDimIdentityMap(loopRank);
+      AffineMap perChannel =
+          AffineMap::get(loopRank, 0, getAffineDimExpr(1, ctx));
+      SmallVector<AffineMap> maps(taps, identity);
+      maps.append(taps, perChannel);
+      // The bias is an input, not the accumulator's init: an op that reads
+      // its init keeps that result alive when its consumer fuses it.
+      if (Value bias = adaptor.getBias()) {
+        inputs.push_back(bias);
+        maps.push_back(perChannel);
+      }
+      maps.push_back(identity);
+      Value init = emptyTensor(
+          rewriter, loc, loopType,
+          dynamicSizesLike(rewriter, loc, loopType, inputs.front()));
+      Value sum =
+          rewriter
+              .create<linalg::GenericOp>(
+                  loc, TypeRange{loopType}, inputs, ValueRange{init}, maps,
+                  SmallVector<utils::IteratorType>(
+                      loopRank, utils::IteratorType::parallel),
+                  [&](OpBuilder &b, Location l, ValueRange args) {
+                    Value acc = adaptor.getBias() ? args[2 * taps]
+                                                  : scalarConst(b, l, elt, 0);
+                    for (int64_t t = 0; t < taps; ++t)
+                      acc = multiplyAdd(b, l, acc, args[t], args[taps + t]);
+                    b.create<linalg::YieldOp>(l, acc);
+                  })
+              .getResult(0);
+      return applyEpilogue(rewriter, loc, op, sum);
+    };
+    if (Value regions = depthwiseByRegions(rewriter, op, adaptor.getInput(),
+                                           resultType, kernel, weightedSum))
+      return regions;
     std::optional<FlatWindows> flat = flatWindowTaps(
         rewriter, loc, adaptor.getInput(), resultType, op.getPads(), zero,
         kernel, op.getStrides(), op.getDilations());
@@ -1393,51 +1534,7 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
                                      op.getPads(), zero),
                           resultType, kernel, op.getStrides(),
                           op.getDilations());
-    int64_t taps = inputs.size();
-    SmallVector<Value> tapWeights;
-    for (int64_t t = 0; t < taps; ++t)
-      tapWeights.push_back(rewriter.create<tensor::ExtractSliceOp>(
-          loc, RankedTensorType::get({channels}, elt), weightTaps,
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0),
-                                 rewriter.getIndexAttr(t)},
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(channels),
-                                 rewriter.getIndexAttr(1)},
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1),
-                                 rewriter.getIndexAttr(1)}));
-    llvm::append_range(inputs, tapWeights);
-
-    MLIRContext *ctx = rewriter.getContext();
-    int64_t loopRank = loopType.getRank();
-    AffineMap identity = rewriter.getMultiDimIdentityMap(loopRank);
-    AffineMap perChannel =
-        AffineMap::get(loopRank, 0, getAffineDimExpr(1, ctx));
-    SmallVector<AffineMap> maps(taps, identity);
-    maps.append(taps, perChannel);
-    // The bias is an input, not the accumulator's init: an op that reads
-    // its init keeps that result alive when its consumer fuses it.
-    if (Value bias = adaptor.getBias()) {
-      inputs.push_back(bias);
-      maps.push_back(perChannel);
-    }
-    maps.push_back(identity);
-    Value init =
-        emptyTensor(rewriter, loc, loopType,
-                    dynamicSizesLike(rewriter, loc, loopType, inputs.front()));
-    Value sum =
-        rewriter
-            .create<linalg::GenericOp>(
-                loc, TypeRange{loopType}, inputs, ValueRange{init}, maps,
-                SmallVector<utils::IteratorType>(loopRank,
-                                                 utils::IteratorType::parallel),
-                [&](OpBuilder &b, Location l, ValueRange args) {
-                  Value acc = adaptor.getBias() ? args[2 * taps]
-                                                : scalarConst(b, l, elt, 0);
-                  for (int64_t t = 0; t < taps; ++t)
-                    acc = multiplyAdd(b, l, acc, args[t], args[taps + t]);
-                  b.create<linalg::YieldOp>(l, acc);
-                })
-            .getResult(0);
-    Value activated = applyEpilogue(rewriter, loc, op, sum);
+    Value activated = weightedSum(inputs, loopType);
     return flat ? unflattenWindows(rewriter, loc, activated, resultType,
                                    flat->rowWidth)
                 : activated;

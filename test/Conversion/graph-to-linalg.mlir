@@ -196,12 +196,28 @@ func.func @depthwise_flat_rows(%x: tensor<1x3x5x5xf32>, %w: tensor<3x1x3x3xf32>,
 
 // -----
 
-// Strided windows keep 2-D taps: strided views of the padded input.
+// Strided windows keep 2-D taps, strided views, and go by output regions
+// so that no padded copy of the whole input is made: the interior (here
+// the one output [1, 1], whose window lies within the input) reads the
+// input itself; the rows above and below it and the columns left and
+// right of it each pad only the input rows or columns they read.
 // CHECK-LABEL: func @depthwise_strided
-// CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 1, 1]
-// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 3, 3, 3] [1, 1, 2, 2]
-// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x3x3x3xf32>)
-// CHECK-NOT: tensor.expand_shape
+// CHECK-NOT: tensor.pad
+// CHECK: %[[IN:.*]] = tensor.extract_slice %arg0[0, 0, 1, 1] [1, 3, 3, 3] [1, 1, 1, 1]
+// CHECK: tensor.extract_slice %[[IN]][0, 0, 0, 0] [1, 3, 1, 1] [1, 1, 2, 2]
+// CHECK: %[[MID:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x3x1x1xf32>)
+// CHECK: %[[R0:.*]] = tensor.insert_slice %[[MID]] into %{{.*}}[0, 0, 1, 1] [1, 3, 1, 1]
+// CHECK: %[[TOP:.*]] = tensor.extract_slice %arg0[0, 0, 0, 0] [1, 3, 2, 5] [1, 1, 1, 1]
+// CHECK: tensor.pad %[[TOP]] low[0, 0, 1, 1] high[0, 0, 0, 1]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 3, 1, 3] [1, 1, 2, 2]
+// CHECK: %[[R1:.*]] = tensor.insert_slice %{{.*}} into %[[R0]][0, 0, 0, 0] [1, 3, 1, 3]
+// CHECK: tensor.pad %{{.*}} low[0, 0, 0, 1] high[0, 0, 1, 1]
+// CHECK: %[[R2:.*]] = tensor.insert_slice %{{.*}} into %[[R1]][0, 0, 2, 0] [1, 3, 1, 3]
+// CHECK: tensor.pad %{{.*}} low[0, 0, 0, 1] high[0, 0, 0, 0]
+// CHECK: %[[R3:.*]] = tensor.insert_slice %{{.*}} into %[[R2]][0, 0, 1, 0] [1, 3, 1, 1]
+// CHECK: tensor.pad %{{.*}} low[0, 0, 0, 0] high[0, 0, 0, 1]
+// CHECK: %[[R4:.*]] = tensor.insert_slice %{{.*}} into %[[R3]][0, 0, 1, 2] [1, 3, 1, 1]
+// CHECK: return %[[R4]]
 func.func @depthwise_strided(%x: tensor<1x3x5x5xf32>, %w: tensor<3x1x3x3xf32>) -> tensor<1x3x3x3xf32> {
   %0 = dsg.conv %x, %w {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 3 : i64} : (tensor<1x3x5x5xf32>, tensor<3x1x3x3xf32>) -> tensor<1x3x3x3xf32>
   return %0 : tensor<1x3x3x3xf32>
