@@ -157,8 +157,8 @@ std::optional<GemmLoops> classify(linalg::LinalgOp op) {
     return std::nullopt;
   // The innermost of each role is the one that is contiguous in memory for
   // row-major operands.
-  GemmLoops loops{dims->m.back(), dims->n.back(), dims->k.back(), {}, {}, {},
-                  {}, window};
+  GemmLoops loops{
+      dims->m.back(), dims->n.back(), dims->k.back(), {}, {}, {}, {}, window};
   if (dims->k.size() >= 2 && isDotGroupLoop(op, dims->k.back())) {
     loops.dotGroup = dims->k.back();
     loops.k = dims->k[dims->k.size() - 2];
@@ -542,12 +542,13 @@ struct VectorizeContractionsPass
       // Iterations too small to be a task each (a convolution's output
       // rows, 112 pixels by 32 channels of 27 taps) go several to a task,
       // leaving at least kMinThreadTiles tasks.
-      int64_t each = multiplyAdds(extents) / std::max<int64_t>(1, extents[*batch]);
+      int64_t each =
+          multiplyAdds(extents) / std::max<int64_t>(1, extents[*batch]);
       if (sizes[*batch] == 1 && each > 0 && each < kMinSplitMultiplyAdds &&
           extents[*batch] >= 2 * kMinThreadTiles)
         sizes[*batch] = evenTile(
             std::min<int64_t>(llvm::divideCeil(kMinSplitMultiplyAdds, each),
-                     extents[*batch] / kMinThreadTiles),
+                              extents[*batch] / kMinThreadTiles),
             extents[*batch], 1);
     } else if (several(extents[roles.n], nc))
       sizes[roles.n] = evenTile(nc, extents[roles.n], 2 * nr);
@@ -820,8 +821,8 @@ struct VectorizeContractionsPass
   static tensor::ExtractSliceOp
   sliceBeforeCollapse(RewriterBase &rewriter, tensor::ExtractSliceOp slice,
                       tensor::CollapseShapeOp collapse) {
-    if (!collapse->hasOneUse() || slice.getSourceType().getRank() !=
-                                      slice.getResultType().getRank())
+    if (!collapse->hasOneUse() ||
+        slice.getSourceType().getRank() != slice.getResultType().getRank())
       return nullptr;
     ArrayRef<int64_t> sourceShape = collapse.getSrcType().getShape();
     SmallVector<OpFoldResult> offsets, sizes, strides;
@@ -869,9 +870,8 @@ struct VectorizeContractionsPass
       if (!value)
         return false;
       Operation *def = value.getDefiningOp();
-      return value == iv ||
-             (def && isa<affine::AffineApplyOp>(def) &&
-              llvm::is_contained(def->getOperands(), iv));
+      return value == iv || (def && isa<affine::AffineApplyOp>(def) &&
+                             llvm::is_contained(def->getOperands(), iv));
     };
     return llvm::all_of(forall.getInductionVars(), [&](Value iv) {
       return llvm::any_of(
@@ -891,8 +891,8 @@ struct VectorizeContractionsPass
       return nullptr;
     auto epilogue = dyn_cast<linalg::GenericOp>(*op->getUsers().begin());
     if (!epilogue || epilogue->getBlock() != op->getBlock() ||
-        !epilogue.hasPureTensorSemantics() ||
-        epilogue.getNumDpsInputs() != 1 || epilogue.getNumDpsInits() != 1 ||
+        !epilogue.hasPureTensorSemantics() || epilogue.getNumDpsInputs() != 1 ||
+        epilogue.getNumDpsInits() != 1 ||
         epilogue.getNumLoops() != epilogue.getNumParallelLoops() ||
         !llvm::all_of(epilogue.getIndexingMapsArray(),
                       [](AffineMap map) { return map.isIdentity(); }) ||
@@ -916,15 +916,14 @@ struct VectorizeContractionsPass
       rewriter.setInsertionPointAfterValue(accumulator);
       SmallVector<AffineMap> maps(
           2, rewriter.getMultiDimIdentityMap(type.getRank()));
-      SmallVector<utils::IteratorType> iterators(
-          type.getRank(), utils::IteratorType::parallel);
+      SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                                 utils::IteratorType::parallel);
       auto applied = rewriter.create<linalg::GenericOp>(
           epilogue.getLoc(), TypeRange{type}, ValueRange{accumulator},
           ValueRange{accumulator}, maps, iterators);
       rewriter.cloneRegionBefore(epilogue.getRegion(), applied.getRegion(),
                                  applied.getRegion().begin());
-      rewriter.replaceAllUsesExcept(accumulator, applied.getResult(0),
-                                    applied);
+      rewriter.replaceAllUsesExcept(accumulator, applied.getResult(0), applied);
       if (!type.hasStaticShape())
         continue;
       applied->setAttr(kRegisterTileAttr, rewriter.getUnitAttr());

@@ -1357,23 +1357,15 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
   /// 3.77 -> 3.06 ms at 7x7).
   int64_t registerTileColumns;
 
-  /// A depthwise convolution (one input and one output channel per group)
-  /// as a sum over the kernel taps of strided windows of the padded input,
-  /// each scaled by its per-channel weight:
-  ///   out[n, c, o...] = bias[c] + sum_t w[c, t] * window_t[n, c, o...].
-  /// The windows are views, so no im2col copy (9x the input for 3x3) is
-  /// made, and the op is elementwise over the output (over flattened rows
-  /// in 2-D, see flatWindowTaps): it vectorizes and its epilogue fuses
-  /// into it.
-  /// A static, strided 2-D depthwise convolution computed by output regions, none
-  /// of which reads a padded copy of the whole input: the interior, whose
-  /// windows all lie within the input, reads the input itself through
-  /// strided views; each border strip (the rows above and below it, the
-  /// columns left and right of it) pads only the few input rows or columns
-  /// it reads. The per-thread padded copies this replaces were about a
-  /// quarter of a depthwise layer's time. `weightedSum` builds a region
-  /// from its taps. Null where the input is dynamic, not 2-D, or there is
-  /// no interior.
+  /// A static, strided 2-D depthwise convolution computed by output
+  /// regions, none of which reads a padded copy of the whole input: the
+  /// interior, whose windows all lie within the input, reads the input
+  /// itself through strided views; each border strip (the rows above and
+  /// below it, the columns left and right of it) pads only the few input
+  /// rows or columns it reads. The per-thread padded copies this replaces
+  /// were about a quarter of a depthwise layer's time. `weightedSum` builds
+  /// a region from its taps. Null where the input is dynamic, not 2-D, or
+  /// unstrided, or where there is no interior.
   Value depthwiseByRegions(
       ConversionPatternRewriter &rewriter, g::ConvOp op, Value input,
       RankedTensorType resultType, ArrayRef<int64_t> kernel,
@@ -1397,8 +1389,7 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
       lo[d] = llvm::divideCeil(pads[d], strides[d]);
       hi[d] = std::min<int64_t>(
           out[2 + d],
-          llvm::divideFloorSigned(in[2 + d] - 1 + pads[d] - reach,
-                                  strides[d]) +
+          llvm::divideFloorSigned(in[2 + d] - 1 + pads[d] - reach, strides[d]) +
               1);
       if (hi[d] <= lo[d])
         return nullptr;
@@ -1426,8 +1417,7 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
         regionPads[2 + d] = b - b0;
       }
       Value piece = rewriter.create<tensor::ExtractSliceOp>(
-          loc, input, offsets, sizes,
-          SmallVector<OpFoldResult>(4, index(1)));
+          loc, input, offsets, sizes, SmallVector<OpFoldResult>(4, index(1)));
       auto regionType =
           RankedTensorType::get({out[0], out[1], r1 - r0, c1 - c0}, elt);
       return weightedSum(
@@ -1443,8 +1433,8 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
       result = rewriter.create<tensor::InsertSliceOp>(
           loc, region(r0, r1, c0, c1), result,
           ArrayRef<OpFoldResult>{index(0), index(0), index(r0), index(c0)},
-          ArrayRef<OpFoldResult>{index(out[0]), index(out[1]),
-                                 index(r1 - r0), index(c1 - c0)},
+          ArrayRef<OpFoldResult>{index(out[0]), index(out[1]), index(r1 - r0),
+                                 index(c1 - c0)},
           SmallVector<OpFoldResult>(4, index(1)));
     };
     place(lo[0], hi[0], lo[1], hi[1]);
@@ -1455,6 +1445,14 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
     return result;
   }
 
+  /// A depthwise convolution (one input and one output channel per group)
+  /// as a sum over the kernel taps of strided windows of the padded input,
+  /// each scaled by its per-channel weight:
+  ///   out[n, c, o...] = bias[c] + sum_t w[c, t] * window_t[n, c, o...].
+  /// The windows are views, so no im2col copy (9x the input for 3x3) is
+  /// made, and the op is elementwise over the output (over flattened rows
+  /// in 2-D, see flatWindowTaps): it vectorizes and its epilogue fuses
+  /// into it. A strided one goes by regions (see depthwiseByRegions).
   Value lowerDepthwise(g::ConvOp op, OpAdaptor adaptor,
                        ConversionPatternRewriter &rewriter) const {
     Location loc = op.getLoc();
@@ -1609,8 +1607,7 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
     Value flat = rewriter.create<tensor::CollapseShapeOp>(
         loc, padded, ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
     Value rows = rewriter.create<tensor::ExpandShapeOp>(
-        loc,
-        RankedTensorType::get({batch, group, blocks, block, length}, elt),
+        loc, RankedTensorType::get({batch, group, blocks, block, length}, elt),
         flat, ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}, {4}});
 
     // Loops n, g, f, q | b, i, j, c. A constant weight is transposed at
@@ -1624,8 +1621,8 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
     auto map = [&](ArrayRef<AffineExpr> exprs) {
       return AffineMap::get(8, 0, exprs, ctx);
     };
-    auto grouped = RankedTensorType::get(
-        {group, perGroupOut, blocks, block, kh, kw}, elt);
+    auto grouped =
+        RankedTensorType::get({group, perGroupOut, blocks, block, kh, kw}, elt);
     Value weightOperand;
     AffineMap weightMap;
     DenseElementsAttr dense;
