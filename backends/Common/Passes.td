@@ -124,8 +124,8 @@ def VectorizeContractionsPass
     up to two where `mr` would leave a remainder tile of too few
     accumulators). Edges are peeled: static remainders get smaller static
     tiles (row remainders split into power-of-two widths), dynamic ones are
-    tiled by 1. Thread and cache tiles over m and n are chosen to divide their
-    loop evenly where a divisor near the wanted size exists (784 columns:
+    tiled by 1. Thread and cache tiles over m and n, and cache tiles over k,
+    are chosen to divide their loop evenly where a divisor near the wanted size exists (784 columns:
     7 x 112), so no tile has a dynamic shape. Batch dims and the extra m/n/k dims of a multi-dim contraction
     are tiled by 1. Above the cache tiles, one scf.forall over a batch dim,
     n or m splits the work among threads (see ds-outline-parallel-loops);
