@@ -2,6 +2,7 @@
 #include "backends/Common/CPUPipeline.h"
 
 #include "backends/Common/Passes.h"
+#include "passes/Conversion/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -74,6 +75,7 @@ void mlir::ds::buildCPUCodegenPipeline(OpPassManager &pm,
   contractions.pairDots = options.pairDots;
   contractions.mr = options.registerRows;
   contractions.nr = options.registerColumns;
+  contractions.kc = kCacheTileDepth;
   contractions.wideTiles = options.wideRegisterTiles;
   pm.addNestedPass<func::FuncOp>(createVectorizeContractionsPass(contractions));
   pm.addNestedPass<func::FuncOp>(createApproximateMathPass());

@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/Dominance.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
@@ -157,8 +158,8 @@ std::optional<GemmLoops> classify(linalg::LinalgOp op) {
     return std::nullopt;
   // The innermost of each role is the one that is contiguous in memory for
   // row-major operands.
-  GemmLoops loops{
-      dims->m.back(), dims->n.back(), dims->k.back(), {}, {}, {}, {}, window};
+  GemmLoops loops{dims->m.back(), dims->n.back(), dims->k.back()};
+  loops.window = window;
   if (dims->k.size() >= 2 && isDotGroupLoop(op, dims->k.back())) {
     loops.dotGroup = dims->k.back();
     loops.k = dims->k[dims->k.size() - 2];
@@ -960,20 +961,19 @@ struct VectorizeContractionsPass
       }
       v = init->get();
     }
-    Operation *user = root ? root->getOwner() : nullptr;
-    Operation *destDef = dest.getDefiningOp();
-    auto before = [&](Value v) {
-      Operation *def = v.getDefiningOp();
-      return !def || def->getBlock() != user->getBlock() ||
-             def->isBeforeInBlock(user);
-    };
-    if (user && root->get().getType() == dest.getType() && before(dest)) {
-      rewriter.modifyOpInPlace(user, [&] { root->set(dest); });
-    } else if (user && root->get().getType() == dest.getType() && destDef &&
-               destDef->getBlock() == user->getBlock() &&
-               llvm::all_of(destDef->getOperands(), before)) {
-      rewriter.moveOpBefore(destDef, user);
-      rewriter.modifyOpInPlace(user, [&] { root->set(dest); });
+    if (root && root->get().getType() == dest.getType()) {
+      // The destination (a slice of the forall's output) may be made after
+      // the nest; it moves before it when its operands allow.
+      Operation *user = root->getOwner(), *destDef = dest.getDefiningOp();
+      DominanceInfo dominance;
+      auto available = [&](Value v) {
+        return dominance.properlyDominates(v, user);
+      };
+      if (!available(dest) && destDef &&
+          llvm::all_of(destDef->getOperands(), available))
+        rewriter.moveOpBefore(destDef, user);
+      if (available(dest))
+        rewriter.modifyOpInPlace(user, [&] { root->set(dest); });
     }
     rewriter.replaceOp(epilogue, result);
   }

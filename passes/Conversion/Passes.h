@@ -20,6 +20,11 @@ namespace ds {
 #define GEN_PASS_DECL
 #include "passes/Conversion/Passes.h.inc"
 
+/// The multiply-adds per output element of one cache tile of the CPU
+/// GEMM blocking (ds-vectorize-contractions kc, set from this by the CPU
+/// pipeline), which windowed convolutions' channel blocks are sized to.
+constexpr int64_t kCacheTileDepth = 256;
+
 /// Patterns lowering every dsg op to linalg/tensor/arith/math; weight
 /// panels and convolution columns sized to `registerTileColumns` (see the
 /// ds-convert-graph-to-linalg options).
