@@ -68,6 +68,7 @@ void mlir::ds::buildGraphToLinalgPipeline(OpPassManager &pm,
                                           int64_t registerTileColumns) {
   ConvertGraphToLinalgPassOptions lowering;
   lowering.groupTiles = cpuKernels;
+  lowering.winograd = cpuKernels;
   lowering.int8DotLimit = int8DotLimit;
   lowering.registerTileColumns = registerTileColumns;
   pm.addPass(createConvertGraphToLinalgPass(lowering));

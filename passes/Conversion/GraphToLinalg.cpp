@@ -1343,15 +1343,17 @@ Value unflattenWindows(OpBuilder &b, Location loc, Value flat,
 
 struct ConvLowering : GraphPattern<g::ConvOp> {
   ConvLowering(const TypeConverter &converter, MLIRContext *ctx,
-               int64_t registerTileColumns)
-      : GraphPattern(converter, ctx), registerTileColumns(registerTileColumns) {
-  }
+               int64_t registerTileColumns, bool winograd)
+      : GraphPattern(converter, ctx), registerTileColumns(registerTileColumns),
+        winograd(winograd) {}
   /// The target's register tile width: a windowed convolution computes a
   /// whole number of such tiles, and pixels as rows take weight panels of
   /// it (16 instead of 64 on AVX2, 14x14 pixels: 224 columns instead of
   /// 256; 3x3 convolutions of ResNet-18's shape, 3.37 -> 3.02 ms at 14x14,
   /// 3.77 -> 3.06 ms at 7x7).
   int64_t registerTileColumns;
+  /// Whether dense 3x3 convolutions may go through lowerWinograd.
+  bool winograd;
 
   /// A static, strided 2-D depthwise convolution computed by output
   /// regions, none of which reads a padded copy of the whole input: the
@@ -1534,6 +1536,324 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
                 : activated;
   }
 
+  /// Winograd's F(2x2, 3x3) for a dense 3x3, stride-1 convolution with
+  /// constant weights: each 2x2 block of outputs (a tile) comes from the
+  /// 4x4 window of input under it through 16 products instead of 36,
+  ///   Y = A^T [ (G g G^T) .* (B^T d B) ] A,
+  /// so the multiply-adds are one contraction batched over the 16
+  /// positions e of the transformed window, F x C x tiles each, 4/9 of the
+  /// direct convolution's:
+  ///   M[n, e, f, t] = sum_c U[e, f, c] * V[n, e, c, t],
+  /// with U = G g G^T computed at compile time, V = B^T d B and Y = A^T M A
+  /// (plus the bias) each in two parallel passes (down the window's
+  /// columns, then along its rows) of sums of four views times constant
+  /// coefficients, and Y interleaved back into rows by a transpose. The
+  /// transforms only add and subtract (G's halves are exact in binary),
+  /// so finite results differ from the direct sum by rounding only (a
+  /// non-finite input spreads through its whole tile). Null where it does
+  /// not apply or does not pay: the GEMMs need channels deep and wide
+  /// enough, and the transformed weights are 16/9 the size of the
+  /// originals (ResNet-18's 7x7 layers, 512 x 512, would stream 16 MB per
+  /// run). AVX2, one thread, 3x3 convolutions + ReLU of ResNet-18's
+  /// shapes, against the windowed direct form: 64 channels at 56x56
+  /// 2.48 -> 1.90 ms, 128 at 28x28 2.57 -> 1.55 ms, 256 at 14x14
+  /// 2.79 -> 2.29 ms.
+  Value lowerWinograd(g::ConvOp op, OpAdaptor adaptor,
+                      ConversionPatternRewriter &rewriter) const {
+    Location loc = op.getLoc();
+    auto resultType = convertedType(op.getType());
+    auto inType = tensorType(adaptor.getInput());
+    Value weight = adaptor.getWeight();
+    auto wType = tensorType(weight);
+    DenseElementsAttr dense;
+    if (!winograd || inType.getRank() != 4 || !inType.hasStaticShape() ||
+        !resultType.hasStaticShape() || !resultType.getElementType().isF32() ||
+        op.getGroup() != 1 || !matchPattern(weight, m_Constant(&dense)) ||
+        !llvm::all_of(op.getStrides(), [](int64_t s) { return s == 1; }) ||
+        !llvm::all_of(op.getDilations(), [](int64_t d) { return d == 1; }))
+      return nullptr;
+    ArrayRef<int64_t> in = inType.getShape(), out = resultType.getShape(),
+                      w = wType.getShape();
+    if (w[2] != 3 || w[3] != 3)
+      return nullptr;
+    int64_t batch = in[0], channels = w[1], filters = w[0];
+    int64_t allTileRows = llvm::divideCeil(out[2], 2),
+            tileCols = llvm::divideCeil(out[3], 2);
+    if (channels < kMinWinogradChannels || filters < kMinWinogradChannels ||
+        allTileRows * tileCols < kMinWinogradTiles ||
+        16 * filters * channels * 4 > kMaxWinogradWeightBytes)
+      return nullptr;
+    // Tile rows in chunks whose transformed input stays within
+    // kMaxWinogradChunkBytes, each chunk a thread-pool task computing its
+    // own transforms and products: whole, the transformed data of
+    // ResNet-18's 56x56 layers (11 MB) left the caches, and they ran
+    // slower than the direct convolution inside the model.
+    auto chunkBytes = [&](int64_t rows) {
+      return 16 * batch * channels * rows * tileCols * 4;
+    };
+    int64_t chunkRows = allTileRows;
+    while (chunkRows > 1 && (chunkBytes(chunkRows) > kMaxWinogradChunkBytes ||
+                             allTileRows % chunkRows != 0))
+      --chunkRows;
+    if (chunkBytes(chunkRows) > kMaxWinogradChunkBytes)
+      return nullptr;
+    MLIRContext *ctx = rewriter.getContext();
+    Type f32 = rewriter.getF32Type();
+
+    // U[e][f][c] = (G g[f][c] G^T)[e / 4][e % 4].
+    static const double G[4][3] = {
+        {1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+    SmallVector<float> g(dense.getValues<float>());
+    SmallVector<float> u(16 * filters * channels);
+    for (int64_t f = 0; f < filters; ++f)
+      for (int64_t c = 0; c < channels; ++c) {
+        const float *k = &g[(f * channels + c) * 9];
+        for (int64_t x = 0; x < 4; ++x)
+          for (int64_t y = 0; y < 4; ++y) {
+            double sum = 0;
+            for (int64_t i = 0; i < 3; ++i)
+              for (int64_t j = 0; j < 3; ++j)
+                sum += G[x][i] * k[i * 3 + j] * G[y][j];
+            u[((x * 4 + y) * filters + f) * channels + c] =
+                static_cast<float>(sum);
+          }
+      }
+    auto uType = RankedTensorType::get({16, filters, channels}, f32);
+    Value transformedWeights = rewriter.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(uType, ArrayRef<float>(u)));
+
+    // The padded input covers every tile's 4x4 window.
+    ArrayRef<int64_t> pads = op.getPads();
+    Value paddedInput =
+        padSpatial(rewriter, loc, adaptor.getInput(),
+                   {pads[0], pads[1], 2 * allTileRows + 2 - in[2] - pads[0],
+                    2 * tileCols + 2 - in[3] - pads[1]},
+                   scalarConst(rewriter, loc, f32, 0));
+    int64_t paddedWidth = 2 * tileCols + 2;
+    auto index = [&](ArrayRef<int64_t> v) {
+      return getAsIndexOpFoldResult(ctx, v);
+    };
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    auto coefficients = [&](ArrayRef<int64_t> shape, ArrayRef<float> values) {
+      auto type = RankedTensorType::get(shape, f32);
+      return rewriter.create<arith::ConstantOp>(
+          loc, DenseElementsAttr::get(type, values));
+    };
+    // A parallel op over `type`'s dims: the sum of each term's view times
+    // its coefficient (the matrices' entries, indexed by output dims),
+    // plus `bias` if any. One result, identity-mapped, so that the backend
+    // splits it among threads and vectorizes it along its last dim.
+    struct Term {
+      Value view, coefficient;
+      AffineMap viewMap, coefficientMap;
+    };
+    auto combination = [&](RankedTensorType type, ArrayRef<Term> terms,
+                           Value bias, AffineMap biasMap) {
+      int64_t rank = type.getRank();
+      SmallVector<Value> inputs;
+      SmallVector<AffineMap> maps;
+      for (const Term &t : terms) {
+        inputs.append({t.view, t.coefficient});
+        maps.append({t.viewMap, t.coefficientMap});
+      }
+      if (bias) {
+        inputs.push_back(bias);
+        maps.push_back(biasMap);
+      }
+      maps.push_back(rewriter.getMultiDimIdentityMap(rank));
+      return rewriter
+          .create<linalg::GenericOp>(
+              loc, TypeRange{type}, inputs,
+              ValueRange{
+                  rewriter.create<tensor::EmptyOp>(loc, type.getShape(), f32)},
+              maps,
+              SmallVector<utils::IteratorType>(rank,
+                                               utils::IteratorType::parallel),
+              [&](OpBuilder &b, Location l, ValueRange args) {
+                Value sum = bias ? args[2 * terms.size()] : Value();
+                for (size_t k = 0; k < terms.size(); ++k) {
+                  Value product =
+                      b.create<arith::MulFOp>(l, args[2 * k], args[2 * k + 1]);
+                  sum =
+                      sum ? b.create<arith::AddFOp>(l, sum, product) : product;
+                }
+                b.create<linalg::YieldOp>(l, sum);
+              })
+          .getResult(0);
+    };
+    // B^T, whose row x combines the window's rows (or columns) i.
+    static const float BT[4][4] = {
+        {1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+    auto columnOfBT = [&](int64_t i) {
+      return coefficients({4}, {BT[0][i], BT[1][i], BT[2][i], BT[3][i]});
+    };
+
+    Value bias = adaptor.getBias();
+    // The outputs [N, F, 2 tileRows, 2 tileCols] of `tileRows` rows of
+    // tiles from `padded`, their 2 tileRows + 2 rows of padded input.
+    auto tileRowsOf = [&](Value padded, int64_t tileRows) -> Value {
+      int64_t tiles = tileRows * tileCols;
+      // V = B^T d B, d[i][j] = padded[n, c, 2 th + i, 2 tw + j], in two
+      // passes: down the window's columns, over whole padded rows (loops n,
+      // x, c, th, w),
+      //   R[n, x, c, th, w] = sum_i BT[x][i] padded[n, c, 2 th + i, w],
+      // then along its rows, reading every other column (loops n, x, y, c,
+      // th, tw),
+      //   V[n, x, y, c, th, tw] = sum_j BT[y][j] R[n, x, c, th, 2 tw + j].
+      SmallVector<Term> rowTerms;
+      for (int64_t i = 0; i < 4; ++i)
+        rowTerms.push_back(
+            {rewriter.create<tensor::ExtractSliceOp>(
+                 loc,
+                 RankedTensorType::get({batch, channels, tileRows, paddedWidth},
+                                       f32),
+                 padded, index({0, 0, i, 0}),
+                 index({batch, channels, tileRows, paddedWidth}),
+                 index({1, 1, 2, 1})),
+             columnOfBT(i), AffineMap::get(5, 0, {d(0), d(2), d(3), d(4)}, ctx),
+             AffineMap::get(5, 0, d(1), ctx)});
+      Value windowRows =
+          combination(RankedTensorType::get(
+                          {batch, 4, channels, tileRows, paddedWidth}, f32),
+                      rowTerms, nullptr, {});
+      SmallVector<Term> columnTerms;
+      for (int64_t j = 0; j < 4; ++j)
+        columnTerms.push_back(
+            {rewriter.create<tensor::ExtractSliceOp>(
+                 loc,
+                 RankedTensorType::get({batch, 4, channels, tileRows, tileCols},
+                                       f32),
+                 windowRows, index({0, 0, 0, 0, j}),
+                 index({batch, 4, channels, tileRows, tileCols}),
+                 index({1, 1, 1, 1, 2})),
+             columnOfBT(j),
+             AffineMap::get(6, 0, {d(0), d(1), d(3), d(4), d(5)}, ctx),
+             AffineMap::get(6, 0, d(2), ctx)});
+      Value transformedInput =
+          combination(RankedTensorType::get(
+                          {batch, 4, 4, channels, tileRows, tileCols}, f32),
+                      columnTerms, nullptr, {});
+
+      // M[n, e, f, t] = sum_c U[e, f, c] * V[n, e, c, t]
+      Value columns = rewriter.create<tensor::CollapseShapeOp>(
+          loc, transformedInput,
+          ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}, {4, 5}});
+      auto productType =
+          RankedTensorType::get({batch, 16, filters, tiles}, f32);
+      SmallVector<AffineMap> maps = {
+          AffineMap::get(5, 0, {d(1), d(2), d(4)}, ctx),
+          AffineMap::get(5, 0, {d(0), d(1), d(4), d(3)}, ctx),
+          AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)};
+      SmallVector<utils::IteratorType> iterators(4,
+                                                 utils::IteratorType::parallel);
+      iterators.push_back(utils::IteratorType::reduction);
+      Value product = mulAddContraction(
+          rewriter, loc, transformedWeights, columns,
+          accumulatorInit(rewriter, loc, productType, {}, nullptr, {}), maps,
+          iterators);
+      Value products = rewriter.create<tensor::ExpandShapeOp>(
+          loc,
+          RankedTensorType::get({batch, 4, 4, filters, tileRows, tileCols},
+                                f32),
+          product, ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}, {4, 5}});
+
+      // Y = A^T M A + bias, as [n, a, b, f, th, tw] for output (2 th + a,
+      // 2 tw + b), in two passes like V (loops n, a, y, f, th, tw, then n, a,
+      // b, f, th, tw):
+      //   S[n, a, y, f, th, tw] = sum_x AT[a][x] M[n, x, y, f, th, tw],
+      //   Y[n, a, b, f, th, tw] = sum_y AT[b][y] S[n, a, y, f, th, tw] + bias.
+      static const float AT[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
+      auto halfType = [&](int64_t first, int64_t second) {
+        return RankedTensorType::get(
+            {batch, first, second, filters, tileRows, tileCols}, f32);
+      };
+      auto lessOne = [&](int64_t first) {
+        return RankedTensorType::get(
+            {batch, first, filters, tileRows, tileCols}, f32);
+      };
+      SmallVector<Term> sumTerms;
+      for (int64_t x = 0; x < 4; ++x)
+        sumTerms.push_back(
+            {rewriter.create<tensor::ExtractSliceOp>(
+                 loc, lessOne(4), products, index({0, x, 0, 0, 0, 0}),
+                 index({batch, 1, 4, filters, tileRows, tileCols}),
+                 index({1, 1, 1, 1, 1, 1})),
+             coefficients({2}, {AT[0][x], AT[1][x]}),
+             AffineMap::get(6, 0, {d(0), d(2), d(3), d(4), d(5)}, ctx),
+             AffineMap::get(6, 0, d(1), ctx)});
+      Value halfSums = combination(halfType(2, 4), sumTerms, nullptr, {});
+      SmallVector<Term> outputTerms;
+      for (int64_t y = 0; y < 4; ++y)
+        outputTerms.push_back(
+            {rewriter.create<tensor::ExtractSliceOp>(
+                 loc, lessOne(2), halfSums, index({0, 0, y, 0, 0, 0}),
+                 index({batch, 2, 1, filters, tileRows, tileCols}),
+                 index({1, 1, 1, 1, 1, 1})),
+             coefficients({2}, {AT[0][y], AT[1][y]}),
+             AffineMap::get(6, 0, {d(0), d(1), d(3), d(4), d(5)}, ctx),
+             AffineMap::get(6, 0, d(2), ctx)});
+      Value quads = combination(halfType(2, 2), outputTerms, bias,
+                                AffineMap::get(6, 0, d(3), ctx));
+      // [N, a, b, F, th, tw] -> [N, F, th, a, tw, b] -> [N, F, 2 th, 2 tw]
+      return rewriter.create<tensor::CollapseShapeOp>(
+          loc, transposeTensor(rewriter, loc, quads, {0, 3, 4, 1, 5, 2}),
+          ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}, {4, 5}});
+    };
+
+    Value rows;
+    int64_t chunks = allTileRows / chunkRows;
+    if (chunks == 1) {
+      rows = tileRowsOf(paddedInput, allTileRows);
+    } else {
+      auto rowsType = RankedTensorType::get(
+          {batch, filters, 2 * allTileRows, 2 * tileCols}, f32);
+      auto tasks = rewriter.create<scf::ForallOp>(
+          loc, index({0}), index({chunks}), index({1}),
+          ValueRange{
+              rewriter.create<tensor::EmptyOp>(loc, rowsType.getShape(), f32)},
+          std::nullopt);
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPoint(tasks.getTerminator());
+      Value firstRow = rewriter.create<arith::MulIOp>(
+          loc, tasks.getInductionVar(0),
+          rewriter.create<arith::ConstantIndexOp>(loc, 2 * chunkRows));
+      Value part = tileRowsOf(
+          rewriter.create<tensor::ExtractSliceOp>(
+              loc,
+              RankedTensorType::get(
+                  {batch, channels, 2 * chunkRows + 2, paddedWidth}, f32),
+              paddedInput,
+              ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0),
+                                     rewriter.getIndexAttr(0), firstRow,
+                                     rewriter.getIndexAttr(0)},
+              index({batch, channels, 2 * chunkRows + 2, paddedWidth}),
+              index({1, 1, 1, 1})),
+          chunkRows);
+      rewriter.setInsertionPointToStart(tasks.getTerminator().getBody());
+      rewriter.create<tensor::ParallelInsertSliceOp>(
+          loc, part, tasks.getRegionIterArgs()[0],
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0),
+                                 rewriter.getIndexAttr(0), firstRow,
+                                 rewriter.getIndexAttr(0)},
+          index({batch, filters, 2 * chunkRows, 2 * tileCols}),
+          index({1, 1, 1, 1}));
+      rows = tasks.getResult(0);
+    }
+    if (2 * allTileRows != out[2] || 2 * tileCols != out[3])
+      rows = rewriter.create<tensor::ExtractSliceOp>(
+          loc, resultType, rows, index({0, 0, 0, 0}),
+          index({batch, filters, out[2], out[3]}), index({1, 1, 1, 1}));
+    return applyEpilogue(rewriter, loc, op, rows);
+  }
+
+  /// Winograd's thresholds (see lowerWinograd): input and output channels,
+  /// 2x2 output tiles, bytes of transformed weights, and bytes of one
+  /// thread-pool task's transformed input.
+  static constexpr int64_t kMinWinogradChannels = 32;
+  static constexpr int64_t kMinWinogradTiles = 16;
+  static constexpr int64_t kMaxWinogradWeightBytes = int64_t(4) << 20;
+  static constexpr int64_t kMaxWinogradChunkBytes = int64_t(2) << 20;
+
   /// A stride-1 2-D convolution as a contraction that reads its input
   /// through the window itself, with no im2col copy (9x the input for a
   /// 3x3 kernel, written and read back at every run). With the padded
@@ -1710,6 +2030,10 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
         llvm::all_of(wShape.drop_front(2), [](int64_t k) { return k == 1; });
     // Windowed, unless there is no window (a 1x1 kernel reads its input as
     // it is) or the pixels go as rows.
+    if (Value transformed = lowerWinograd(op, adaptor, rewriter)) {
+      rewriter.replaceOp(op, transformed);
+      return success();
+    }
     if (!unitKernel && !pixelsAsRows)
       if (Value windowed = lowerWindowed(op, adaptor, rewriter)) {
         rewriter.replaceOp(op, windowed);
@@ -3077,7 +3401,8 @@ struct ConvertGraphToLinalgPass
         [&](Operation *op) { return converter.isLegal(op); });
 
     RewritePatternSet patterns(ctx);
-    populateGraphToLinalgPatterns(converter, patterns, registerTileColumns);
+    populateGraphToLinalgPatterns(converter, patterns, registerTileColumns,
+                                  winograd);
     populateQuantToLinalgPatterns(converter, patterns, groupTiles,
                                   int8DotLimit);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
@@ -3094,7 +3419,8 @@ struct ConvertGraphToLinalgPass
 
 void mlir::ds::populateGraphToLinalgPatterns(TypeConverter &converter,
                                              RewritePatternSet &patterns,
-                                             int64_t registerTileColumns) {
+                                             int64_t registerTileColumns,
+                                             bool winograd) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<
       ElementwiseLowering<g::NegOp>, ElementwiseLowering<g::AbsOp>,
@@ -3136,6 +3462,7 @@ void mlir::ds::populateGraphToLinalgPatterns(TypeConverter &converter,
       TileLowering, GatherLowering, GatherElementsLowering, GatherNDLowering,
       EinsumLowering, ScatterElementsLowering, ScatterNDLowering, PadLowering,
       TriluLowering, CumSumLowering, NonZeroLowering>(converter, ctx);
-  patterns.add<MatMulLowering, GemmLowering, ConvLowering>(converter, ctx,
-                                                           registerTileColumns);
+  patterns.add<MatMulLowering, GemmLowering>(converter, ctx,
+                                             registerTileColumns);
+  patterns.add<ConvLowering>(converter, ctx, registerTileColumns, winograd);
 }

@@ -26,11 +26,13 @@ namespace ds {
 constexpr int64_t kCacheTileDepth = 256;
 
 /// Patterns lowering every dsg op to linalg/tensor/arith/math; weight
-/// panels and convolution columns sized to `registerTileColumns` (see the
+/// panels and convolution columns sized to `registerTileColumns`, dense
+/// 3x3 convolutions through Winograd where `winograd` (see the
 /// ds-convert-graph-to-linalg options).
 void populateGraphToLinalgPatterns(TypeConverter &converter,
                                    RewritePatternSet &patterns,
-                                   int64_t registerTileColumns = 64);
+                                   int64_t registerTileColumns = 64,
+                                   bool winograd = true);
 
 /// Patterns lowering every dsq op to linalg/tensor/arith/math; with
 /// `groupTiles`, the weight-only product over many rows as tiles of

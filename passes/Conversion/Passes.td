@@ -35,7 +35,14 @@ def ConvertGraphToLinalgPass : Pass<"ds-convert-graph-to-linalg", "ModuleOp"> {
            "Lower a weight-only product over 4 rows or more as tiles of "
            "unpacked groups multiplied on the CPU GEMM kernel, in "
            "thread-pool tasks (off for the GPU, which takes one kernel per "
-           "linalg op)">
+           "linalg op)">,
+    Option<"winograd", "winograd", "bool", "true",
+           "Lower a dense 3x3 stride-1 float convolution with constant "
+           "weights and at least 32 channels in and out through Winograd's "
+           "F(2x2, 3x3): 4/9 of the multiply-adds, as 16 GEMMs between "
+           "additions-only transforms, in chunks of output rows whose "
+           "transformed data stays in cache (off for the GPU, and to "
+           "compute every convolution directly)">
   ];
 }
 

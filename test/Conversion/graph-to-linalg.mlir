@@ -1,5 +1,6 @@
 // RUN: deepseek-opt %s -ds-convert-graph-to-linalg -split-input-file | FileCheck %s
 // RUN: deepseek-opt %s -ds-convert-graph-to-linalg="register-tile-columns=16" -split-input-file | FileCheck %s --check-prefix=PANEL16
+// RUN: deepseek-opt %s -ds-convert-graph-to-linalg="winograd=false" -split-input-file | FileCheck %s --check-prefix=DIRECT
 
 // Broadcasting is an indexing map, not a materialized tensor.
 // CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
@@ -427,4 +428,38 @@ func.func @conv_pixel_rows(%x: tensor<1x3x5x130xf32>) -> tensor<1x8x2x64xf32> {
   %w = dsg.constant dense<1.0> : tensor<8x3x3x3xf32>
   %0 = dsg.conv %x, %w {strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x3x5x130xf32>, tensor<8x3x3x3xf32>) -> tensor<1x8x2x64xf32>
   return %0 : tensor<1x8x2x64xf32>
+}
+
+// -----
+
+// A dense 3x3 stride-1 convolution with constant weights and 32 channels
+// in and out goes through Winograd's F(2x2, 3x3): its weights become 16
+// matrices [16, F, C] at compile time, the padded input's 4x4
+// windows of tiles pass down then along (stride-2 views) into V
+// [N, 4, 4, C, th, tw], one contraction over (n, e, f, t | c) gives
+// [N, 16, F, tiles], and its two passes back give [N, 2, 2, F, th, tw],
+// the bias added in the second, transposed into rows. Here 7x7 outputs:
+// 4x4 tiles, the padded input 10x10, the rows cut back to 7.
+// CHECK-LABEL: func @winograd
+// CHECK-DAG: %[[U:.*]] = arith.constant dense<{{.*}}> : tensor<16x32x32xf32>
+// CHECK: %[[PAD:.*]] = tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 2, 2]
+// CHECK: tensor.extract_slice %[[PAD]][0, 0, 3, 0] [1, 32, 4, 10] [1, 1, 2, 1] : tensor<1x32x10x10xf32> to tensor<1x32x4x10xf32>
+// CHECK: %[[ROWS:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x4x32x4x10xf32>)
+// CHECK: tensor.extract_slice %[[ROWS]][0, 0, 0, 0, 3] [1, 4, 32, 4, 4] [1, 1, 1, 1, 2] : tensor<1x4x32x4x10xf32> to tensor<1x4x32x4x4xf32>
+// CHECK: %[[V:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x4x4x32x4x4xf32>)
+// CHECK: %[[COLS:.*]] = tensor.collapse_shape %[[V]] {{\[}}[0], [1, 2], [3], [4, 5]] : tensor<1x4x4x32x4x4xf32> into tensor<1x16x32x16xf32>
+// CHECK: %[[M:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[U]], %[[COLS]] : tensor<16x32x32xf32>, tensor<1x16x32x16xf32>) outs(%{{.*}} : tensor<1x16x32x16xf32>)
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x4x32x4x4xf32>)
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins({{.*}}, %[[B:.*]] : {{.*}}tensor<32xf32>) outs(%{{.*}} : tensor<1x2x2x32x4x4xf32>)
+// CHECK: linalg.transpose ins(%[[Y]] : tensor<1x2x2x32x4x4xf32>) outs(%{{.*}} : tensor<1x32x4x2x4x2xf32>) permutation = [0, 3, 4, 1, 5, 2]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 32, 7, 7] [1, 1, 1, 1] : tensor<1x32x8x8xf32> to tensor<1x32x7x7xf32>
+// With the option off (as for the GPU) the convolution is computed
+// directly, over windows of flattened rows.
+// DIRECT-LABEL: func @winograd
+// DIRECT-NOT: tensor<16x32x32xf32>
+// DIRECT: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "reduction"]
+func.func @winograd(%x: tensor<1x32x7x7xf32>, %b: tensor<32xf32>) -> tensor<1x32x7x7xf32> {
+  %w = dsg.constant dense<0.5> : tensor<32x32x3x3xf32>
+  %0 = dsg.conv %x, %w, %b {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x32x7x7xf32>, tensor<32x32x3x3xf32>, tensor<32xf32>) -> tensor<1x32x7x7xf32>
+  return %0 : tensor<1x32x7x7xf32>
 }
