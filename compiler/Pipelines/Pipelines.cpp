@@ -68,7 +68,9 @@ void mlir::ds::buildGraphToLinalgPipeline(OpPassManager &pm,
                                           int64_t registerTileColumns) {
   ConvertGraphToLinalgPassOptions lowering;
   lowering.groupTiles = cpuKernels;
-  lowering.winograd = cpuKernels;
+  // Winograd's transforms subtract rounded products: in f16 or bf16 their
+  // error would scale with the products, not the result.
+  lowering.winograd = cpuKernels && (precision.empty() || precision == "f32");
   lowering.int8DotLimit = int8DotLimit;
   lowering.registerTileColumns = registerTileColumns;
   pm.addPass(createConvertGraphToLinalgPass(lowering));

@@ -51,7 +51,8 @@ void buildGraphOptimizationPipeline(OpPassManager &pm,
 /// into their consumers. With `precision` "f16" or "bf16", the graph
 /// computes in that type (ds-lower-precision); "" or "f32" keeps float32.
 /// `cpuKernels` false (for a GPU) keeps to ops that each become a kernel
-/// and computes convolutions directly (no Winograd).
+/// and computes convolutions directly, as does a reduced `precision` (no
+/// Winograd).
 /// `int8DotLimit`: the target's int8 weight limit, `registerTileColumns`
 /// its register tile's width (both TargetBackend).
 void buildGraphToLinalgPipeline(OpPassManager &pm,

@@ -1549,10 +1549,11 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
   /// columns, then along its rows) of sums of four views times constant
   /// coefficients, and Y interleaved back into rows by a transpose. The
   /// transforms only add and subtract (G's halves are exact in binary),
-  /// so finite results differ from the direct sum by rounding only (a
-  /// non-finite input spreads through its whole tile). Null where it does
-  /// not apply or does not pay: the GEMMs need channels deep and wide
-  /// enough, and the transformed weights are 16/9 the size of the
+  /// so finite f32 results differ from the direct sum by rounding only (a
+  /// non-finite input spreads through its whole tile; in f16 or bf16 the
+  /// products' rounding would show, and the pipeline turns it off there). Null
+  /// where it does not apply or does not pay: the GEMMs need channels deep and
+  /// wide enough, and the transformed weights are 16/9 the size of the
   /// originals (ResNet-18's 7x7 layers, 512 x 512, would stream 16 MB per
   /// run). AVX2, one thread, 3x3 convolutions + ReLU of ResNet-18's
   /// shapes, against the windowed direct form: 64 channels at 56x56
@@ -1569,6 +1570,7 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
     if (!winograd || inType.getRank() != 4 || !inType.hasStaticShape() ||
         !resultType.hasStaticShape() || !resultType.getElementType().isF32() ||
         op.getGroup() != 1 || !matchPattern(weight, m_Constant(&dense)) ||
+        !dense.getElementType().isF32() ||
         !llvm::all_of(op.getStrides(), [](int64_t s) { return s == 1; }) ||
         !llvm::all_of(op.getDilations(), [](int64_t d) { return d == 1; }))
       return nullptr;
@@ -2028,12 +2030,12 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
                         matchPattern(weight, m_Constant(&denseWeight));
     bool unitKernel =
         llvm::all_of(wShape.drop_front(2), [](int64_t k) { return k == 1; });
-    // Windowed, unless there is no window (a 1x1 kernel reads its input as
-    // it is) or the pixels go as rows.
     if (Value transformed = lowerWinograd(op, adaptor, rewriter)) {
       rewriter.replaceOp(op, transformed);
       return success();
     }
+    // Windowed, unless there is no window (a 1x1 kernel reads its input as
+    // it is) or the pixels go as rows.
     if (!unitKernel && !pixelsAsRows)
       if (Value windowed = lowerWindowed(op, adaptor, rewriter)) {
         rewriter.replaceOp(op, windowed);

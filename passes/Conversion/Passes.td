@@ -37,12 +37,14 @@ def ConvertGraphToLinalgPass : Pass<"ds-convert-graph-to-linalg", "ModuleOp"> {
            "thread-pool tasks (off for the GPU, which takes one kernel per "
            "linalg op)">,
     Option<"winograd", "winograd", "bool", "true",
-           "Lower a dense 3x3 stride-1 float convolution with constant "
-           "weights and at least 32 channels in and out through Winograd's "
-           "F(2x2, 3x3): 4/9 of the multiply-adds, as 16 GEMMs between "
-           "additions-only transforms, in chunks of output rows whose "
-           "transformed data stays in cache (off for the GPU, and to "
-           "compute every convolution directly)">
+           "Lower a dense 3x3 stride-1 f32 convolution with constant "
+           "weights, at least 32 channels in and out, 16 tiles of 2x2 "
+           "outputs and up to 4 MB of transformed weights through "
+           "Winograd's F(2x2, 3x3): 4/9 of the multiply-adds, as 16 GEMMs "
+           "between additions-only transforms, in chunks of output rows "
+           "whose transformed input (up to 2 MB) stays in cache (off for "
+           "the GPU and for f16/bf16 precision, and to compute every "
+           "convolution directly)">
   ];
 }
 
