@@ -66,18 +66,19 @@ void mlir::ds::buildGraphToLinalgPipeline(OpPassManager &pm,
                                           bool cpuKernels,
                                           int64_t int8DotLimit,
                                           int64_t registerTileColumns) {
+  bool reducedPrecision = !precision.empty() && precision != "f32";
   ConvertGraphToLinalgPassOptions lowering;
   lowering.groupTiles = cpuKernels;
   // Winograd's transforms subtract rounded products: in f16 or bf16 their
   // error would scale with the products, not the result.
-  lowering.winograd = cpuKernels && (precision.empty() || precision == "f32");
+  lowering.winograd = cpuKernels && !reducedPrecision;
   lowering.int8DotLimit = int8DotLimit;
   lowering.registerTileColumns = registerTileColumns;
   pm.addPass(createConvertGraphToLinalgPass(lowering));
   OpPassManager &fn = pm.nest<func::FuncOp>();
   fn.addPass(createCanonicalizerPass());
   // Before fusion, so that the roundings it adds fuse with their neighbours.
-  if (!precision.empty() && precision != "f32") {
+  if (reducedPrecision) {
     LowerPrecisionPassOptions lower;
     lower.elementType = precision;
     fn.addPass(createLowerPrecisionPass(lower));
