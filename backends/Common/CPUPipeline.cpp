@@ -63,6 +63,8 @@ void mlir::ds::buildBufferizationPipeline(OpPassManager &pm,
     bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   }
   pm.addPass(createBufferizationToMemRefPass());
+  if (hostBuffers)
+    pm.addNestedPass<func::FuncOp>(createPlanBuffersPass());
 }
 
 void mlir::ds::buildCPUCodegenPipeline(OpPassManager &pm,

@@ -192,6 +192,26 @@ def FillPadBordersPass : Pass<"ds-fill-pad-borders", "func::FuncOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def PlanBuffersPass : Pass<"ds-plan-buffers", "func::FuncOp"> {
+  let summary = "Pack a function's intermediate buffers into one arena by "
+                "lifetime";
+  let description = [{
+    Each static buffer allocated in the function's body and freed once
+    there (after ownership-based deallocation, at the body's end) gets a
+    lifetime: the first to the last op of the body that uses it or a view
+    of it. The buffers become memref.view ops into one allocation, at
+    offsets where no two buffers live at the same time overlap (largest
+    first, each at the lowest such offset). A layer then writes where a
+    dead layer's result lived, while that memory is still in cache, and a
+    run needs the peak of its live buffers rather than their sum. Buffers
+    that a view may carry out of those ops (returned, yielded, behind a
+    result that is not a view) keep their own allocation. Runs after
+    deallocation has been lowered to memref.dealloc.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def VectorizeElementwisePass
     : Pass<"ds-vectorize-elementwise", "func::FuncOp"> {
   let summary = "Vectorize the parallel linalg ops left on buffers "
