@@ -287,3 +287,95 @@ bool ds::padPerThreadTile(RewriterBase &rewriter, Operation *tiled) {
       rewriter.eraseOp(op);
   return changed;
 }
+
+bool ds::unflattenPerThreadTile(RewriterBase &rewriter, Operation *tiled) {
+  auto forall = dyn_cast_or_null<scf::ForallOp>(tiled->getParentOp());
+  auto op = dyn_cast<linalg::LinalgOp>(tiled);
+  if (!forall || !op || forall.getNumResults() != 1 ||
+      tiled->getNumResults() != 1 || !forall.getResult(0).hasOneUse())
+    return false;
+  // [.., L] -> [.., H, Wp], whose [.., H, W] is the result.
+  auto rows =
+      dyn_cast<tensor::ExpandShapeOp>(*forall.getResult(0).getUsers().begin());
+  if (!rows || !rows->hasOneUse())
+    return false;
+  auto cut = dyn_cast<tensor::ExtractSliceOp>(*rows->getUsers().begin());
+  RankedTensorType flatType = rows.getSrcType();
+  int64_t rank = flatType.getRank();
+  if (!cut || !flatType.hasStaticShape() ||
+      rows.getResultType().getRank() != rank + 1 ||
+      cut.getResultType().getRank() != rank + 1 || !cut.hasUnitStride() ||
+      !cut.getResultType().hasStaticShape())
+    return false;
+  SmallVector<ReassociationIndices> groups = rows.getReassociationIndices();
+  for (int64_t d = 0; d + 1 < rank; ++d)
+    if (groups[d].size() != 1)
+      return false;
+  for (int64_t d = 0; d <= rank; ++d)
+    if (cut.getStaticOffsets()[d] != 0 ||
+        (d < rank &&
+         cut.getStaticSizes()[d] != rows.getResultType().getDimSize(d)))
+      return false;
+
+  // The task computes its tile into a slice of the shared output (not read:
+  // all loops parallel) and inserts it there, the flat dim whole.
+  OpOperand *init = op.getDpsInitOperand(0);
+  auto initSlice = init->get().getDefiningOp<tensor::ExtractSliceOp>();
+  BlockArgument shared = forall.getRegionOutArgs()[0];
+  auto yielding = forall.getTerminator().getYieldingOps();
+  if (op.getNumDpsInits() != 1 || op.payloadUsesValueFromOperand(init) ||
+      !initSlice || initSlice.getSource() != shared ||
+      !initSlice->hasOneUse() || !llvm::hasSingleElement(yielding))
+    return false;
+  auto insert = dyn_cast<tensor::ParallelInsertSliceOp>(*yielding.begin());
+  if (!insert || insert.getSource() != tiled->getResult(0) ||
+      !insert.hasUnitStride() || insert.getStaticOffsets()[rank - 1] != 0 ||
+      insert.getStaticSizes()[rank - 1] != flatType.getDimSize(rank - 1) ||
+      !llvm::hasNItems(shared.getUses(), 2))
+    return false;
+
+  Location loc = forall.getLoc();
+  RankedTensorType tileType = initSlice.getResultType();
+  rewriter.setInsertionPoint(initSlice);
+  rewriter.replaceOpWithNewOp<tensor::EmptyOp>(initSlice, tileType.getShape(),
+                                               tileType.getElementType());
+  rewriter.setInsertionPoint(forall);
+  Value output = rewriter.create<tensor::EmptyOp>(
+      loc, cut.getResultType().getShape(), flatType.getElementType());
+  auto split = rewriter.create<scf::ForallOp>(
+      loc, forall.getMixedLowerBound(), forall.getMixedUpperBound(),
+      forall.getMixedStep(), ValueRange{output}, forall.getMapping());
+  rewriter.eraseOp(split.getTerminator());
+  // (The old shared output has no use left but the insertion rebuilt below.)
+  rewriter.mergeBlocks(forall.getBody(), split.getBody(),
+                       split.getBody()->getArguments());
+
+  // The tile as rows, cut to the output's columns, inserted at the tile's
+  // offsets in the other dims.
+  rewriter.setInsertionPoint(split.getTerminator());
+  SmallVector<int64_t> tileRows(tileType.getShape().drop_back());
+  ArrayRef<int64_t> outShape = cut.getResultType().getShape();
+  tileRows.append({rows.getResultType().getDimSize(rank - 1),
+                   rows.getResultType().getDimSize(rank)});
+  Value tileAsRows = rewriter.create<tensor::ExpandShapeOp>(
+      loc, tileType.clone(tileRows), tiled->getResult(0), groups);
+  SmallVector<int64_t> tileCut(tileRows);
+  tileCut[rank] = outShape[rank];
+  tileCut[rank - 1] = outShape[rank - 1];
+  SmallVector<OpFoldResult> zeros(rank + 1, rewriter.getIndexAttr(0)),
+      ones(rank + 1, rewriter.getIndexAttr(1));
+  Value tileCutValue = rewriter.create<tensor::ExtractSliceOp>(
+      loc, tileType.clone(tileCut), tileAsRows, zeros,
+      getAsIndexOpFoldResult(rewriter.getContext(), tileCut), ones);
+  SmallVector<OpFoldResult> offsets(insert.getMixedOffsets());
+  offsets.back() = rewriter.getIndexAttr(0);
+  offsets.push_back(rewriter.getIndexAttr(0));
+  rewriter.setInsertionPoint(insert);
+  rewriter.replaceOpWithNewOp<tensor::ParallelInsertSliceOp>(
+      insert, tileCutValue, split.getRegionOutArgs()[0], offsets,
+      getAsIndexOpFoldResult(rewriter.getContext(), tileCut), ones);
+  rewriter.replaceOp(cut, split.getResult(0));
+  rewriter.eraseOp(rows);
+  rewriter.eraseOp(forall);
+  return true;
+}

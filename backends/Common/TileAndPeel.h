@@ -46,6 +46,16 @@ Operation *splitAmongThreads(RewriterBase &rewriter, TilingInterface op);
 /// the taps that read it. Returns whether any input changed.
 bool padPerThreadTile(RewriterBase &rewriter, Operation *tiled);
 
+/// Drops per thread tile the padding columns of a windowed op computed
+/// over flattened padded rows (`tiled`, the op of an scf.forall that
+/// splits a dimension other than the flat one, whose result the forall's
+/// only use reshapes into rows and slices down to the output's columns):
+/// each task reshapes and cuts its own tile, still in cache, and inserts
+/// that into the output, computing the flat tile in a buffer of its own.
+/// Otherwise the cut, a strided view, is copied whole, on one thread, for
+/// the contiguous consumer (a 1x1 convolution). Returns whether it did.
+bool unflattenPerThreadTile(RewriterBase &rewriter, Operation *tiled);
+
 } // namespace mlir::ds
 
 #endif

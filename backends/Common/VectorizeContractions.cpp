@@ -1164,8 +1164,10 @@ struct VectorizeContractionsPass
     });
     for (linalg::GenericOp op : parallelOps)
       if (Operation *tiled = ds::splitAmongThreads(
-              rewriter, cast<TilingInterface>(op.getOperation())))
+              rewriter, cast<TilingInterface>(op.getOperation()))) {
         ds::padPerThreadTile(rewriter, tiled);
+        ds::unflattenPerThreadTile(rewriter, tiled);
+      }
     if (targets.empty())
       return;
 

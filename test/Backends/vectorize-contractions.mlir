@@ -534,3 +534,34 @@ func.func @pad_across_tiles(%x: tensor<1x62x64x64xf32>) -> tensor<1x64x32x32xf32
   } -> tensor<1x64x32x32xf32>
   return %r : tensor<1x64x32x32xf32>
 }
+
+// -----
+
+// A flat windowed op (rows of 32 padded to 34 laid end to end, as
+// flatWindowTaps builds for short output rows) whose result is cut back to
+// 32 columns: each task cuts its own tile, computed in a tensor of its own,
+// and inserts the 32 columns, so no strided copy of the whole result is
+// left for one thread to make.
+// CHECK-LABEL: func @unflatten_per_thread_tile
+// CHECK: %[[OUT:.*]] = tensor.empty() : tensor<1x64x32x32xf32>
+// CHECK: scf.forall (%[[C:.*]]) = (0) to (64) step (4) shared_outs(%[[SHARED:.*]] = %[[OUT]]) -> (tensor<1x64x32x32xf32>)
+// CHECK: %[[OWN:.*]] = tensor.empty() : tensor<1x4x1088xf32>
+// CHECK: %[[TILE:.*]] = linalg.generic {{.*}} outs(%[[OWN]] : tensor<1x4x1088xf32>)
+// CHECK: %[[ROWS:.*]] = tensor.expand_shape %[[TILE]] {{\[}}[0], [1], [2, 3]] output_shape [1, 4, 32, 34] : tensor<1x4x1088xf32> into tensor<1x4x32x34xf32>
+// CHECK: %[[CUT:.*]] = tensor.extract_slice %[[ROWS]][0, 0, 0, 0] [1, 4, 32, 32] [1, 1, 1, 1] : tensor<1x4x32x34xf32> to tensor<1x4x32x32xf32>
+// CHECK: scf.forall.in_parallel
+// CHECK: tensor.parallel_insert_slice %[[CUT]] into %[[SHARED]][0, %[[C]], 0, 0] [1, 4, 32, 32] [1, 1, 1, 1]
+// CHECK-NOT: tensor.extract_slice
+// CHECK: return
+func.func @unflatten_per_thread_tile(%a: tensor<1x64x1088xf32>, %b: tensor<1x64x1088xf32>) -> tensor<1x64x32x32xf32> {
+  %init = tensor.empty() : tensor<1x64x1088xf32>
+  %flat = linalg.generic {indexing_maps = [affine_map<(a, b, c) -> (a, b, c)>, affine_map<(a, b, c) -> (a, b, c)>, affine_map<(a, b, c) -> (a, b, c)>], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%a, %b : tensor<1x64x1088xf32>, tensor<1x64x1088xf32>) outs(%init : tensor<1x64x1088xf32>) {
+  ^bb0(%u: f32, %v: f32, %o: f32):
+    %s = arith.addf %u, %v : f32
+    linalg.yield %s : f32
+  } -> tensor<1x64x1088xf32>
+  %rows = tensor.expand_shape %flat [[0], [1], [2, 3]] output_shape [1, 64, 32, 34] : tensor<1x64x1088xf32> into tensor<1x64x32x34xf32>
+  %cut = tensor.extract_slice %rows[0, 0, 0, 0] [1, 64, 32, 32] [1, 1, 1, 1] : tensor<1x64x32x34xf32> to tensor<1x64x32x32xf32>
+  return %cut : tensor<1x64x32x32xf32>
+}
