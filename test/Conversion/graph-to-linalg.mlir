@@ -197,31 +197,52 @@ func.func @depthwise_flat_rows(%x: tensor<1x3x5x5xf32>, %w: tensor<3x1x3x3xf32>,
 
 // -----
 
-// Strided windows keep 2-D taps, strided views, and go by output regions
-// so that no padded copy of the whole input is made: the interior (here
-// the one output [1, 1], whose window lies within the input) reads the
-// input itself; the rows above and below it and the columns left and
-// right of it each pad only the input rows or columns they read.
+// Strided windows keep 2-D taps and strided views. Over wide rows they go
+// by output regions so that no padded copy of the whole input is made: the
+// interior (outputs [1, 28) in both dims, whose windows lie within the
+// input) reads the input itself; the rows above and below it and the
+// columns left and right of it each pad only the input rows or columns
+// they read. (Too little work to split among threads.)
 // CHECK-LABEL: func @depthwise_strided
+// CHECK-NOT: scf.forall
 // CHECK-NOT: tensor.pad
-// CHECK: %[[IN:.*]] = tensor.extract_slice %arg0[0, 0, 1, 1] [1, 3, 3, 3] [1, 1, 1, 1]
-// CHECK: tensor.extract_slice %[[IN]][0, 0, 0, 0] [1, 3, 1, 1] [1, 1, 2, 2]
-// CHECK: %[[MID:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x3x1x1xf32>)
-// CHECK: %[[R0:.*]] = tensor.insert_slice %[[MID]] into %{{.*}}[0, 0, 1, 1] [1, 3, 1, 1]
-// CHECK: %[[TOP:.*]] = tensor.extract_slice %arg0[0, 0, 0, 0] [1, 3, 2, 5] [1, 1, 1, 1]
+// CHECK: %[[IN:.*]] = tensor.extract_slice %arg0[0, 0, 1, 1] [1, 3, 55, 55] [1, 1, 1, 1]
+// CHECK: tensor.extract_slice %[[IN]][0, 0, 0, 0] [1, 3, 27, 27] [1, 1, 2, 2]
+// CHECK: %[[MID:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x3x27x27xf32>)
+// CHECK: %[[R0:.*]] = tensor.insert_slice %[[MID]] into %{{.*}}[0, 0, 1, 1] [1, 3, 27, 27]
+// CHECK: %[[TOP:.*]] = tensor.extract_slice %arg0[0, 0, 0, 0] [1, 3, 2, 57] [1, 1, 1, 1]
 // CHECK: tensor.pad %[[TOP]] low[0, 0, 1, 1] high[0, 0, 0, 1]
-// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 3, 1, 3] [1, 1, 2, 2]
-// CHECK: %[[R1:.*]] = tensor.insert_slice %{{.*}} into %[[R0]][0, 0, 0, 0] [1, 3, 1, 3]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 0] [1, 3, 1, 29] [1, 1, 2, 2]
+// CHECK: %[[R1:.*]] = tensor.insert_slice %{{.*}} into %[[R0]][0, 0, 0, 0] [1, 3, 1, 29]
 // CHECK: tensor.pad %{{.*}} low[0, 0, 0, 1] high[0, 0, 1, 1]
-// CHECK: %[[R2:.*]] = tensor.insert_slice %{{.*}} into %[[R1]][0, 0, 2, 0] [1, 3, 1, 3]
+// CHECK: %[[R2:.*]] = tensor.insert_slice %{{.*}} into %[[R1]][0, 0, 28, 0] [1, 3, 1, 29]
 // CHECK: tensor.pad %{{.*}} low[0, 0, 0, 1] high[0, 0, 0, 0]
-// CHECK: %[[R3:.*]] = tensor.insert_slice %{{.*}} into %[[R2]][0, 0, 1, 0] [1, 3, 1, 1]
+// CHECK: %[[R3:.*]] = tensor.insert_slice %{{.*}} into %[[R2]][0, 0, 1, 0] [1, 3, 27, 1]
 // CHECK: tensor.pad %{{.*}} low[0, 0, 0, 0] high[0, 0, 0, 1]
-// CHECK: %[[R4:.*]] = tensor.insert_slice %{{.*}} into %[[R3]][0, 0, 1, 2] [1, 3, 1, 1]
+// CHECK: %[[R4:.*]] = tensor.insert_slice %{{.*}} into %[[R3]][0, 0, 1, 28] [1, 3, 27, 1]
 // CHECK: return %[[R4]]
-func.func @depthwise_strided(%x: tensor<1x3x5x5xf32>, %w: tensor<3x1x3x3xf32>) -> tensor<1x3x3x3xf32> {
-  %0 = dsg.conv %x, %w {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 3 : i64} : (tensor<1x3x5x5xf32>, tensor<3x1x3x3xf32>) -> tensor<1x3x3x3xf32>
-  return %0 : tensor<1x3x3x3xf32>
+func.func @depthwise_strided(%x: tensor<1x3x57x57xf32>, %w: tensor<3x1x3x3xf32>) -> tensor<1x3x29x29xf32> {
+  %0 = dsg.conv %x, %w {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 3 : i64} : (tensor<1x3x57x57xf32>, tensor<3x1x3x3xf32>) -> tensor<1x3x29x29xf32>
+  return %0 : tensor<1x3x29x29xf32>
+}
+
+// -----
+
+// With work enough, strided windows go in 16 thread tasks of whole
+// channels; over narrow rows each task pads its own channels, and takes
+// its channels' weights and bias.
+// CHECK-LABEL: func @depthwise_strided_tasks
+// CHECK: scf.forall (%[[C:.*]]) = (0) to (256) step (16) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<1x256x7x7xf32>)
+// CHECK: %[[PART:.*]] = tensor.extract_slice %arg0[0, %[[C]], 0, 0] [1, 16, 14, 14] [1, 1, 1, 1]
+// CHECK: %[[PAD:.*]] = tensor.pad %[[PART]] low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: tensor.extract_slice %[[PAD]][0, 0, 0, 0] [1, 16, 7, 7] [1, 1, 2, 2]
+// CHECK: tensor.extract_slice %{{.*}}[%[[C]]] [16] [1]
+// CHECK: tensor.extract_slice %arg2[%[[C]]] [16] [1]
+// CHECK: %[[TILE:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x16x7x7xf32>)
+// CHECK: tensor.parallel_insert_slice %[[TILE]] into %[[OUT]][0, %[[C]], 0, 0] [1, 16, 7, 7] [1, 1, 1, 1]
+func.func @depthwise_strided_tasks(%x: tensor<1x256x14x14xf32>, %w: tensor<256x1x3x3xf32>, %b: tensor<256xf32>) -> tensor<1x256x7x7xf32> {
+  %0 = dsg.conv %x, %w, %b {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 256 : i64} : (tensor<1x256x14x14xf32>, tensor<256x1x3x3xf32>, tensor<256xf32>) -> tensor<1x256x7x7xf32>
+  return %0 : tensor<1x256x7x7xf32>
 }
 
 // -----
