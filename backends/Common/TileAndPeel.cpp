@@ -95,7 +95,8 @@ ds::tileAndPeel(RewriterBase &rewriter, ArrayRef<Operation *> ops, unsigned dim,
 Operation *ds::splitAmongThreads(RewriterBase &rewriter, TilingInterface op) {
   constexpr int64_t kMinElements = 1 << 15, kChunks = 16;
   auto linalgOp = dyn_cast<linalg::LinalgOp>(op.getOperation());
-  if (!linalgOp || linalgOp.getNumLoops() != linalgOp.getNumParallelLoops())
+  if (!linalgOp || !(linalgOp.getNumLoops() == linalgOp.getNumParallelLoops() ||
+                     ds::reducesInnermostOnly(linalgOp)))
     return nullptr;
   SmallVector<int64_t> extents = linalgOp.getStaticLoopRanges();
   int64_t elements = 1;
@@ -106,10 +107,17 @@ Operation *ds::splitAmongThreads(RewriterBase &rewriter, TilingInterface op) {
   }
   if (elements < kMinElements || extents.empty())
     return nullptr;
-  auto dim = llvm::find_if(extents, [](int64_t e) { return e >= 8; });
-  unsigned d = dim != extents.end()
-                   ? dim - extents.begin()
-                   : llvm::max_element(extents) - extents.begin();
+  // Over a parallel loop: the first of 8 iterations or more, else the
+  // longest.
+  SmallVector<int64_t> parallel(extents);
+  if (linalgOp.getNumReductionLoops() != 0)
+    parallel.pop_back();
+  if (parallel.empty())
+    return nullptr;
+  auto dim = llvm::find_if(parallel, [](int64_t e) { return e >= 8; });
+  unsigned d = dim != parallel.end()
+                   ? dim - parallel.begin()
+                   : llvm::max_element(parallel) - parallel.begin();
   if (extents[d] < 2)
     return nullptr;
   SmallVector<int64_t> sizes(extents.size(), 0);
@@ -378,4 +386,10 @@ bool ds::unflattenPerThreadTile(RewriterBase &rewriter, Operation *tiled) {
   rewriter.eraseOp(rows);
   rewriter.eraseOp(forall);
   return true;
+}
+
+bool ds::reducesInnermostOnly(linalg::LinalgOp op) {
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  return op.getNumReductionLoops() == 1 && !iterators.empty() &&
+         iterators.back() == utils::IteratorType::reduction;
 }

@@ -2,6 +2,7 @@
 #ifndef DS_BACKENDS_COMMON_TILEANDPEEL_H
 #define DS_BACKENDS_COMMON_TILEANDPEEL_H
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/TilingInterface.h"
@@ -30,9 +31,14 @@ SmallVector<Operation *> tileAndPeel(RewriterBase &rewriter,
                                      int64_t size, bool unevenOnly,
                                      const FrozenRewritePatternSet &canonical);
 
+/// Whether `op` reduces over its innermost loop and no other (softmax's
+/// and layer normalization's row maxima and sums).
+bool reducesInnermostOnly(linalg::LinalgOp op);
+
 /// Splits a large op whose loops are all parallel (elementwise ops, copies,
-/// fills, im2col gathers, pooling over taps) among threads: an scf.forall
-/// over its first loop of at least 8 iterations (else its longest), in
+/// fills, im2col gathers, pooling over taps), or all but an innermost
+/// reduction, among threads: an scf.forall over its first parallel loop of
+/// at least 8 iterations (else its longest), in
 /// about 16 chunks; ops of fewer than 32K elements or of dynamic shape are
 /// left alone. Returns the tiled op, or null when nothing was split.
 Operation *splitAmongThreads(RewriterBase &rewriter, TilingInterface op);

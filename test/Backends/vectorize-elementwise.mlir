@@ -145,13 +145,48 @@ func.func @dynamic_rows(%a: memref<4x?xf32>, %o: memref<4x?xf32>) {
 #id = affine_map<(i, j) -> (i, j)>
 #row = affine_map<(i, j) -> (i)>
 #t = affine_map<(i, j) -> (j, i)>
+#t2 = affine_map<(i, j) -> (j)>
 
-// Reductions are not this pass's business.
+// A reduction over the innermost loop alone (softmax's row sums) reduces
+// each row's vector tiles, 64 elements and then the 16 left, into the
+// row's accumulator, one horizontal reduction a tile.
 // CHECK-LABEL: func @row_sum
+// CHECK: scf.for
+// CHECK: vector.transfer_read {{.*}} vector<64xf32>
+// CHECK: vector.transfer_read {{.*}} : memref<f32, strided<[], offset: ?>>, vector<f32>
+// CHECK: vector.reduction <add>, %{{.*}}, %{{.*}} : vector<64xf32> into f32
+// CHECK: vector.transfer_write
+// CHECK: vector.transfer_read {{.*}} vector<16xf32>
+// CHECK: vector.reduction <add>, %{{.*}}, %{{.*}} : vector<16xf32> into f32
+// CHECK-NOT: linalg.generic
+func.func @row_sum(%a: memref<4x80xf32>, %o: memref<4xf32>) {
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%a : memref<4x80xf32>) outs(%o : memref<4xf32>) {
+  ^bb0(%x: f32, %z: f32):
+    %s = arith.addf %x, %z : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// Softmax's row maxima: NaN-propagating maxima, vectorized the same way.
+// CHECK-LABEL: func @row_max
+// CHECK: vector.reduction <maximumf>, %{{.*}}, %{{.*}} : vector<64xf32> into f32
+// CHECK-NOT: linalg.generic
+func.func @row_max(%a: memref<2x64xf32>, %o: memref<2xf32>) {
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%a : memref<2x64xf32>) outs(%o : memref<2xf32>) {
+  ^bb0(%x: f32, %z: f32):
+    %m = arith.maximumf %x, %z : f32
+    linalg.yield %m : f32
+  }
+  return
+}
+
+// A reduction over an outer loop is left to the backend's other paths.
+// CHECK-LABEL: func @column_sum
 // CHECK: linalg.generic
 // CHECK-NOT: vector.
-func.func @row_sum(%a: memref<4x8xf32>, %o: memref<4xf32>) {
-  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%a : memref<4x8xf32>) outs(%o : memref<4xf32>) {
+func.func @column_sum(%a: memref<4x8xf32>, %o: memref<8xf32>) {
+  linalg.generic {indexing_maps = [#id, #t2], iterator_types = ["reduction", "parallel"]} ins(%a : memref<4x8xf32>) outs(%o : memref<8xf32>) {
   ^bb0(%x: f32, %z: f32):
     %s = arith.addf %x, %z : f32
     linalg.yield %s : f32
