@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <limits>
 #include <map>
 
 namespace mlir::ds {
@@ -65,8 +66,8 @@ std::optional<int64_t> arenaBytes(MemRefType type) {
 /// deallocation.
 bool findLifetime(PlannedBuffer &buffer, Block &body,
                   const DenseMap<Operation *, int64_t> &position) {
-  buffer.first = buffer.last = position.lookup(buffer.alloc);
-  bool used = false;
+  buffer.first = std::numeric_limits<int64_t>::max();
+  buffer.last = std::numeric_limits<int64_t>::min();
   SmallVector<Value> aliases = {buffer.alloc.getResult()};
   while (!aliases.empty()) {
     Value alias = aliases.pop_back_val();
@@ -88,11 +89,13 @@ bool findLifetime(PlannedBuffer &buffer, Block &body,
       if (!top)
         return false;
       int64_t at = position.lookup(top);
-      buffer.first = used ? std::min(buffer.first, at) : at;
-      buffer.last = used ? std::max(buffer.last, at) : at;
-      used = true;
+      buffer.first = std::min(buffer.first, at);
+      buffer.last = std::max(buffer.last, at);
     }
   }
+  // Never used: it lives at its allocation only.
+  if (buffer.first > buffer.last)
+    buffer.first = buffer.last = position.lookup(buffer.alloc);
   return true;
 }
 

@@ -327,13 +327,15 @@ bool ds::unflattenPerThreadTile(RewriterBase &rewriter, Operation *tiled) {
 
   // The task computes its tile into a slice of the shared output (not read:
   // all loops parallel) and inserts it there, the flat dim whole.
+  if (op.getNumDpsInits() != 1)
+    return false;
   OpOperand *init = op.getDpsInitOperand(0);
   auto initSlice = init->get().getDefiningOp<tensor::ExtractSliceOp>();
   BlockArgument shared = forall.getRegionOutArgs()[0];
   auto yielding = forall.getTerminator().getYieldingOps();
-  if (op.getNumDpsInits() != 1 || op.payloadUsesValueFromOperand(init) ||
-      !initSlice || initSlice.getSource() != shared ||
-      !initSlice->hasOneUse() || !llvm::hasSingleElement(yielding))
+  if (op.payloadUsesValueFromOperand(init) || !initSlice ||
+      initSlice.getSource() != shared || !initSlice->hasOneUse() ||
+      !llvm::hasSingleElement(yielding))
     return false;
   auto insert = dyn_cast<tensor::ParallelInsertSliceOp>(*yielding.begin());
   if (!insert || insert.getSource() != tiled->getResult(0) ||
@@ -358,18 +360,16 @@ bool ds::unflattenPerThreadTile(RewriterBase &rewriter, Operation *tiled) {
   rewriter.mergeBlocks(forall.getBody(), split.getBody(),
                        split.getBody()->getArguments());
 
-  // The tile as rows, cut to the output's columns, inserted at the tile's
-  // offsets in the other dims.
+  // The tile as rows (all of them: checked above), cut to the output's
+  // columns, inserted at the tile's offsets in the other dims.
   rewriter.setInsertionPoint(split.getTerminator());
   SmallVector<int64_t> tileRows(tileType.getShape().drop_back());
-  ArrayRef<int64_t> outShape = cut.getResultType().getShape();
   tileRows.append({rows.getResultType().getDimSize(rank - 1),
                    rows.getResultType().getDimSize(rank)});
   Value tileAsRows = rewriter.create<tensor::ExpandShapeOp>(
       loc, tileType.clone(tileRows), tiled->getResult(0), groups);
   SmallVector<int64_t> tileCut(tileRows);
-  tileCut[rank] = outShape[rank];
-  tileCut[rank - 1] = outShape[rank - 1];
+  tileCut[rank] = cut.getResultType().getDimSize(rank);
   SmallVector<OpFoldResult> zeros(rank + 1, rewriter.getIndexAttr(0)),
       ones(rank + 1, rewriter.getIndexAttr(1));
   Value tileCutValue = rewriter.create<tensor::ExtractSliceOp>(

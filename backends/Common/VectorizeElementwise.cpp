@@ -147,7 +147,8 @@ struct StridedReadAsShuffle : OpRewritePattern<vector::TransferReadOp> {
 /// its accumulator row at each step, which stays in cache; and reductions
 /// over the innermost loop alone (softmax's row maxima and sums, layer
 /// normalization's means), whose vector tiles each reduce into the row's
-/// accumulator (BERT-base layer: a scalar loop of 1.4 ms for softmax's).
+/// accumulator (BERT-base layer, one thread: its softmax 1.39 -> 0.22 ms
+/// in the per-layer profile, from scalar maxima and sums).
 bool isCandidate(linalg::LinalgOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumLoops() == 0 ||
       !hasContiguousInnermostLoop(op))
