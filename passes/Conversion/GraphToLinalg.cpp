@@ -1652,11 +1652,11 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
   /// direct convolution's:
   ///   M[n, e, f, t] = sum_c U[e, f, c] * V[n, e, c, t],
   /// with U = G g G^T computed at compile time, V = B^T d B and Y = A^T M A
-  /// (plus the bias) each in two parallel passes (down the window's
-  /// columns, then along its rows) of sums of four views times constant
-  /// coefficients, and Y interleaved back into rows by a transpose. The
-  /// transforms only add and subtract (G's halves are exact in binary),
-  /// so finite f32 results differ from the direct sum by rounding only (a
+  /// (plus the bias and the activation) each in two parallel passes (down the
+  /// window's columns, then along its rows) of sums of four views times
+  /// constant coefficients, and Y interleaved back into rows by a transpose.
+  /// The transforms only add and subtract (G's halves are exact in binary), so
+  /// finite f32 results differ from the direct sum by rounding only (a
   /// non-finite input spreads through its whole tile; in f16 or bf16 the
   /// products' rounding would show, and the pipeline turns it off there). Null
   /// where it does not apply or does not pay: the GEMMs need channels deep and
@@ -1901,8 +1901,11 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
              coefficients({2}, {AT[0][y], AT[1][y]}),
              AffineMap::get(6, 0, {d(0), d(1), d(3), d(4), d(5)}, ctx),
              AffineMap::get(6, 0, d(2), ctx)});
-      Value quads = combination(halfType(2, 2), outputTerms, bias,
-                                AffineMap::get(6, 0, d(3), ctx));
+      // The activation too, so that it fuses into this last pass while the
+      // chunk is in its thread's cache.
+      Value quads = applyEpilogue(rewriter, loc, op,
+                                  combination(halfType(2, 2), outputTerms, bias,
+                                              AffineMap::get(6, 0, d(3), ctx)));
       // [N, a, b, F, th, tw] -> [N, F, th, a, tw, b] -> [N, F, 2 th, 2 tw]
       return rewriter.create<tensor::CollapseShapeOp>(
           loc, transposeTensor(rewriter, loc, quads, {0, 3, 4, 1, 5, 2}),
@@ -1936,7 +1939,7 @@ struct ConvLowering : GraphPattern<g::ConvOp> {
       rows = rewriter.create<tensor::ExtractSliceOp>(
           loc, resultType, rows, index({0, 0, 0, 0}),
           index({batch, filters, out[2], out[3]}), index({1, 1, 1, 1}));
-    return applyEpilogue(rewriter, loc, op, rows);
+    return rows;
   }
 
   /// Winograd's thresholds (see lowerWinograd): input and output channels,
