@@ -18,6 +18,8 @@
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -142,6 +144,92 @@ struct StridedReadAsShuffle : OpRewritePattern<vector::TransferReadOp> {
   }
 };
 
+/// The longest innermost output dim of a transpose that interleaveRows
+/// rewrites, and the shortest input rows it interleaves.
+constexpr int64_t kMaxInterleavedRows = 8, kMinInterleavedWidth = 4;
+
+/// `rows` (equal 1-D vectors, a power of two of them) interleaved element
+/// by element: [r0[0], r1[0], ..., r0[1], r1[1], ...]. Pairs by
+/// vector.interleave, the even rows' result with the odd rows'.
+Value interleaveVectors(OpBuilder &b, Location loc, ArrayRef<Value> rows) {
+  if (rows.size() == 1)
+    return rows.front();
+  SmallVector<Value> even, odd;
+  for (size_t i = 0; i < rows.size(); ++i)
+    (i % 2 ? odd : even).push_back(rows[i]);
+  return b.create<vector::InterleaveOp>(loc, interleaveVectors(b, loc, even),
+                                        interleaveVectors(b, loc, odd));
+}
+
+/// A transpose whose output's innermost dim (m <= kMaxInterleavedRows long,
+/// a power of two) comes from an outer input dim, and whose second
+/// innermost is the input's innermost: Winograd's output tiles put back
+/// into rows ([n, a, b, f, th, tw] -> [n, f, th, a, tw, b]). No loop is
+/// innermost on both sides, so it would be a scalar loop; here each output
+/// row of m x tw elements is m contiguous input rows interleaved by vector
+/// shuffles. Failure (nothing changed) for other transposes.
+LogicalResult interleaveRows(RewriterBase &rewriter, linalg::TransposeOp op) {
+  auto inType = dyn_cast<MemRefType>(op.getInput().getType());
+  auto outType = dyn_cast<MemRefType>(op.getInit().getType());
+  if (!inType || !outType || !inType.hasStaticShape() ||
+      !outType.hasStaticShape() || outType.getRank() < 2 ||
+      !inType.getElementType().isIntOrFloat())
+    return failure();
+  ArrayRef<int64_t> perm = op.getPermutation();
+  int64_t rank = outType.getRank(), m = outType.getShape().back(),
+          width = outType.getDimSize(rank - 2);
+  if (perm[rank - 2] != rank - 1 || perm[rank - 1] == rank - 1 || m < 2 ||
+      m > kMaxInterleavedRows || !llvm::isPowerOf2_64(m) ||
+      width < kMinInterleavedWidth || innermostStride(inType) != 1)
+    return failure();
+  SmallVector<ReassociationIndices> rowsOfOutput;
+  for (int64_t d = 0; d < rank - 2; ++d)
+    rowsOfOutput.push_back({d});
+  rowsOfOutput.push_back({rank - 2, rank - 1});
+  if (!memref::CollapseShapeOp::isGuaranteedCollapsible(outType,
+                                                        rowsOfOutput))
+    return failure();
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  Value rowsOut = rewriter.create<memref::CollapseShapeOp>(loc, op.getInit(),
+                                                           rowsOfOutput);
+  Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
+  Value one = rewriter.create<arith::ConstantIndexOp>(loc, 1);
+  // A loop per output dim but the last two, then one output row.
+  SmallVector<Value> outIndices;
+  for (int64_t d = 0; d < rank - 2; ++d) {
+    Value bound = rewriter.create<arith::ConstantIndexOp>(
+        loc, outType.getDimSize(d));
+    auto loop = rewriter.create<scf::ForOp>(loc, zero, bound, one);
+    rewriter.setInsertionPointToStart(loop.getBody());
+    outIndices.push_back(loop.getInductionVar());
+  }
+  Type elt = inType.getElementType();
+  auto rowType = VectorType::get({width}, elt);
+  Value padding = rewriter.create<arith::ConstantOp>(
+      loc, elt, rewriter.getZeroAttr(elt));
+  SmallVector<Value> rows;
+  for (int64_t r = 0; r < m; ++r) {
+    // Input index of each dim: the output index it moves to.
+    SmallVector<Value> inIndices(rank);
+    for (int64_t d = 0; d < rank - 2; ++d)
+      inIndices[perm[d]] = outIndices[d];
+    inIndices[perm[rank - 2]] = zero;
+    inIndices[perm[rank - 1]] =
+        rewriter.create<arith::ConstantIndexOp>(loc, r);
+    rows.push_back(rewriter.create<vector::TransferReadOp>(
+        loc, rowType, op.getInput(), inIndices, padding,
+        ArrayRef<bool>{true}));
+  }
+  SmallVector<Value> rowIndex(outIndices);
+  rowIndex.push_back(zero);
+  rewriter.create<vector::TransferWriteOp>(
+      loc, interleaveVectors(rewriter, loc, rows), rowsOut, rowIndex,
+      ArrayRef<bool>{true});
+  rewriter.eraseOp(op);
+  return success();
+}
+
 /// All-parallel ops, reductions whose lowering marked them (their
 /// innermost loop parallel): tiled by 1, a reduction loop reads and writes
 /// its accumulator row at each step, which stays in cache; and reductions
@@ -183,6 +271,10 @@ struct VectorizeElementwisePass
     });
     for (linalg::LinalgOp op : serial)
       ds::splitAmongThreads(rewriter, cast<TilingInterface>(op.getOperation()));
+    SmallVector<linalg::TransposeOp> transposes;
+    func.walk([&](linalg::TransposeOp op) { transposes.push_back(op); });
+    for (linalg::TransposeOp op : transposes)
+      (void)interleaveRows(rewriter, op);
     SmallVector<linalg::LinalgOp> candidates;
     func.walk([&](linalg::LinalgOp op) {
       if (isCandidate(op))

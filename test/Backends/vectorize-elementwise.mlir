@@ -250,3 +250,43 @@ func.func @marked_tasks(%a: memref<1x8xf32>, %b: memref<8x1024xf32>, %o: memref<
   }
   return
 }
+
+// -----
+
+// Winograd's output tiles back into rows ([n, a, b, f, th, tw] -> [n, f,
+// th, a, tw, b]): each output row is its two input rows interleaved, read
+// and written as whole vectors, no scalar loop.
+// CHECK-LABEL: func @interleave_rows
+// CHECK: memref.collapse_shape %{{.*}} {{\[}}[0], [1], [2], [3], [4, 5]] : memref<1x4x3x2x8x2xf32> into memref<1x4x3x2x16xf32>
+// CHECK-COUNT-2: vector.transfer_read %{{.*}} : memref<1x2x2x4x3x8xf32>, vector<8xf32>
+// CHECK: %[[ROW:.*]] = vector.interleave %{{.*}}, %{{.*}} : vector<8xf32>
+// CHECK: vector.transfer_write %[[ROW]], %{{.*}} : vector<16xf32>, memref<1x4x3x2x16xf32>
+// CHECK-NOT: linalg.transpose
+func.func @interleave_rows(%y: memref<1x2x2x4x3x8xf32>, %o: memref<1x4x3x2x8x2xf32>) {
+  linalg.transpose ins(%y : memref<1x2x2x4x3x8xf32>) outs(%o : memref<1x4x3x2x8x2xf32>) permutation = [0, 3, 4, 1, 5, 2]
+  return
+}
+
+// -----
+
+// Four rows (F(4x4)'s tiles) interleave pairwise, evens with odds.
+// CHECK-LABEL: func @interleave_four_rows
+// CHECK-COUNT-4: vector.transfer_read
+// CHECK-COUNT-3: vector.interleave
+// CHECK: vector.transfer_write %{{.*}} : vector<24xf32>
+func.func @interleave_four_rows(%y: memref<4x2x6xf32>, %o: memref<2x6x4xf32>) {
+  linalg.transpose ins(%y : memref<4x2x6xf32>) outs(%o : memref<2x6x4xf32>) permutation = [1, 2, 0]
+  return
+}
+
+// -----
+
+// Interleaving three rows, or rows shorter than four, is left alone.
+// CHECK-LABEL: func @not_interleaved
+// CHECK-COUNT-2: linalg.transpose
+// CHECK-NOT: vector.interleave
+func.func @not_interleaved(%y: memref<3x16xf32>, %o: memref<16x3xf32>, %z: memref<8x2xf32>, %p: memref<2x8xf32>) {
+  linalg.transpose ins(%y : memref<3x16xf32>) outs(%o : memref<16x3xf32>) permutation = [1, 0]
+  linalg.transpose ins(%z : memref<8x2xf32>) outs(%p : memref<2x8xf32>) permutation = [1, 0]
+  return
+}
