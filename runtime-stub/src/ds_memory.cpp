@@ -12,7 +12,8 @@
 // whichever thread asked next, and on a Zen 5 server (two cores of a VM)
 // every run moved megabytes between the cores' caches: a Winograd 3x3
 // convolution of 64 channels at 56x56 took 1.2 ms on two threads, 1.0 on
-// one; 0.64 with caches per thread.
+// one; 0.64 with caches per thread. A thread's blocks stay with it until it
+// exits or the last model is freed (kMaxCachedBytes bounds them all).
 //
 //===----------------------------------------------------------------------===//
 
