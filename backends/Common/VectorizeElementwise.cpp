@@ -193,39 +193,40 @@ LogicalResult interleaveRows(RewriterBase &rewriter, linalg::TransposeOp op) {
   rewriter.setInsertionPoint(op);
   Value rowsOut = rewriter.create<memref::CollapseShapeOp>(loc, op.getInit(),
                                                            rowsOfOutput);
-  Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
-  Value one = rewriter.create<arith::ConstantIndexOp>(loc, 1);
-  // A loop per output dim but the last two, then one output row.
-  SmallVector<Value> outIndices;
-  for (int64_t d = 0; d < rank - 2; ++d) {
-    Value bound = rewriter.create<arith::ConstantIndexOp>(
-        loc, outType.getDimSize(d));
-    auto loop = rewriter.create<scf::ForOp>(loc, zero, bound, one);
-    rewriter.setInsertionPointToStart(loop.getBody());
-    outIndices.push_back(loop.getInductionVar());
-  }
+  auto indices = [&](ArrayRef<int64_t> values) {
+    return llvm::to_vector(llvm::map_range(values, [&](int64_t v) -> Value {
+      return rewriter.create<arith::ConstantIndexOp>(loc, v);
+    }));
+  };
   Type elt = inType.getElementType();
-  auto rowType = VectorType::get({width}, elt);
-  Value padding = rewriter.create<arith::ConstantOp>(
-      loc, elt, rewriter.getZeroAttr(elt));
-  SmallVector<Value> rows;
-  for (int64_t r = 0; r < m; ++r) {
-    // Input index of each dim: the output index it moves to.
-    SmallVector<Value> inIndices(rank);
-    for (int64_t d = 0; d < rank - 2; ++d)
-      inIndices[perm[d]] = outIndices[d];
-    inIndices[perm[rank - 2]] = zero;
-    inIndices[perm[rank - 1]] =
-        rewriter.create<arith::ConstantIndexOp>(loc, r);
-    rows.push_back(rewriter.create<vector::TransferReadOp>(
-        loc, rowType, op.getInput(), inIndices, padding,
-        ArrayRef<bool>{true}));
-  }
-  SmallVector<Value> rowIndex(outIndices);
-  rowIndex.push_back(zero);
-  rewriter.create<vector::TransferWriteOp>(
-      loc, interleaveVectors(rewriter, loc, rows), rowsOut, rowIndex,
-      ArrayRef<bool>{true});
+  Value padding =
+      rewriter.create<arith::ConstantOp>(loc, elt, rewriter.getZeroAttr(elt));
+  SmallVector<Value> rowNumbers = indices(llvm::to_vector(llvm::seq(m)));
+  Value zero = rowNumbers[0];
+  // A loop per output dim but the last two, then one output row.
+  ArrayRef<int64_t> outer = outType.getShape().drop_back(2);
+  scf::buildLoopNest(
+      rewriter, loc, indices(SmallVector<int64_t>(outer.size(), 0)),
+      indices(outer), indices(SmallVector<int64_t>(outer.size(), 1)),
+      [&](OpBuilder &b, Location l, ValueRange outIndices) {
+        SmallVector<Value> rows;
+        for (Value r : rowNumbers) {
+          // Input index of each dim: the output index it moves to.
+          SmallVector<Value> inIndices(rank);
+          for (int64_t d = 0; d < rank - 2; ++d)
+            inIndices[perm[d]] = outIndices[d];
+          inIndices[perm[rank - 2]] = zero;
+          inIndices[perm[rank - 1]] = r;
+          rows.push_back(b.create<vector::TransferReadOp>(
+              l, VectorType::get({width}, elt), op.getInput(), inIndices,
+              padding, ArrayRef<bool>{true}));
+        }
+        SmallVector<Value> rowIndex(outIndices);
+        rowIndex.push_back(zero);
+        b.create<vector::TransferWriteOp>(l, interleaveVectors(b, l, rows),
+                                          rowsOut, rowIndex,
+                                          ArrayRef<bool>{true});
+      });
   rewriter.eraseOp(op);
   return success();
 }

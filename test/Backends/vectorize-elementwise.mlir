@@ -269,11 +269,22 @@ func.func @interleave_rows(%y: memref<1x2x2x4x3x8xf32>, %o: memref<1x4x3x2x8x2xf
 
 // -----
 
-// Four rows (F(4x4)'s tiles) interleave pairwise, evens with odds.
+// Four rows interleave pairwise, evens with odds: rows 0 and 2, 1 and 3,
+// then the two results, giving r0[0], r1[0], r2[0], r3[0], r0[1], ...
 // CHECK-LABEL: func @interleave_four_rows
-// CHECK-COUNT-4: vector.transfer_read
-// CHECK-COUNT-3: vector.interleave
-// CHECK: vector.transfer_write %{{.*}} : vector<24xf32>
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
+// CHECK-DAG: %[[C3:.*]] = arith.constant 3 : index
+// CHECK: scf.for %[[I:.*]] =
+// CHECK: %[[R0:.*]] = vector.transfer_read %{{.*}}[%[[C0]], %[[I]], %[[C0]]]
+// CHECK: %[[R1:.*]] = vector.transfer_read %{{.*}}[%[[C1]], %[[I]], %[[C0]]]
+// CHECK: %[[R2:.*]] = vector.transfer_read %{{.*}}[%[[C2]], %[[I]], %[[C0]]]
+// CHECK: %[[R3:.*]] = vector.transfer_read %{{.*}}[%[[C3]], %[[I]], %[[C0]]]
+// CHECK-DAG: %[[ODD:.*]] = vector.interleave %[[R1]], %[[R3]]
+// CHECK-DAG: %[[EVEN:.*]] = vector.interleave %[[R0]], %[[R2]]
+// CHECK: %[[ROW:.*]] = vector.interleave %[[EVEN]], %[[ODD]] : vector<12xf32> -> vector<24xf32>
+// CHECK: vector.transfer_write %[[ROW]], %{{.*}}[%[[I]], %[[C0]]] {{.*}} : vector<24xf32>, memref<2x24xf32>
 func.func @interleave_four_rows(%y: memref<4x2x6xf32>, %o: memref<2x6x4xf32>) {
   linalg.transpose ins(%y : memref<4x2x6xf32>) outs(%o : memref<2x6x4xf32>) permutation = [1, 2, 0]
   return
